@@ -1,0 +1,78 @@
+using System.Collections.Concurrent;
+using JasperFx.Events.Daemon;
+using Jobmon.Infrastructure;
+using Marten;
+
+namespace Jobmon.Admin;
+
+public sealed record ProjectionStatus(string Name, string Lifecycle, IReadOnlyList<ShardStatus> Shards, RebuildStatus? Rebuild);
+public sealed record ShardStatus(string Shard, long Sequence, long Behind);
+public sealed record ProjectionsOverview(long HighWaterMark, long EventCount, long StreamCount, IReadOnlyList<ProjectionStatus> Projections);
+public sealed record RebuildStatus(string Projection, string State, DateTimeOffset StartedAt, DateTimeOffset? FinishedAt, string? Error, string StartedBy);
+
+/// <summary>Rebuilds running in this process (a rebuild is driven by the node that was asked).</summary>
+public sealed class RebuildTracker
+{
+    public ConcurrentDictionary<string, RebuildStatus> Rebuilds { get; } = new();
+}
+
+public static class ProjectionAdmin
+{
+    public static IServiceCollection AddProjectionAdmin(this IServiceCollection services) => services.AddSingleton<RebuildTracker>();
+
+    public static IEndpointRouteBuilder MapProjectionAdmin(this IEndpointRouteBuilder app)
+    {
+        var admin = app.MapGroup("/api/admin/projections").RequireAuthorization(Policies.Admin).WithTags("Administration");
+        admin.MapGet("", Status).WithSummary("Each projection's position against the event store's high-water mark, and rebuilds.");
+        admin.MapPost("/{name}/rebuild", Rebuild).WithSummary("Rebuild one projection from the events (202; follow progress in the status).");
+        return app;
+    }
+
+    public static async Task<ProjectionsOverview> OverviewAsync(IDocumentStore store, RebuildTracker tracker, CancellationToken ct)
+    {
+        var stats = await store.Advanced.FetchEventStoreStatistics(token: ct);
+        var progress = await store.Advanced.AllProjectionProgress(token: ct);
+        var highWater = progress.FirstOrDefault(p => p.ShardName == "HighWaterMark")?.Sequence ?? stats.EventSequenceNumber;
+        var projections = store.Options.Events.Projections().Select(p =>
+        {
+            var shards = progress.Where(s => s.ShardName.StartsWith(p.Name + ":", StringComparison.Ordinal) || s.ShardName == p.Name)
+                .Select(s => new ShardStatus(s.ShardName, s.Sequence, Math.Max(0, highWater - s.Sequence))).ToList();
+            tracker.Rebuilds.TryGetValue(p.Name, out var rebuild);
+            return new ProjectionStatus(p.Name, p.Lifecycle.ToString(), shards, rebuild);
+        }).ToList();
+        return new ProjectionsOverview(highWater, stats.EventCount, stats.StreamCount, projections);
+    }
+
+    private static async Task<IResult> Status(IDocumentStore store, RebuildTracker tracker, CancellationToken ct) =>
+        Results.Ok(await OverviewAsync(store, tracker, ct));
+
+    private static IResult Rebuild(string name, HttpContext http, IDocumentStore store, IProjectionCoordinator coordinator,
+        RebuildTracker tracker, IHostApplicationLifetime lifetime, ILoggerFactory loggers)
+    {
+        var known = store.Options.Events.Projections().Select(p => p.Name).ToList();
+        if (!known.Contains(name)) return Problems.Validation("name", $"unknown projection; known: {string.Join(", ", known)}.");
+        var caller = Caller.From(http.User).Name;
+        var started = new RebuildStatus(name, "running", DateTimeOffset.UtcNow, null, null, caller);
+        if (tracker.Rebuilds.TryGetValue(name, out var current) && current.State == "running")
+            return Problems.Conflict($"a rebuild of {name} is already running (started {current.StartedAt:u} by {current.StartedBy}).");
+        tracker.Rebuilds[name] = started;
+        var logger = loggers.CreateLogger("Jobmon.Rebuild");
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                logger.LogInformation("Rebuilding projection {Projection} for {Caller}", name, caller);
+                var daemon = coordinator.DaemonForMainDatabase();
+                await daemon.RebuildProjectionAsync(name, TimeSpan.FromHours(6), lifetime.ApplicationStopping);
+                tracker.Rebuilds[name] = started with { State = "completed", FinishedAt = DateTimeOffset.UtcNow };
+                logger.LogInformation("Rebuilt projection {Projection}", name);
+            }
+            catch (Exception e)
+            {
+                logger.LogError(e, "Rebuild of projection {Projection} failed", name);
+                tracker.Rebuilds[name] = started with { State = "failed", FinishedAt = DateTimeOffset.UtcNow, Error = e.Message };
+            }
+        });
+        return Results.Accepted("/api/admin/projections", started);
+    }
+}

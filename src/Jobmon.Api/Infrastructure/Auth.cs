@@ -1,0 +1,110 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+
+namespace Jobmon.Infrastructure;
+
+public static class Roles
+{
+    public const string User = "user";
+    public const string Admin = "admin";
+    public const string JobControl = "job-control";
+}
+
+public static class Policies
+{
+    /// <summary>SLURM scripts and API keys: job-control, or admin (admins count as job-control, as in the original).</summary>
+    public const string Ingest = "ingest";
+    public const string Admin = "admin";
+    /// <summary>Any signed-in person with the user or admin role.</summary>
+    public const string Reader = "reader";
+}
+
+/// <summary>The caller as the rest of the code sees it.</summary>
+public sealed record Caller(string Name, bool IsAdmin, bool CanIngest)
+{
+    public static Caller From(ClaimsPrincipal principal) => new(
+        principal.Identity?.Name ?? "anonymous",
+        principal.IsInRole(Roles.Admin),
+        principal.IsInRole(Roles.Admin) || principal.IsInRole(Roles.JobControl));
+}
+
+/// <summary>
+/// Resolves a bearer token (from the Authorization header, or the cookie "Authorization=Bearer ..." the SLURM script
+/// sends) to a principal. This is the one place that decides what a token is worth; accounts and API keys plug in here.
+/// </summary>
+public sealed class TokenAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    ILoggerFactory logger,
+    UrlEncoder encoder,
+    JobmonSettings settings)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string SchemeName = "JobmonToken";
+
+    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var token = ReadToken(Request);
+        if (token is null) return Task.FromResult(AuthenticateResult.NoResult());
+
+        if (settings.AdminToken is { } admin && FixedTimeEquals(token, admin))
+            return Task.FromResult(Success("admin-token", Roles.Admin));
+        if (settings.IngestToken is { } ingest && FixedTimeEquals(token, ingest))
+            return Task.FromResult(Success("ingest-token", Roles.JobControl));
+        return Task.FromResult(AuthenticateResult.Fail("unknown or revoked token"));
+    }
+
+    private AuthenticateResult Success(string name, params string[] roles)
+    {
+        var claims = new List<Claim> { new(ClaimTypes.Name, name) };
+        claims.AddRange(roles.Select(r => new Claim(ClaimTypes.Role, r)));
+        var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));
+        return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
+    }
+
+    public static string? ReadToken(HttpRequest request)
+    {
+        var header = request.Headers.Authorization.ToString();
+        if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+            return header["Bearer ".Length..].Trim() is { Length: > 0 } t ? t : null;
+        // The SLURM script sends "Cookie: Authorization=Bearer <token>"; the space makes the value invalid for
+        // ASP.NET's strict cookie parser, so the raw header is read as well.
+        var cookie = request.Cookies.TryGetValue("Authorization", out var parsed) ? parsed : RawCookie(request, "Authorization");
+        if (cookie is null) return null;
+        cookie = Uri.UnescapeDataString(cookie).Trim('"');
+        if (cookie.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+            return cookie["Bearer ".Length..].Trim() is { Length: > 0 } t ? t : null;
+        return null;
+    }
+
+    private static string? RawCookie(HttpRequest request, string name)
+    {
+        foreach (var header in request.Headers.Cookie)
+            foreach (var part in (header ?? "").Split(';'))
+            {
+                var eq = part.IndexOf('=');
+                if (eq > 0 && part[..eq].Trim() == name) return part[(eq + 1)..].Trim();
+            }
+        return null;
+    }
+
+    private static bool FixedTimeEquals(string a, string b) =>
+        CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(a)), SHA256.HashData(Encoding.UTF8.GetBytes(b)));
+}
+
+public static class AuthSetup
+{
+    public static IServiceCollection AddJobmonAuth(this IServiceCollection services)
+    {
+        services.AddAuthentication(TokenAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, TokenAuthenticationHandler>(TokenAuthenticationHandler.SchemeName, _ => { });
+        services.AddAuthorizationBuilder()
+            .AddPolicy(Policies.Ingest, p => p.RequireRole(Roles.JobControl, Roles.Admin))
+            .AddPolicy(Policies.Admin, p => p.RequireRole(Roles.Admin))
+            .AddPolicy(Policies.Reader, p => p.RequireRole(Roles.User, Roles.Admin));
+        return services;
+    }
+}

@@ -1,0 +1,60 @@
+namespace Jobmon.Infrastructure;
+
+/// <summary>Jobmon's own settings. Environment variables (JOBMON_*) win over the "Jobmon" configuration section.</summary>
+public sealed class JobmonSettings
+{
+    public string PostgresConnectionString { get; set; } = "";
+    /// <summary>Database schema for Marten's tables (tests use one schema per host).</summary>
+    public string Schema { get; set; } = "jobmon";
+    /// <summary>Token accepted for job ingestion (job-control) until API keys replace it.</summary>
+    public string? IngestToken { get; set; }
+    /// <summary>Token that grants the admin role (scripts, tests, operators before accounts exist).</summary>
+    public string? AdminToken { get; set; }
+    /// <summary>HotCold in production (several replicas); Solo for a single process.</summary>
+    public string DaemonMode { get; set; } = "HotCold";
+    /// <summary>Per-partition maximum run time used by the overtime sweeper.</summary>
+    public Dictionary<string, PartitionLimits> Partitions { get; set; } = new(StringComparer.Ordinal);
+    /// <summary>Applies to jobs in partitions without a configured MaxTime, so no job runs forever.</summary>
+    public TimeSpan DefaultMaxTime { get; set; } = TimeSpan.FromDays(14);
+    /// <summary>Grace period after MaxTime before the sweeper ends a job (the epilog may be late).</summary>
+    public TimeSpan SweepGrace { get; set; } = TimeSpan.FromMinutes(15);
+    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromMinutes(5);
+    public bool SweeperEnabled { get; set; } = true;
+
+    public TimeSpan MaxTimeOf(string partition) =>
+        Partitions.TryGetValue(partition, out var p) && p.MaxTime > 0 ? TimeSpan.FromSeconds(p.MaxTime) : DefaultMaxTime;
+
+    public static JobmonSettings Load(IConfiguration configuration)
+    {
+        var settings = new JobmonSettings();
+        configuration.GetSection("Jobmon").Bind(settings);
+        settings.PostgresConnectionString = configuration["JOBMON_POSTGRES"] is { Length: > 0 } pg ? pg : settings.PostgresConnectionString;
+        settings.IngestToken = configuration["JOBMON_INGEST_TOKEN"] is { Length: > 0 } it ? it : settings.IngestToken;
+        settings.AdminToken = configuration["JOBMON_ADMIN_TOKEN"] is { Length: > 0 } at ? at : settings.AdminToken;
+        settings.Validate();
+        return settings;
+    }
+
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(PostgresConnectionString))
+            throw new InvalidOperationException("JOBMON_POSTGRES is not set: give Jobmon a PostgreSQL connection string (ops/run starts a private server when it is unset).");
+        if (IngestToken is { Length: < 16 })
+            throw new InvalidOperationException("JOBMON_INGEST_TOKEN must be at least 16 characters long.");
+        if (AdminToken is { Length: < 16 })
+            throw new InvalidOperationException("JOBMON_ADMIN_TOKEN must be at least 16 characters long.");
+        if (DaemonMode is not ("HotCold" or "Solo"))
+            throw new InvalidOperationException("Jobmon:DaemonMode must be HotCold or Solo.");
+        if (!System.Text.RegularExpressions.Regex.IsMatch(Schema, "^[a-z_][a-z0-9_]{0,62}$"))
+            throw new InvalidOperationException("Jobmon:Schema must be a lower-case SQL identifier.");
+        foreach (var (name, p) in Partitions)
+            if (p.MaxTime < 0)
+                throw new InvalidOperationException($"Jobmon:Partitions:{name}:MaxTime must not be negative.");
+    }
+}
+
+public sealed class PartitionLimits
+{
+    /// <summary>Seconds, as in the original's config.json.</summary>
+    public long MaxTime { get; set; }
+}

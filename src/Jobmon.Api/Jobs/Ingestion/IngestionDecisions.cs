@@ -1,0 +1,105 @@
+namespace Jobmon.Jobs.Ingestion;
+
+/// <summary>What an ingestion command does, decided from the jobs already known under the same SLURM identity.
+/// Pure functions: no I/O, so every rule is unit-testable.</summary>
+public abstract record Decision
+{
+    /// <summary>Append <paramref name="Events"/> to a new stream (<paramref name="IsNew"/>) or an existing one.</summary>
+    public sealed record Append(Guid JobId, bool IsNew, object[] Events, string Outcome) : Decision;
+    /// <summary>Nothing to store: the command repeats what is already known.</summary>
+    public sealed record AlreadyKnown(Guid JobId, string Outcome) : Decision;
+    public sealed record Rejected(int Status, string Field, string Detail, IDictionary<string, object?>? Extensions = null) : Decision;
+}
+
+public static class IngestionDecisions
+{
+    /// <param name="known">Jobs with the same SLURM id in the command's cluster or with an unknown cluster.</param>
+    public static Decision Decide(StartJob cmd, IReadOnlyList<JobView> known, Func<Guid> newId)
+    {
+        var sameCluster = known.Where(j => j.Cluster == cmd.Cluster).ToList();
+
+        var running = sameCluster.FirstOrDefault(j => j.State == JobState.Running);
+        if (running is not null)
+            return SameStart(running, cmd)
+                ? new Decision.AlreadyKnown(running.Id, "duplicate start: the job is already running")
+                : new Decision.Rejected(409, "id",
+                    $"job {cmd.SlurmId} on cluster {cmd.Cluster} is already running with different data (started {running.StartTime:u} by {running.User}); end it first",
+                    new Dictionary<string, object?> { ["jobId"] = running.Id });
+
+        var ended = sameCluster.FirstOrDefault(j => j.StartKnown && j.StartTime == cmd.StartTime);
+        if (ended is not null)
+            return SameStart(ended, cmd)
+                ? new Decision.AlreadyKnown(ended.Id, "duplicate start: the job already ran and ended")
+                : new Decision.Rejected(409, "id", $"job {cmd.SlurmId} on cluster {cmd.Cluster} with this start time is already known with different data",
+                    new Dictionary<string, object?> { ["jobId"] = ended.Id });
+
+        // A stop that arrived before its start (lost prolog push): the earliest such job that ended after this start.
+        var orphan = known
+            .Where(j => !j.StartKnown && (j.Cluster == cmd.Cluster || j.Cluster == "") && j.StopTime >= cmd.StartTime)
+            .OrderBy(j => j.StopTime)
+            .FirstOrDefault();
+        if (orphan is not null)
+            return new Decision.Append(orphan.Id, false,
+                [ToEvent(orphan.Id, cmd, new EndedBeforeStart(orphan.StopTime!.Value, orphan.State))],
+                "start completes a job whose end arrived first");
+
+        var id = newId();
+        return new Decision.Append(id, true, [ToEvent(id, cmd, null)], "job started");
+    }
+
+    /// <param name="known">Jobs with the stop's SLURM id (in its cluster when named), newest first.</param>
+    public static Decision Decide(StopJob cmd, IReadOnlyList<JobView> known, Func<Guid> newId)
+    {
+        var candidates = cmd.Cluster is null ? known : known.Where(j => j.Cluster == cmd.Cluster || j.Cluster == "").ToList();
+
+        var running = candidates.Where(j => j.State == JobState.Running).ToList();
+        if (running.Count > 1)
+        {
+            var clusters = running.Select(j => j.Cluster).Distinct().Order().ToArray();
+            return new Decision.Rejected(409, "cluster",
+                $"job {cmd.SlurmId} is running on several clusters ({string.Join(", ", clusters)}); name the cluster with ?cluster= or clusterId",
+                new Dictionary<string, object?> { ["clusters"] = clusters });
+        }
+        if (running.Count == 1)
+        {
+            var job = running[0];
+            if (job.StartTime is { } start && cmd.StopTime < start)
+                return new Decision.Rejected(400, "stopTime", $"is before the job's start time {start:u}.");
+            return new Decision.Append(job.Id, false, [Ended(job, cmd)], "job ended");
+        }
+
+        var repeated = candidates.FirstOrDefault(j => j.StopTime == cmd.StopTime && j.ExitCode == cmd.ExitCode);
+        if (repeated is not null)
+            return new Decision.AlreadyKnown(repeated.Id, "duplicate stop: the job already ended");
+
+        // The sweeper ended it for running too long; the real end supersedes the sweeper's guess.
+        var swept = candidates.FirstOrDefault(j => j.State == JobState.Timeout && j.ExitCode is null && j.StartTime <= cmd.StopTime);
+        if (swept is not null)
+            return new Decision.Append(swept.Id, false, [Ended(swept, cmd)], "late stop of a job the sweeper had ended");
+
+        var latest = candidates.FirstOrDefault(j => j.StopTime is not null);
+        if (latest is not null && cmd.StopTime <= latest.StopTime)
+            return new Decision.Rejected(409, "stopTime",
+                $"job {cmd.SlurmId} on cluster {latest.Cluster} already ended at {latest.StopTime:u} ({latest.ExitDescription}); this stop is not newer",
+                new Dictionary<string, object?> { ["jobId"] = latest.Id });
+
+        // Never started as far as we know: keep the stop so the job is visible and a late start can complete it.
+        var id = newId();
+        return new Decision.Append(id, true,
+            [new JobEnded(id, cmd.Cluster ?? "", cmd.SlurmId, "", "", 0, 0, null, cmd.StopTime, cmd.ExitCode, ExitStatus.StateOf(cmd.ExitCode))],
+            "stop recorded for a job whose start is unknown");
+    }
+
+    private static JobEnded Ended(JobView job, StopJob cmd) => new(
+        job.Id, job.Cluster, job.SlurmId, job.User, job.Partition, job.NumNodes, job.TotalGpus,
+        job.StartTime, cmd.StopTime, cmd.ExitCode, ExitStatus.StateOf(cmd.ExitCode));
+
+    private static JobStarted ToEvent(Guid id, StartJob c, EndedBeforeStart? ended) => new(
+        id, c.Cluster, c.SlurmId, c.User, c.UserId, c.Group, c.GroupId, c.Account, c.JobName, c.Partition,
+        c.NumNodes, c.NumTasks, c.TasksPerNode, c.GpusPerNode, c.Nodes, c.StartTime, c.JobScript, ended);
+
+    private static bool SameStart(JobView j, StartJob c) =>
+        j.User == c.User && j.StartTime == c.StartTime && j.Partition == c.Partition && j.Account == c.Account &&
+        j.JobName == c.JobName && j.NumNodes == c.NumNodes && j.Nodes.SequenceEqual(c.Nodes) &&
+        j.GpusPerNode == c.GpusPerNode && j.NumTasks == c.NumTasks;
+}

@@ -1,0 +1,161 @@
+using JasperFx.Events;
+
+namespace Jobmon.Jobs;
+
+public sealed record JobTag(string Name, string CreatedBy, TagVisibility Visibility, DateTimeOffset CreatedAt);
+
+/// <summary>
+/// The job read model: one document per job stream, projected inline (same transaction as the append), so the
+/// ingestion response and the next query see it. Immutable: every Apply returns a new instance.
+/// </summary>
+public sealed record JobView
+{
+    public Guid Id { get; init; }
+    public string Cluster { get; init; } = "";
+    public long SlurmId { get; init; }
+    public string User { get; init; } = "";
+    public long? UserId { get; init; }
+    public string Group { get; init; } = "";
+    public long? GroupId { get; init; }
+    public string Account { get; init; } = "";
+    public string JobName { get; init; } = "";
+    public string Partition { get; init; } = "";
+    public int NumNodes { get; init; }
+    public int NumTasks { get; init; }
+    public int TasksPerNode { get; init; }
+    public int GpusPerNode { get; init; }
+    public int TotalGpus { get; init; }
+    public string[] Nodes { get; init; } = [];
+    public string? JobScript { get; init; }
+    /// <summary>Null when only the end is known (the prolog push was lost).</summary>
+    public DateTimeOffset? StartTime { get; init; }
+    public DateTimeOffset? StopTime { get; init; }
+    /// <summary>Null while running or when the start is unknown.</summary>
+    public long? DurationSeconds { get; init; }
+    public JobState State { get; init; }
+    public bool StartKnown { get; init; }
+    public int? ExitCode { get; init; }
+    public string? ExitDescription { get; init; }
+    public string? EndReason { get; init; }
+    public List<JobTag> Tags { get; init; } = [];
+    public string[] TagNames { get; init; } = [];
+    /// <summary>"cluster/slurmId" while running, else null: a unique index on it guarantees at most one running job
+    /// per SLURM identity, even under concurrent starts.</summary>
+    public string? RunningKey { get; init; }
+    /// <summary>Lower-cased "id name account" for free-text search.</summary>
+    public string SearchText { get; init; } = "";
+    public DateTimeOffset LastChangedAt { get; init; }
+    public int Version { get; set; }
+
+    public static JobView Create(IEvent<JobStarted> e) => Started(new JobView { Id = e.StreamId }, e.Data, e.Timestamp);
+
+    public static JobView Create(IEvent<JobEnded> e)
+    {
+        var d = e.Data;
+        return new JobView
+        {
+            Id = e.StreamId,
+            Cluster = d.Cluster,
+            SlurmId = d.SlurmId,
+            StartKnown = false,
+            LastChangedAt = e.Timestamp,
+            SearchText = d.SlurmId.ToString(),
+        }.Ended(d);
+    }
+
+    public JobView Apply(IEvent<JobStarted> e) => Started(this, e.Data, e.Timestamp);
+
+    public JobView Apply(IEvent<JobEnded> e) => Ended(e.Data) with { LastChangedAt = e.Timestamp };
+
+    public JobView Apply(IEvent<JobTimedOut> e) => this with
+    {
+        StopTime = e.Data.StopTime,
+        DurationSeconds = Seconds(StartTime, e.Data.StopTime),
+        State = JobState.Timeout,
+        RunningKey = null,
+        ExitDescription = "ended by the overtime sweeper",
+        EndReason = e.Data.Reason,
+        LastChangedAt = e.Timestamp,
+    };
+
+    public JobView Apply(IEvent<JobTagAdded> e)
+    {
+        var tags = Tags.Where(t => t.Name != e.Data.Tag).Append(new JobTag(e.Data.Tag, e.Data.AddedBy, e.Data.Visibility, e.Timestamp)).ToList();
+        return this with { Tags = tags, TagNames = tags.Select(t => t.Name).ToArray(), LastChangedAt = e.Timestamp };
+    }
+
+    public JobView Apply(IEvent<JobTagRemoved> e)
+    {
+        var tags = Tags.Where(t => t.Name != e.Data.Tag).ToList();
+        return this with { Tags = tags, TagNames = tags.Select(t => t.Name).ToArray(), LastChangedAt = e.Timestamp };
+    }
+
+    public JobView Apply(IEvent<JobMetadataCorrected> e)
+    {
+        var d = e.Data;
+        var corrected = this with
+        {
+            JobName = d.JobName ?? JobName,
+            Account = d.Account ?? Account,
+            Group = d.Group ?? Group,
+            JobScript = d.JobScript ?? JobScript,
+            NumTasks = d.NumTasks ?? NumTasks,
+            GpusPerNode = d.GpusPerNode ?? GpusPerNode,
+            TotalGpus = (d.GpusPerNode ?? GpusPerNode) * NumNodes,
+            LastChangedAt = e.Timestamp,
+        };
+        return corrected with { SearchText = SearchTextOf(corrected) };
+    }
+
+    private static JobView Started(JobView view, JobStarted d, DateTimeOffset at)
+    {
+        var alreadyEnded = view.StopTime is not null || d.Ended is not null;
+        var started = view with
+        {
+            Cluster = d.Cluster,
+            SlurmId = d.SlurmId,
+            User = d.User,
+            UserId = d.UserId,
+            Group = d.Group,
+            GroupId = d.GroupId,
+            Account = d.Account,
+            JobName = d.JobName,
+            Partition = d.Partition,
+            NumNodes = d.NumNodes,
+            NumTasks = d.NumTasks,
+            TasksPerNode = d.TasksPerNode,
+            GpusPerNode = d.GpusPerNode,
+            TotalGpus = d.GpusPerNode * d.NumNodes,
+            Nodes = d.Nodes,
+            JobScript = d.JobScript,
+            StartTime = d.StartTime,
+            StartKnown = true,
+            State = alreadyEnded ? view.State : JobState.Running,
+            RunningKey = alreadyEnded ? null : RunningKeyOf(d.Cluster, d.SlurmId),
+            DurationSeconds = alreadyEnded ? Seconds(d.StartTime, view.StopTime) : null,
+            EndReason = view.EndReason == StartNeverReceived ? null : view.EndReason,
+            LastChangedAt = at,
+        };
+        return started with { SearchText = SearchTextOf(started) };
+    }
+
+    private JobView Ended(JobEnded d) => this with
+    {
+        StopTime = d.StopTime,
+        ExitCode = d.ExitCode,
+        ExitDescription = ExitStatus.Describe(d.ExitCode),
+        State = d.State,
+        RunningKey = null,
+        DurationSeconds = Seconds(StartTime, d.StopTime),
+        EndReason = StartKnown ? null : StartNeverReceived,
+    };
+
+    public const string StartNeverReceived = "the job's start was never received";
+
+    public static string RunningKeyOf(string cluster, long slurmId) => $"{cluster}/{slurmId}";
+
+    private static string SearchTextOf(JobView v) => $"{v.SlurmId} {v.JobName} {v.Account}".ToLowerInvariant();
+
+    private static long? Seconds(DateTimeOffset? start, DateTimeOffset? stop) =>
+        start is { } s && stop is { } e ? (long)Math.Max(0, (e - s).TotalSeconds) : null;
+}

@@ -1,0 +1,100 @@
+using Jobmon.Infrastructure;
+using Jobmon.Jobs.Ingestion;
+using Marten;
+using Wolverine;
+
+namespace Jobmon.Jobs.Overtime;
+
+/// <summary>Ask for one sweep now (admins, tests); the background loop sends it on a timer.</summary>
+public sealed record SweepOvertimeJobs;
+
+public sealed record SweepResult(int Examined, int Ended);
+
+/// <summary>
+/// Ends running jobs that exceeded their partition's MaxTime (plus a grace period) without an epilog push — the
+/// original's sweeper, but it always ends the job, covers unconfigured partitions (DefaultMaxTime) and records why.
+/// Several replicas may sweep at once: each end is a decision on the job's stream under optimistic concurrency, so
+/// a job is ended once.
+/// </summary>
+public sealed class OvertimeSweeper(IDocumentStore store, JobIngestion ingestion, JobmonSettings settings, TimeProvider clock, ILogger<OvertimeSweeper> logger)
+{
+    public async Task<SweepResult> SweepAsync(CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var shortest = settings.Partitions.Values.Where(p => p.MaxTime > 0).Select(p => TimeSpan.FromSeconds(p.MaxTime))
+            .Append(settings.DefaultMaxTime).Min();
+        var startedBefore = now - shortest - settings.SweepGrace;
+        int examined = 0, ended = 0;
+        DateTimeOffset? after = null;
+        while (true)
+        {
+            await using var query = store.QuerySession();
+            var q = query.Query<JobView>().Where(j => j.State == JobState.Running && j.StartTime <= startedBefore);
+            if (after is { } a) q = q.Where(j => j.StartTime > a);
+            var batch = await q.OrderBy(j => j.StartTime).Take(500).ToListAsync(ct);
+            if (batch.Count == 0) break;
+            after = batch[^1].StartTime;
+            foreach (var job in batch)
+            {
+                examined++;
+                var maxTime = settings.MaxTimeOf(job.Partition);
+                if (job.StartTime!.Value + maxTime + settings.SweepGrace > now) continue;
+                var decision = await ingestion.RunAsync(new EventContext("overtime-sweeper", Guid.NewGuid().ToString("N"), "sweeper"), ct, async session =>
+                {
+                    var current = await session.LoadAsync<JobView>(job.Id, ct);
+                    if (current is not { State: JobState.Running, StartTime: { } start }) return new Decision.AlreadyKnown(job.Id, "no longer running");
+                    var configured = settings.Partitions.ContainsKey(current.Partition) ? $"partition {current.Partition}'s MaxTime" : "the default MaxTime for unconfigured partitions";
+                    var reason = $"no end received within {configured} of {maxTime} (+{settings.SweepGrace} grace); ended at start + MaxTime";
+                    return new Decision.Append(job.Id, false,
+                        [new JobTimedOut(job.Id, current.Cluster, current.SlurmId, current.User, current.Partition, current.NumNodes, current.TotalGpus,
+                            start, start + maxTime, maxTime, reason)], "timed out");
+                });
+                if (decision is Decision.Append)
+                {
+                    ended++;
+                    logger.LogInformation("Overtime sweeper ended job {JobId} ({Cluster}/{SlurmId})", job.Id, job.Cluster, job.SlurmId);
+                }
+            }
+            if (batch.Count < 500) break;
+        }
+        return new SweepResult(examined, ended);
+    }
+}
+
+public static class SweepOvertimeJobsHandler
+{
+    public static Task<SweepResult> Handle(SweepOvertimeJobs _, OvertimeSweeper sweeper, CancellationToken ct) => sweeper.SweepAsync(ct);
+}
+
+public sealed class OvertimeSweepLoop(IServiceProvider services, JobmonSettings settings, ILogger<OvertimeSweepLoop> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(settings.SweepInterval);
+        do
+        {
+            try
+            {
+                await using var scope = services.CreateAsyncScope();
+                var bus = scope.ServiceProvider.GetRequiredService<IMessageBus>();
+                var result = await bus.InvokeAsync<SweepResult>(new SweepOvertimeJobs(), stoppingToken);
+                if (result.Ended > 0) logger.LogInformation("Overtime sweep ended {Ended} of {Examined} jobs", result.Ended, result.Examined);
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                logger.LogError(e, "Overtime sweep failed; retrying at the next interval");
+            }
+        } while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+}
+
+public static class OvertimeSetup
+{
+    public static IServiceCollection AddJobmonOvertimeSweeper(this IServiceCollection services, JobmonSettings settings)
+    {
+        services.AddSingleton<OvertimeSweeper>();
+        services.AddSingleton<JobIngestion>();
+        if (settings.SweeperEnabled) services.AddHostedService<OvertimeSweepLoop>();
+        return services;
+    }
+}

@@ -1,0 +1,94 @@
+using System.Text.Json;
+using Jobmon.Infrastructure;
+using Marten;
+
+namespace Jobmon.Jobs.Querying;
+
+public static class JobQueries
+{
+    public static IEndpointRouteBuilder MapJobQueries(this IEndpointRouteBuilder app)
+    {
+        var jobs = app.MapGroup("/api/jobs").RequireAuthorization(Policies.Reader).WithTags("Jobs");
+        jobs.MapGet("", List).WithSummary("Jobs with server-side filters, sort and paging. Non-admins see only their own jobs.")
+            .Produces<JobListPage>().ProducesValidationProblem();
+        jobs.MapGet("/{id:guid}", Get).WithSummary("One job.").Produces<JobDetail>().ProducesProblem(404);
+        jobs.MapGet("/{id:guid}/history", History).WithSummary("Every event of the job in order: the audit trail.")
+            .Produces<IReadOnlyList<JobHistoryEntry>>().ProducesProblem(404);
+        app.MapGet("/api/v2/clusters/{cluster}/jobs/{jobId:long}", ByIdentity).RequireAuthorization(Policies.Reader).WithTags("Jobs")
+            .WithSummary("All jobs that had this SLURM id on this cluster (ids are reused), newest first.");
+        return app;
+    }
+
+    private static async Task<IResult> List(HttpContext http, IQuerySession session, TimeProvider clock, CancellationToken ct)
+    {
+        var (query, errors) = JobListQuery.Parse(http.Request.Query);
+        if (query is null) return Problems.Validation(errors);
+        var caller = Caller.From(http.User);
+        if (!caller.IsAdmin) query = query with { User = caller.Name };
+        var now = clock.GetUtcNow();
+
+        var filtered = query.Apply(session.Query<JobView>(), now);
+        var total = await filtered.CountAsync(ct);
+        var page = await query.Order(filtered).Skip((query.Page - 1) * query.PageSize).Take(query.PageSize).ToListAsync(ct);
+        return Results.Ok(new JobListPage(total, query.Page, query.PageSize, page.Select(j => JobListItem.From(j, now)).ToList()));
+    }
+
+    private static async Task<IResult> Get(Guid id, HttpContext http, IQuerySession session, TimeProvider clock, CancellationToken ct)
+    {
+        var job = await session.LoadAsync<JobView>(id, ct);
+        if (job is null || !MayRead(http, job)) return Problems.NotFound($"job {id} does not exist or is not yours.");
+        return Results.Ok(JobDetail.From(job, clock.GetUtcNow()));
+    }
+
+    private static async Task<IResult> History(Guid id, HttpContext http, IQuerySession session, CancellationToken ct)
+    {
+        var job = await session.LoadAsync<JobView>(id, ct);
+        if (job is null || !MayRead(http, job)) return Problems.NotFound($"job {id} does not exist or is not yours.");
+        var events = await session.Events.FetchStreamAsync(id, token: ct);
+        return Results.Ok(events.Select(JobHistoryEntry.From).ToList());
+    }
+
+    private static async Task<IResult> ByIdentity(string cluster, long jobId, HttpContext http, IQuerySession session, TimeProvider clock, CancellationToken ct)
+    {
+        var jobs = await session.Query<JobView>().Where(j => j.Cluster == cluster && j.SlurmId == jobId)
+            .OrderByDescending(j => j.LastChangedAt).Take(100).ToListAsync(ct);
+        var now = clock.GetUtcNow();
+        return Results.Ok(jobs.Where(j => MayRead(http, j)).Select(j => JobListItem.From(j, now)).ToList());
+    }
+
+    /// <summary>Owners read their jobs; admins read all. Other people's jobs answer 404, like jobs that don't exist.</summary>
+    public static bool MayRead(HttpContext http, JobView job)
+    {
+        var caller = Caller.From(http.User);
+        return caller.IsAdmin || (job.User.Length > 0 && job.User == caller.Name);
+    }
+}
+
+public sealed record JobDetail(
+    Guid Id, string Cluster, long JobId, string User, long? UserId, string Group, long? GroupId, string Account, string Name,
+    string Partition, JobState State, bool StartKnown, DateTimeOffset? StartTime, DateTimeOffset? StopTime, long? DurationSeconds,
+    int NumNodes, int NumTasks, int TasksPerNode, int GpusPerNode, int TotalGpus, IReadOnlyList<string> Nodes,
+    int? ExitCode, string? ExitDescription, string? EndReason, string? JobScript, IReadOnlyList<JobTag> Tags, int Version)
+{
+    public static JobDetail From(JobView j, DateTimeOffset now) => new(
+        j.Id, j.Cluster, j.SlurmId, j.User, j.UserId, j.Group, j.GroupId, j.Account, j.JobName, j.Partition, j.State, j.StartKnown,
+        j.StartTime, j.StopTime, JobListItem.DurationOf(j, now), j.NumNodes, j.NumTasks, j.TasksPerNode, j.GpusPerNode, j.TotalGpus,
+        j.Nodes, j.ExitCode, j.ExitDescription, j.EndReason, j.JobScript, j.Tags, j.Version);
+}
+
+public sealed record JobHistoryEntry(
+    long Version, long Sequence, string Type, DateTimeOffset Timestamp, string? CausedBy, string? CorrelationId, string? Source,
+    JsonElement Data)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+    };
+
+    private static string? Header(JasperFx.Events.IEvent e, string key) =>
+        e.Headers is { } h && h.TryGetValue(key, out var v) && v is not null ? v.ToString() : null;
+
+    public static JobHistoryEntry From(JasperFx.Events.IEvent e) => new(
+        e.Version, e.Sequence, e.EventTypeName, e.Timestamp, Header(e, "causedBy") ?? e.UserName, e.CorrelationId, Header(e, "source"),
+        JsonSerializer.SerializeToElement(e.Data, e.EventType, Json));
+}

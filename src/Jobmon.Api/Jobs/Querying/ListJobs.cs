@@ -1,0 +1,187 @@
+using System.Globalization;
+using System.Linq.Expressions;
+using System.Text.RegularExpressions;
+using Jobmon.Infrastructure;
+using Marten;
+
+namespace Jobmon.Jobs.Querying;
+
+/// <summary>Filters, sort and paging of GET /api/jobs, parsed and validated from the query string.</summary>
+public sealed record JobListQuery
+{
+    public string? Cluster { get; init; }
+    public string? User { get; init; }
+    public string? Group { get; init; }
+    public string? Account { get; init; }
+    public string? Partition { get; init; }
+    public JobState[] States { get; init; } = [];
+    public DateTimeOffset? From { get; init; }
+    public DateTimeOffset? To { get; init; }
+    public long? MinDuration { get; init; }
+    public long? MaxDuration { get; init; }
+    public int? MinNodes { get; init; }
+    public int? MaxNodes { get; init; }
+    public int? MinTasks { get; init; }
+    public int? MaxTasks { get; init; }
+    public int? MinGpus { get; init; }
+    public int? MaxGpus { get; init; }
+    public string[] Tags { get; init; } = [];
+    public string? Text { get; init; }
+    public bool? StartKnown { get; init; }
+    public string Sort { get; init; } = "startTime";
+    public bool Descending { get; init; } = true;
+    public int Page { get; init; } = 1;
+    public int PageSize { get; init; } = 50;
+
+    public const int MaxPageSize = 500;
+    public static readonly string[] SortColumns =
+        ["startTime", "stopTime", "duration", "cluster", "user", "group", "account", "jobId", "name", "partition", "state",
+         "numNodes", "numTasks", "gpus", "lastChanged"];
+
+    public static (JobListQuery? Query, Dictionary<string, string[]> Errors) Parse(IQueryCollection q)
+    {
+        var errors = new Dictionary<string, string[]>();
+        string? Text(string key, int max = 256)
+        {
+            var v = q[key].ToString();
+            if (v.Length == 0) return null;
+            if (v.Length > max) { errors[key] = [$"must be at most {max} characters long."]; return null; }
+            return v;
+        }
+        long? Number(string key, long min, long max)
+        {
+            var v = q[key].ToString();
+            if (v.Length == 0) return null;
+            if (!long.TryParse(v, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n) || n < min || n > max)
+            { errors[key] = [$"must be an integer between {min} and {max}."]; return null; }
+            return n;
+        }
+        DateTimeOffset? Time(string key)
+        {
+            var v = q[key].ToString();
+            if (v.Length == 0) return null;
+            if (long.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var secs) && secs <= 253402300799)
+                return DateTimeOffset.FromUnixTimeSeconds(secs);
+            if (DateTimeOffset.TryParse(v, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t))
+                return t;
+            errors[key] = ["must be a unix time in seconds or an ISO 8601 timestamp."];
+            return null;
+        }
+
+        var states = new List<JobState>();
+        foreach (var s in (Text("state") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (Enum.TryParse<JobState>(s, ignoreCase: true, out var st) && Enum.IsDefined(st) && !int.TryParse(s, out _)) states.Add(st);
+            else errors["state"] = [$"'{s}' is not one of running, completed, failed, cancelled, timeout."];
+        }
+        var tags = (Text("tags", 2048) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (tags.Length > 20) errors["tags"] = ["at most 20 tags."];
+
+        var sort = Text("sort") ?? "startTime";
+        if (!SortColumns.Contains(sort)) errors["sort"] = [$"must be one of {string.Join(", ", SortColumns)}."];
+        var order = (Text("order") ?? "desc").ToLowerInvariant();
+        if (order is not ("asc" or "desc")) errors["order"] = ["must be asc or desc."];
+        bool? startKnown = null;
+        if (Text("startKnown") is { } sk)
+        {
+            if (bool.TryParse(sk, out var b)) startKnown = b; else errors["startKnown"] = ["must be true or false."];
+        }
+
+        var query = new JobListQuery
+        {
+            Cluster = Text("cluster", 128), User = Text("user"), Group = Text("group"), Account = Text("account"),
+            Partition = Text("partition", 128), States = states.Distinct().ToArray(), From = Time("from"), To = Time("to"),
+            MinDuration = Number("minDuration", 0, long.MaxValue), MaxDuration = Number("maxDuration", 0, long.MaxValue),
+            MinNodes = (int?)Number("minNodes", 0, int.MaxValue), MaxNodes = (int?)Number("maxNodes", 0, int.MaxValue),
+            MinTasks = (int?)Number("minTasks", 0, int.MaxValue), MaxTasks = (int?)Number("maxTasks", 0, int.MaxValue),
+            MinGpus = (int?)Number("minGpus", 0, int.MaxValue), MaxGpus = (int?)Number("maxGpus", 0, int.MaxValue),
+            Tags = tags, Text = Text("q"), StartKnown = startKnown,
+            Sort = sort, Descending = order == "desc",
+            Page = (int)(Number("page", 1, 1_000_000) ?? 1), PageSize = (int)(Number("pageSize", 1, MaxPageSize) ?? 50),
+        };
+        if (query.From > query.To) errors["from"] = ["must not be after 'to'."];
+        return errors.Count > 0 ? (null, errors) : (query, errors);
+    }
+
+    /// <summary>Every value becomes a query parameter (Marten LINQ); nothing is concatenated into SQL.</summary>
+    public IQueryable<JobView> Apply(IQueryable<JobView> jobs, DateTimeOffset now)
+    {
+        if (Cluster is { } cluster) jobs = jobs.Where(j => j.Cluster == cluster);
+        if (User is { } user) jobs = jobs.Where(j => j.User == user);
+        if (Group is { } group) jobs = jobs.Where(j => j.Group == group);
+        if (Account is { } account) jobs = jobs.Where(j => j.Account == account);
+        if (Partition is { } partition) jobs = jobs.Where(j => j.Partition == partition);
+        if (States.Length == 1) { var s = States[0]; jobs = jobs.Where(j => j.State == s); }
+        else if (States.Length > 1) { var s = States; jobs = jobs.Where(j => s.Contains(j.State)); }
+        if (StartKnown is { } known) jobs = jobs.Where(j => j.StartKnown == known);
+        // Overlap: the job ran at some point within [From, To]; running jobs extend to now.
+        if (To is { } to) jobs = jobs.Where(j => j.StartTime == null || j.StartTime <= to);
+        if (From is { } from) jobs = jobs.Where(j => j.StopTime == null || j.StopTime >= from);
+        if (MinDuration is { } minD)
+        {
+            var startedBefore = now.AddSeconds(-minD);
+            jobs = jobs.Where(j => j.DurationSeconds >= minD || (j.State == JobState.Running && j.StartTime <= startedBefore));
+        }
+        if (MaxDuration is { } maxD)
+        {
+            var startedAfter = now.AddSeconds(-maxD);
+            jobs = jobs.Where(j => j.DurationSeconds <= maxD || (j.State == JobState.Running && j.StartTime >= startedAfter));
+        }
+        if (MinNodes is { } minN) jobs = jobs.Where(j => j.NumNodes >= minN);
+        if (MaxNodes is { } maxN) jobs = jobs.Where(j => j.NumNodes <= maxN);
+        if (MinTasks is { } minT) jobs = jobs.Where(j => j.NumTasks >= minT);
+        if (MaxTasks is { } maxT) jobs = jobs.Where(j => j.NumTasks <= maxT);
+        if (MinGpus is { } minG) jobs = jobs.Where(j => j.TotalGpus >= minG);
+        if (MaxGpus is { } maxG) jobs = jobs.Where(j => j.TotalGpus <= maxG);
+        foreach (var tag in Tags) jobs = jobs.Where(j => j.TagNames.Contains(tag));
+        if (Text is { } text)
+        {
+            var needle = text.ToLowerInvariant();
+            jobs = jobs.Where(j => j.SearchText.Contains(needle));
+        }
+        return jobs;
+    }
+
+    public IQueryable<JobView> Order(IQueryable<JobView> jobs)
+    {
+        IOrderedQueryable<JobView> By<TKey>(Expression<Func<JobView, TKey>> key) =>
+            Descending ? jobs.OrderByDescending(key) : jobs.OrderBy(key);
+        var ordered = Sort switch
+        {
+            "stopTime" => By(j => j.StopTime),
+            "duration" => By(j => j.DurationSeconds),
+            "cluster" => By(j => j.Cluster),
+            "user" => By(j => j.User),
+            "group" => By(j => j.Group),
+            "account" => By(j => j.Account),
+            "jobId" => By(j => j.SlurmId),
+            "name" => By(j => j.JobName),
+            "partition" => By(j => j.Partition),
+            "state" => By(j => j.State),
+            "numNodes" => By(j => j.NumNodes),
+            "numTasks" => By(j => j.NumTasks),
+            "gpus" => By(j => j.TotalGpus),
+            "lastChanged" => By(j => j.LastChangedAt),
+            _ => By(j => j.StartTime),
+        };
+        // Stable pages: a unique tie-breaker.
+        return Descending ? ordered.ThenByDescending(j => j.Id) : ordered.ThenBy(j => j.Id);
+    }
+}
+
+public sealed record JobListPage(long Total, int Page, int PageSize, IReadOnlyList<JobListItem> Items);
+
+public sealed record JobListItem(
+    Guid Id, string Cluster, long JobId, string User, string Group, string Account, string Name, string Partition,
+    JobState State, bool StartKnown, DateTimeOffset? StartTime, DateTimeOffset? StopTime, long? DurationSeconds,
+    int NumNodes, int NumTasks, int TotalGpus, string NodeList, int? ExitCode, string? ExitDescription,
+    IReadOnlyList<JobTag> Tags)
+{
+    public static JobListItem From(JobView j, DateTimeOffset now) => new(
+        j.Id, j.Cluster, j.SlurmId, j.User, j.Group, j.Account, j.JobName, j.Partition, j.State, j.StartKnown,
+        j.StartTime, j.StopTime, DurationOf(j, now), j.NumNodes, j.NumTasks, j.TotalGpus, string.Join('|', j.Nodes.Take(64)) + (j.Nodes.Length > 64 ? "|…" : ""),
+        j.ExitCode, j.ExitDescription, j.Tags);
+
+    public static long? DurationOf(JobView j, DateTimeOffset now) =>
+        j.State == JobState.Running && j.StartTime is { } s ? (long)Math.Max(0, (now - s).TotalSeconds) : j.DurationSeconds;
+}

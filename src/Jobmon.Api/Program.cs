@@ -1,0 +1,55 @@
+using JasperFx;
+using Jobmon.Infrastructure;
+using Jobmon.Jobs;
+using Jobmon.Jobs.Ingestion;
+using Jobmon.Jobs.Overtime;
+using Jobmon.Jobs.Querying;
+using Jobmon.Jobs.Tagging;
+using Jobmon.Admin;
+using Jobmon.Summaries;
+using Wolverine;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.Configuration.AddEnvironmentVariables();
+var settings = JobmonSettings.Load(builder.Configuration);
+builder.Services.AddSingleton(settings);
+builder.Services.AddSingleton(TimeProvider.System);
+
+builder.Services.AddJobmonProblemDetails();
+builder.Services.AddJobmonAuth();
+builder.Services.AddOpenApi("v2");
+builder.Services.ConfigureHttpJsonOptions(o =>
+{
+    o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase));
+});
+builder.Services.AddJobmonMarten(settings);
+builder.Services.AddJobmonOvertimeSweeper(settings);
+builder.Services.AddProjectionAdmin();
+
+builder.Host.UseWolverine(opts =>
+{
+    opts.ApplicationAssembly = typeof(JobView).Assembly;
+    opts.Policies.AutoApplyTransactions();
+    opts.Policies.UseDurableLocalQueues();
+});
+
+var app = builder.Build();
+app.UseCorrelationIds();
+app.UseJobmonExceptionHandler();
+app.UseStatusCodePages();
+app.UseAuthentication();
+app.UseAuthorization();
+
+app.MapOpenApi("/api/openapi/{documentName}.json").AllowAnonymous();
+app.MapGet("/api/ping", (TimeProvider clock) => Results.Ok(new { status = "ok", time = clock.GetUtcNow() })).AllowAnonymous();
+app.MapJobIngestion();
+app.MapJobQueries();
+app.MapJobCommands();
+app.MapSummaries();
+app.MapPost("/api/admin/sweep", (IMessageBus bus, CancellationToken ct) => bus.InvokeAsync<SweepResult>(new SweepOvertimeJobs(), ct))
+    .RequireAuthorization(Policies.Admin).WithTags("Administration").WithSummary("Run the overtime sweeper now.");
+app.MapProjectionAdmin();
+
+return await app.RunJasperFxCommands(args);
+
+public partial class Program;
