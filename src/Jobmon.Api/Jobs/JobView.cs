@@ -47,7 +47,7 @@ public sealed record JobView
     public DateTimeOffset LastChangedAt { get; init; }
     public int Version { get; set; }
 
-    public static JobView Create(IEvent<JobStarted> e) => Started(new JobView { Id = e.StreamId }, e.Data, e.Timestamp);
+    public static JobView Create(IEvent<JobStarted> e) => Started(new JobView { Id = e.StreamId }, e.Data, At(e));
 
     public static JobView Create(IEvent<JobEnded> e)
     {
@@ -58,14 +58,14 @@ public sealed record JobView
             Cluster = d.Cluster,
             SlurmId = d.SlurmId,
             StartKnown = false,
-            LastChangedAt = e.Timestamp,
+            LastChangedAt = At(e),
             SearchText = d.SlurmId.ToString(),
         }.Ended(d);
     }
 
-    public JobView Apply(IEvent<JobStarted> e) => Started(this, e.Data, e.Timestamp);
+    public JobView Apply(IEvent<JobStarted> e) => Started(this, e.Data, At(e));
 
-    public JobView Apply(IEvent<JobEnded> e) => Ended(e.Data) with { LastChangedAt = e.Timestamp };
+    public JobView Apply(IEvent<JobEnded> e) => Ended(e.Data) with { LastChangedAt = At(e) };
 
     public JobView Apply(IEvent<JobTimedOut> e) => this with
     {
@@ -75,19 +75,19 @@ public sealed record JobView
         RunningKey = null,
         ExitDescription = "ended by the overtime sweeper",
         EndReason = e.Data.Reason,
-        LastChangedAt = e.Timestamp,
+        LastChangedAt = At(e),
     };
 
     public JobView Apply(IEvent<JobTagAdded> e)
     {
-        var tags = Tags.Where(t => t.Name != e.Data.Tag).Append(new JobTag(e.Data.Tag, e.Data.AddedBy, e.Data.Visibility, e.Timestamp)).ToList();
-        return this with { Tags = tags, TagNames = tags.Select(t => t.Name).ToArray(), LastChangedAt = e.Timestamp };
+        var tags = Tags.Where(t => t.Name != e.Data.Tag).Append(new JobTag(e.Data.Tag, e.Data.AddedBy, e.Data.Visibility, At(e))).ToList();
+        return this with { Tags = tags, TagNames = tags.Select(t => t.Name).ToArray(), LastChangedAt = At(e) };
     }
 
     public JobView Apply(IEvent<JobTagRemoved> e)
     {
         var tags = Tags.Where(t => t.Name != e.Data.Tag).ToList();
-        return this with { Tags = tags, TagNames = tags.Select(t => t.Name).ToArray(), LastChangedAt = e.Timestamp };
+        return this with { Tags = tags, TagNames = tags.Select(t => t.Name).ToArray(), LastChangedAt = At(e) };
     }
 
     public JobView Apply(IEvent<JobMetadataCorrected> e)
@@ -102,7 +102,7 @@ public sealed record JobView
             NumTasks = d.NumTasks ?? NumTasks,
             GpusPerNode = d.GpusPerNode ?? GpusPerNode,
             TotalGpus = (d.GpusPerNode ?? GpusPerNode) * NumNodes,
-            LastChangedAt = e.Timestamp,
+            LastChangedAt = At(e),
         };
         return corrected with { SearchText = SearchTextOf(corrected) };
     }
@@ -149,6 +149,9 @@ public sealed record JobView
         DurationSeconds = Seconds(StartTime, d.StopTime),
         EndReason = StartKnown ? null : StartNeverReceived,
     };
+
+    /// <summary>PostgreSQL keeps microseconds: truncating keeps inline results identical to a rebuild's.</summary>
+    private static DateTimeOffset At(IEvent e) => new(e.Timestamp.UtcTicks - e.Timestamp.UtcTicks % 10, TimeSpan.Zero);
 
     public const string StartNeverReceived = "the job's start was never received";
 

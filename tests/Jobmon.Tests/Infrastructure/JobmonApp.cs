@@ -113,3 +113,13 @@ public static class HttpExtensions
     public static Task<HttpResponseMessage> PatchJson(this HttpClient client, string url, string json) =>
         client.PatchAsync(url, FormJson(json));
 }
+
+public static class DaemonExtensions
+{
+    /// <summary>The async projection shards this process is running right now.</summary>
+    public static string[] RunningShards(this JobmonApp app)
+    {
+        var coordinator = app.Services.GetRequiredService<JasperFx.Events.Daemon.IProjectionCoordinator>();
+        return coordinator.DaemonForMainDatabase().CurrentAgents().Select(a => a.Name.Identity).ToArray();
+    }
+}

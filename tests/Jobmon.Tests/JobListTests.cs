@@ -1,0 +1,109 @@
+using Jobmon.Jobs;
+using Jobmon.Jobs.Querying;
+using Jobmon.Tests.Infrastructure;
+
+namespace Jobmon.Tests;
+
+[Collection(SharedAppCollection.Name)]
+public sealed class JobListTests(SharedApp shared)
+{
+    private readonly JobmonApp _app = shared.App;
+    private const long T0 = 1_760_000_000;
+
+    private async Task<Guid> StartAsync(SlurmJob job) =>
+        (await (await _app.Ingest().PutAsync("/api/job_start", HttpExtensions.FormJson(job.StartJson()))).ReadAs<Jobmon.Jobs.Ingestion.IngestionResult>()).JobId;
+
+    private async Task StopAsync(SlurmJob job, int exit, long stop) =>
+        (await _app.Ingest().PatchJson($"/api/job_stop/{job.Id}?cluster={job.Cluster}", SlurmJob.StopJson(exit, stop))).EnsureSuccessStatusCode();
+
+    private async Task<JobListPage> ListAsync(string query) => await (await _app.Admin().GetAsync("/api/jobs?" + query)).ReadAs<JobListPage>();
+
+    [Fact]
+    public async Task Filters_sort_and_paging_work_on_the_server()
+    {
+        var c = Unique.Name("list");
+        var a = new SlurmJob(c, Unique.SlurmId(), User: "ann", Partition: "gpu", NumNodes: 4, Nodes: "g1|g2|g3|g4", StartTime: T0, Gpus: 4, Name: "Train-ResNet", Account: "ml");
+        var b = new SlurmJob(c, Unique.SlurmId(), User: "ben", Partition: "cpu", NumNodes: 1, Nodes: "c1", StartTime: T0 + 1000, Name: "post", Account: "chem", NumTasks: 64);
+        var d = new SlurmJob(c, Unique.SlurmId(), User: "ann", Partition: "cpu", NumNodes: 2, Nodes: "c2|c3", StartTime: T0 + 5000, Name: "md-run", Account: "chem");
+        var idA = await StartAsync(a); var idB = await StartAsync(b); var idD = await StartAsync(d);
+        await StopAsync(a, 0, T0 + 3600);       // completed, 1 h
+        await StopAsync(b, 256, T0 + 1100);     // failed, 100 s
+        // d keeps running
+
+        (await ListAsync($"cluster={c}")).Total.ShouldBe(3);
+        (await ListAsync($"cluster={c}&user=ann")).Items.Select(j => j.Id).ShouldBe([idD, idA]); // default: newest start first
+        (await ListAsync($"cluster={c}&state=failed,running&sort=startTime&order=asc")).Items.Select(j => j.Id).ShouldBe([idB, idD]);
+        (await ListAsync($"cluster={c}&partition=gpu&minGpus=16&maxGpus=16")).Items.Single().Id.ShouldBe(idA);
+        (await ListAsync($"cluster={c}&minNodes=2&maxNodes=3")).Items.Single().Id.ShouldBe(idD);
+        (await ListAsync($"cluster={c}&minTasks=10")).Items.Single().Id.ShouldBe(idB);
+        (await ListAsync($"cluster={c}&account=chem&sort=numNodes&order=desc")).Items.Select(j => j.Id).ShouldBe([idD, idB]);
+        (await ListAsync($"cluster={c}&q=resnet")).Items.Single().Id.ShouldBe(idA);   // case-insensitive free text
+        (await ListAsync($"cluster={c}&q={b.Id}")).Items.Single().Id.ShouldBe(idB);   // by SLURM id
+        (await ListAsync($"cluster={c}&minDuration=3000")).Items.Select(j => j.Id).ShouldBe([idD, idA]); // running d counts up to now
+        (await ListAsync($"cluster={c}&maxDuration=200")).Items.Single().Id.ShouldBe(idB);
+
+        // Overlap semantics: a window after b ended but while a was running finds a (and running d if started).
+        (await ListAsync($"cluster={c}&from={T0 + 2000}&to={T0 + 3000}")).Items.Select(j => j.Id).ShouldBe([idA]);
+        (await ListAsync($"cluster={c}&from={T0 + 4000}")).Items.Select(j => j.Id).ShouldBe([idD]);
+
+        var page1 = await ListAsync($"cluster={c}&sort=jobId&order=asc&pageSize=2&page=1");
+        var page2 = await ListAsync($"cluster={c}&sort=jobId&order=asc&pageSize=2&page=2");
+        page1.Total.ShouldBe(3);
+        page1.Items.Concat(page2.Items).Select(j => j.JobId).ShouldBe(new[] { a.Id, b.Id, d.Id }.Order().ToArray());
+        page1.Items.Count.ShouldBe(2);
+        page2.Items.Count.ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task Tags_filter_all_of_and_are_audited()
+    {
+        var c = Unique.Name("tag");
+        var a = new SlurmJob(c, Unique.SlurmId());
+        var b = new SlurmJob(c, Unique.SlurmId(), StartTime: T0 + 10);
+        var idA = await StartAsync(a); var idB = await StartAsync(b);
+        foreach (var (id, tag) in new[] { (idA, "bad-io"), (idA, "reviewed"), (idB, "reviewed") })
+            (await _app.Admin().PostAsync($"/api/jobs/{id}/tags", HttpExtensions.FormJson($$"""{"name":"{{tag}}"}"""))).EnsureSuccessStatusCode();
+
+        (await ListAsync($"cluster={c}&tags=reviewed")).Total.ShouldBe(2);
+        (await ListAsync($"cluster={c}&tags=reviewed,bad-io")).Items.Single().Id.ShouldBe(idA);
+
+        (await _app.Admin().DeleteAsync($"/api/jobs/{idA}/tags/bad-io")).EnsureSuccessStatusCode();
+        (await ListAsync($"cluster={c}&tags=bad-io")).Total.ShouldBe(0);
+        var history = await (await _app.Admin().GetAsync($"/api/jobs/{idA}/history")).ReadAs<List<JobHistoryEntry>>();
+        history.Select(h => h.Type).ShouldBe(["job_started", "job_tag_added", "job_tag_added", "job_tag_removed"]);
+        history.Skip(1).ShouldAllBe(h => h.CausedBy == "admin-token");
+    }
+
+    [Fact]
+    public async Task Hostile_search_input_is_only_a_parameter()
+    {
+        var c = Unique.Name("inj");
+        var job = new SlurmJob(c, Unique.SlurmId(), Name: "it's 100%_done");
+        var id = await StartAsync(job);
+        foreach (var q in new[] { "' OR 1=1 --", "%", "_", "\\", "'; DROP TABLE jobmon.mt_doc_jobview; --", ".*", "100%_" })
+        {
+            var response = await _app.Admin().GetAsync($"/api/jobs?cluster={c}&q={Uri.EscapeDataString(q)}");
+            response.EnsureSuccessStatusCode();
+        }
+        (await ListAsync($"cluster={c}&q={Uri.EscapeDataString("it's 100%_d")}")).Items.Single().Id.ShouldBe(id);
+        (await ListAsync($"cluster={c}&q={Uri.EscapeDataString("' OR 1=1 --")}")).Total.ShouldBe(0);
+        (await ListAsync($"user={Uri.EscapeDataString("x' OR '1'='1")}")).Total.ShouldBe(0);
+        (await ListAsync($"cluster={c}")).Total.ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task Admin_correction_changes_metadata_with_a_reason_on_record()
+    {
+        var job = new SlurmJob(Unique.Name("fix"), Unique.SlurmId());
+        var id = await StartAsync(job);
+        var missingReason = await _app.Admin().PatchJson($"/api/jobs/{id}/metadata", """{"account":"proj2"}""");
+        missingReason.StatusCode.ShouldBe(System.Net.HttpStatusCode.BadRequest);
+        (await _app.Admin().PatchJson($"/api/jobs/{id}/metadata", """{"account":"proj2","reason":"wrong account in sbatch"}""")).EnsureSuccessStatusCode();
+        var detail = await (await _app.Admin().GetAsync($"/api/jobs/{id}")).ReadAs<JobDetail>();
+        detail.Account.ShouldBe("proj2");
+        var history = await (await _app.Admin().GetAsync($"/api/jobs/{id}/history")).ReadAs<List<JobHistoryEntry>>();
+        history.Last().Type.ShouldBe("job_metadata_corrected");
+        history.Last().Data.GetProperty("reason").GetString().ShouldBe("wrong account in sbatch");
+        history.Last().Source.ShouldBe("admin");
+    }
+}
