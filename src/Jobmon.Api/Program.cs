@@ -25,6 +25,9 @@ builder.Services.ConfigureHttpJsonOptions(o =>
 builder.Services.AddJobmonMarten(settings);
 builder.Services.AddJobmonOvertimeSweeper(settings);
 builder.Services.AddProjectionAdmin();
+// Validators are immutable once built; building FluentValidation rules per request is costly.
+builder.Services.AddSingleton<StartJobValidator>();
+builder.Services.AddSingleton<StopJobValidator>();
 
 builder.Host.UseWolverine(opts =>
 {

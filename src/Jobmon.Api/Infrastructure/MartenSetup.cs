@@ -16,59 +16,62 @@ public static class MartenSetup
 {
     public static IServiceCollection AddJobmonMarten(this IServiceCollection services, JobmonSettings settings)
     {
-        services.AddMarten(opts =>
-            {
-                opts.Connection(settings.PostgresConnectionString);
-                opts.DatabaseSchemaName = settings.Schema;
-                opts.Events.DatabaseSchemaName = settings.Schema;
-                opts.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
-                opts.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase);
-
-                // Guid v7 stream ids; the SLURM identity (cluster, id) is data, not the key (ARCHITECTURE.md, "Job identity").
-                opts.Events.StreamIdentity = StreamIdentity.AsGuid;
-                opts.Events.MetadataConfig.EnableAll(); // who, correlation id, causation id, headers(source): the audit trail
-                opts.Events.UseMandatoryStreamTypeDeclaration = true;
-                opts.Events.EnableEventTypeIndex = true;
-
-                // Required with our DistributedLock redirect (ops/packages/redirect): Marten 9.58 defaults to false, which
-                // makes Weasel ask DistributedLock.Postgres 1.3.1 for a multiplexed lock on a DbDataSource; that throws
-                // "Multiplexing is current incompatible with DbDataSource" on every poll and HotCold async projections
-                // silently never run. Transaction-scoped locks use one dedicated connection per held shard lock.
-                opts.Events.UseAdvisoryLockTransaction = true;
-
-                opts.Projections.Snapshot<JobView>(SnapshotLifecycle.Inline);
-                opts.Projections.Add<UserSummaryProjection>(ProjectionLifecycle.Async);
-                opts.Projections.Add<PartitionSummaryProjection>(ProjectionLifecycle.Async);
-                opts.Projections.Errors.SkipApplyErrors = false;
-                opts.Projections.RebuildErrors.SkipApplyErrors = false;
-
-                var jobs = opts.Schema.For<JobView>();
-                jobs.Duplicate(x => x.Cluster);
-                jobs.Duplicate(x => x.SlurmId);
-                jobs.Duplicate(x => x.User);
-                jobs.Duplicate(x => x.Group, configure: i => i.Name = "mt_doc_jobview_idx_group");
-                jobs.Duplicate(x => x.Account);
-                jobs.Duplicate(x => x.Partition);
-                jobs.Duplicate(x => x.State, pgType: "varchar");
-                jobs.Duplicate(x => x.StartTime);
-                jobs.Duplicate(x => x.StopTime);
-                jobs.Duplicate(x => x.DurationSeconds);
-                jobs.Duplicate(x => x.NumNodes);
-                jobs.Duplicate(x => x.NumTasks);
-                jobs.Duplicate(x => x.TotalGpus);
-                jobs.Duplicate(x => x.StartKnown);
-                jobs.Duplicate(x => x.LastChangedAt);
-                jobs.Duplicate(x => x.SearchText);
-                jobs.Duplicate(x => x.JobName);
-                jobs.Duplicate(x => x.ExitCode);
-                jobs.Duplicate(x => x.RunningKey);
-                jobs.UniqueIndex(UniqueIndexType.DuplicatedField, "mt_doc_jobview_uidx_running_key", x => x.RunningKey!);
-                jobs.Index(x => x.TagNames, i => { i.Method = IndexMethod.gin; i.Name = "mt_doc_jobview_idx_tag_names"; });
-            })
+        services.AddMarten(opts => Configure(opts, settings))
             .UseLightweightSessions()
             .ApplyAllDatabaseChangesOnStartup()
             .AddAsyncDaemon(settings.DaemonMode == "Solo" ? DaemonMode.Solo : DaemonMode.HotCold)
             .IntegrateWithWolverine();
         return services;
+    }
+
+    /// <summary>The store configuration, shared by the app and the benchmark's bulk loader.</summary>
+    public static void Configure(StoreOptions opts, JobmonSettings settings)
+    {
+        opts.Connection(settings.PostgresConnectionString);
+        opts.DatabaseSchemaName = settings.Schema;
+        opts.Events.DatabaseSchemaName = settings.Schema;
+        opts.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
+        opts.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase);
+
+        // Guid v7 stream ids; the SLURM identity (cluster, id) is data, not the key (ARCHITECTURE.md, "Job identity").
+        opts.Events.StreamIdentity = StreamIdentity.AsGuid;
+        opts.Events.MetadataConfig.EnableAll(); // who, correlation id, causation id, headers(source): the audit trail
+        opts.Events.UseMandatoryStreamTypeDeclaration = true;
+        opts.Events.EnableEventTypeIndex = true;
+
+        // Required with our DistributedLock redirect (ops/packages/redirect): Marten 9.58 defaults to false, which
+        // makes Weasel ask DistributedLock.Postgres 1.3.1 for a multiplexed lock on a DbDataSource; that throws
+        // "Multiplexing is current incompatible with DbDataSource" on every poll and HotCold async projections
+        // silently never run. Transaction-scoped locks use one dedicated connection per held shard lock.
+        opts.Events.UseAdvisoryLockTransaction = true;
+
+        opts.Projections.Snapshot<JobView>(SnapshotLifecycle.Inline);
+        opts.Projections.Add<UserSummaryProjection>(ProjectionLifecycle.Async);
+        opts.Projections.Add<PartitionSummaryProjection>(ProjectionLifecycle.Async);
+        opts.Projections.Errors.SkipApplyErrors = false;
+        opts.Projections.RebuildErrors.SkipApplyErrors = false;
+
+        var jobs = opts.Schema.For<JobView>();
+        jobs.Duplicate(x => x.Cluster);
+        jobs.Duplicate(x => x.SlurmId);
+        jobs.Duplicate(x => x.User);
+        jobs.Duplicate(x => x.Group, configure: i => i.Name = "mt_doc_jobview_idx_group");
+        jobs.Duplicate(x => x.Account);
+        jobs.Duplicate(x => x.Partition);
+        jobs.Duplicate(x => x.State, pgType: "varchar");
+        jobs.Duplicate(x => x.StartTime);
+        jobs.Duplicate(x => x.StopTime);
+        jobs.Duplicate(x => x.DurationSeconds);
+        jobs.Duplicate(x => x.NumNodes);
+        jobs.Duplicate(x => x.NumTasks);
+        jobs.Duplicate(x => x.TotalGpus);
+        jobs.Duplicate(x => x.StartKnown);
+        jobs.Duplicate(x => x.LastChangedAt);
+        jobs.Duplicate(x => x.SearchText);
+        jobs.Duplicate(x => x.JobName);
+        jobs.Duplicate(x => x.ExitCode);
+        jobs.Duplicate(x => x.RunningKey);
+        jobs.UniqueIndex(UniqueIndexType.DuplicatedField, "mt_doc_jobview_uidx_running_key", x => x.RunningKey!);
+        jobs.Index(x => x.TagNames, i => { i.Method = IndexMethod.gin; i.Name = "mt_doc_jobview_idx_tag_names"; });
     }
 }

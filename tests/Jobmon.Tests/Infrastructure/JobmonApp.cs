@@ -28,8 +28,11 @@ public sealed class JobmonApp : WebApplicationFactory<Program>
         _settings = settings;
     }
 
+    /// <summary>Set when the app listens on a real loopback port (for curl, browsers).</summary>
+    public string? KestrelUrl { get; private set; }
+
     public static async Task<JobmonApp> StartAsync(string? connectionString = null, string daemonMode = "Solo",
-        IDictionary<string, string?>? extra = null)
+        IDictionary<string, string?>? extra = null, int? kestrelPort = null)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -41,7 +44,13 @@ public sealed class JobmonApp : WebApplicationFactory<Program>
         };
         foreach (var (k, v) in extra ?? new Dictionary<string, string?>()) settings[k] = v;
         var app = new JobmonApp(settings["JOBMON_POSTGRES"]!, settings);
-        _ = app.Server; // start now, so failures surface here
+        if (kestrelPort is { } port)
+        {
+            app.UseKestrel(port);
+            app.StartServer();
+            app.KestrelUrl = $"http://127.0.0.1:{port}";
+        }
+        else _ = app.Server; // start now, so failures surface here
         await Task.CompletedTask;
         return app;
     }
@@ -61,7 +70,11 @@ public sealed class JobmonApp : WebApplicationFactory<Program>
 
     public HttpClient Client(string? token = null)
     {
-        var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = false });
+        var client = CreateClient(new WebApplicationFactoryClientOptions
+        {
+            AllowAutoRedirect = false, HandleCookies = false,
+            BaseAddress = new Uri(KestrelUrl ?? "http://localhost"),
+        });
         if (token is not null) client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return client;
     }

@@ -61,7 +61,7 @@ public static class IngestionEndpoints
     private static async Task<IResult> Start(HttpContext http, JobIngestion ingestion, TimeProvider clock, JsonBody body, StartJob cmd,
         IReadOnlyDictionary<string, string> names, string source, bool v2, CancellationToken ct)
     {
-        new StartJobValidator(clock).Validate(cmd).AddTo(body, names);
+        http.RequestServices.GetRequiredService<StartJobValidator>().Validate(cmd).AddTo(body, names);
         if (body.Problem() is { } invalid) return invalid;
         var decision = await ingestion.StartAsync(cmd, EventContext.From(http, source), ct);
         return ToResult(decision, v2);
@@ -90,7 +90,7 @@ public static class IngestionEndpoints
     private static async Task<IResult> Stop(HttpContext http, JobIngestion ingestion, TimeProvider clock, JsonBody body, StopJob cmd,
         string source, bool v2, CancellationToken ct)
     {
-        new StopJobValidator(clock).Validate(cmd).AddTo(body, StopNames);
+        http.RequestServices.GetRequiredService<StopJobValidator>().Validate(cmd).AddTo(body, StopNames);
         if (body.Problem() is { } invalid) return invalid;
         var decision = await ingestion.StopAsync(cmd, EventContext.From(http, source), ct);
         return ToResult(decision, v2);

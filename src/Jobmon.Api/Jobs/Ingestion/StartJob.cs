@@ -93,7 +93,7 @@ public sealed class StartJobValidator : AbstractValidator<StartJob>
     public static readonly DateTimeOffset Earliest = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
     public static readonly Regex ClusterName = new("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$", RegexOptions.Compiled);
 
-    public StartJobValidator(TimeProvider clock, string prefix = "")
+    public StartJobValidator(TimeProvider clock)
     {
         RuleFor(x => x.Cluster).NotEmpty().Matches(ClusterName).WithMessage("must be a cluster name (letters, digits, '.', '_', '-').");
         RuleFor(x => x.SlurmId).GreaterThan(0).LessThanOrEqualTo(99_999_999_999L);

@@ -1,0 +1,212 @@
+// Jobmon benchmarks (programs, not tests). Usage:
+//   dotnet run -c Release --project tests/Jobmon.Benchmarks -- [ingest] [list] [--jobs 1000000] [--seconds 10]
+// Starts its own PostgreSQL (durable defaults: fsync and synchronous_commit on) and a Jobmon API process on loopback.
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Text;
+using JasperFx.Events;
+using Jobmon.Infrastructure;
+using Jobmon.Jobs;
+using Jobmon.Tests.Infrastructure;
+using Marten;
+using Npgsql;
+
+var modes = args.Where(a => !a.StartsWith("--") && !int.TryParse(a, out _)).ToHashSet();
+if (modes.Count == 0) modes = ["ingest", "list"];
+int Arg(string name, int fallback) => args.SkipWhile(a => a != name).Skip(1).Select(int.Parse).DefaultIfEmpty(fallback).First();
+var seconds = Arg("--seconds", 10);
+var jobCount = Arg("--jobs", 1_000_000);
+
+Environment.SetEnvironmentVariable("JOBMON_TEST_PG_DURABLE", "1");
+var adminCs = await PostgresServer.ConnectionStringAsync();
+Console.WriteLine($"PostgreSQL: {new NpgsqlConnectionStringBuilder(adminCs).Host}:{new NpgsqlConnectionStringBuilder(adminCs).Port} (durable settings)");
+
+if (modes.Contains("ingest")) await IngestBenchmark();
+if (modes.Contains("list")) await ListAndRebuildBenchmark();
+return 0;
+
+async Task<(Process Api, string Url)> StartApiAsync(string connectionString)
+{
+    var port = PostgresServer.FreePort();
+    var url = $"http://127.0.0.1:{port}";
+    var psi = new ProcessStartInfo("dotnet", $"{Path.Combine(AppContext.BaseDirectory, "Jobmon.Api.dll")} --urls {url}")
+    {
+        RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = AppContext.BaseDirectory,
+    };
+    psi.Environment["JOBMON_POSTGRES"] = connectionString + ";Maximum Pool Size=100";
+    psi.Environment["JOBMON_INGEST_TOKEN"] = "bench-ingest-token-0123456789";
+    psi.Environment["JOBMON_ADMIN_TOKEN"] = "bench-admin-token-0123456789";
+    psi.Environment["Logging__LogLevel__Default"] = "Warning";
+    psi.Environment["Jobmon__SweeperEnabled"] = "false";
+    var api = Process.Start(psi)!;
+    api.OutputDataReceived += (_, _) => { };
+    api.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine("api: " + e.Data); };
+    api.BeginOutputReadLine(); api.BeginErrorReadLine();
+    using var http = new HttpClient();
+    for (var i = 0; i < 300; i++)
+    {
+        try { if ((await http.GetAsync(url + "/api/ping")).IsSuccessStatusCode) return (api, url); } catch { }
+        await Task.Delay(200);
+    }
+    throw new InvalidOperationException("the API did not start");
+}
+
+HttpClient Client(string url, string token)
+{
+    var handler = new SocketsHttpHandler { MaxConnectionsPerServer = 256, PooledConnectionLifetime = TimeSpan.FromMinutes(10) };
+    var c = new HttpClient(handler) { BaseAddress = new Uri(url) };
+    c.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+    return c;
+}
+
+async Task IngestBenchmark()
+{
+    var cs = await PostgresServer.CreateDatabaseAsync("bench_ingest");
+    var (api, url) = await StartApiAsync(cs);
+    try
+    {
+        using var client = Client(url, "bench-ingest-token-0123456789");
+        long nextId = 1;
+        var rows = new List<string>();
+        foreach (var clients in new[] { 1, 8, 32 })
+        {
+            // Warm-up, then measure.
+            await RunPairs(client, clients, TimeSpan.FromSeconds(2), () => Interlocked.Increment(ref nextId));
+            var (pairs, elapsed, latencies) = await RunPairs(client, clients, TimeSpan.FromSeconds(seconds), () => Interlocked.Increment(ref nextId));
+            var eventsPerSecond = pairs * 2 / elapsed.TotalSeconds;
+            var raw = await PgbenchInsertRate(cs, clients, seconds);
+            latencies.Sort();
+            rows.Add($"{clients,8} | {pairs / elapsed.TotalSeconds,14:F0} | {eventsPerSecond,14:F0} | {P(latencies, 0.5),8:F1} | {P(latencies, 0.95),8:F1} | {raw,14:F0} | {eventsPerSecond / raw * 100,6:F1}%");
+        }
+        Console.WriteLine();
+        Console.WriteLine("Ingestion through the HTTP API (PUT job_start + PATCH job_stop) vs pgbench single-row INSERT, same server");
+        Console.WriteLine(" clients |     pairs/s    | requests/s(=events/s) | p50 ms | p95 ms | raw inserts/s | ratio");
+        rows.ForEach(Console.WriteLine);
+    }
+    finally { api.Kill(true); }
+}
+
+async Task<(long Pairs, TimeSpan Elapsed, List<double> Latencies)> RunPairs(HttpClient client, int clients, TimeSpan duration, Func<long> nextId)
+{
+    long pairs = 0;
+    var latencies = new List<double>();
+    var sw = Stopwatch.StartNew();
+    await Task.WhenAll(Enumerable.Range(0, clients).Select(async w =>
+    {
+        var local = new List<double>();
+        while (sw.Elapsed < duration)
+        {
+            var id = nextId();
+            var start = $$"""{"Id":{{id}},"userName":"u{{id % 500}}","clusterId":"bench","partition":"cpu","numNodes":2,"numTasks":8,"tasksPerNode":4,"GPUsPerNode":0,"startTime":{{1_760_000_000 + id}},"nodeList":"n{{id % 100}}|n{{id % 100 + 1}}","jobName":"job{{id}}","account":"a{{id % 20}}","groupName":"g","isRunning":true}""";
+            var t = Stopwatch.GetTimestamp();
+            (await client.PutAsync("/api/job_start", new StringContent(start, Encoding.UTF8, "application/x-www-form-urlencoded"))).EnsureSuccessStatusCode();
+            local.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+            t = Stopwatch.GetTimestamp();
+            (await client.PatchAsync($"/api/job_stop/{id}?cluster=bench", new StringContent($$"""{"exitCode":0,"stopTime":{{1_760_000_600 + id}}}""", Encoding.UTF8, "application/x-www-form-urlencoded"))).EnsureSuccessStatusCode();
+            local.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+            Interlocked.Increment(ref pairs);
+        }
+        lock (latencies) latencies.AddRange(local);
+    }));
+    return (pairs, sw.Elapsed, latencies);
+}
+
+static double P(List<double> sorted, double q) => sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)(q * sorted.Count))];
+
+async Task<double> PgbenchInsertRate(string cs, int clients, int secs)
+{
+    var b = new NpgsqlConnectionStringBuilder(cs);
+    await using (var conn = new NpgsqlConnection(cs))
+    {
+        await conn.OpenAsync();
+        await new NpgsqlCommand("CREATE TABLE IF NOT EXISTS raw_insert (id bigserial primary key, payload jsonb not null, at timestamptz not null default now())", conn).ExecuteNonQueryAsync();
+    }
+    var script = Path.GetTempFileName();
+    await File.WriteAllTextAsync(script, "INSERT INTO raw_insert (payload) VALUES ('{\"id\": 1, \"user\": \"u\"}');\n");
+    var psi = new ProcessStartInfo("pgbench", $"-n -h {b.Host} -p {b.Port} -U {b.Username} -c {clients} -j {Math.Min(clients, 4)} -T {secs} -f {script} {b.Database}")
+        { RedirectStandardOutput = true, RedirectStandardError = true };
+    using var p = Process.Start(psi)!;
+    var output = await p.StandardOutput.ReadToEndAsync();
+    await p.WaitForExitAsync();
+    File.Delete(script);
+    var line = output.Split('\n').FirstOrDefault(l => l.StartsWith("tps = ")) ?? throw new InvalidOperationException("pgbench: " + output + await p.StandardError.ReadToEndAsync());
+    return double.Parse(line.Split(' ')[2], System.Globalization.CultureInfo.InvariantCulture);
+}
+
+async Task ListAndRebuildBenchmark()
+{
+    var cs = await PostgresServer.CreateDatabaseAsync("bench_list");
+    var settings = new JobmonSettings { PostgresConnectionString = cs };
+    var store = DocumentStore.For(opts => MartenSetup.Configure(opts, settings));
+    await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+
+    // Seed: bulk-append start+end events for N jobs (COPY, no inline projection), then build the job view by rebuilding it.
+    var sw = Stopwatch.StartNew();
+    var clusters = new[] { "horeka", "haicore", "juwels", "levante" };
+    var partitions = new[] { "cpuonly", "accelerated", "large", "dev" };
+    var t0 = new DateTimeOffset(2024, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    const int batch = 20_000;
+    for (var offset = 0; offset < jobCount; offset += batch)
+    {
+        var actions = new List<StreamAction>(batch);
+        for (var i = offset; i < Math.Min(jobCount, offset + batch); i++)
+        {
+            var id = Guid.CreateVersion7();
+            var start = t0.AddSeconds(i * 30L);
+            var nodes = Enumerable.Range(0, 1 + i % 8).Select(n => $"n{(i + n) % 5000:0000}").ToArray();
+            var started = new JobStarted(id, clusters[i % 4], 100_000 + i / 4, $"user{i % 2000}", 1000 + i % 2000, $"group{i % 50}", 100 + i % 50,
+                $"acct{i % 300}", $"job-{i}", partitions[(i / 4) % 4], nodes.Length, nodes.Length * 8, 8, i % 3 == 0 ? 4 : 0, nodes, start, null);
+            var exit = i % 10 == 0 ? 256 : i % 37 == 0 ? 9 : 0;
+            var ended = new JobEnded(id, started.Cluster, started.SlurmId, started.User, started.Partition, nodes.Length, nodes.Length * started.GpusPerNode,
+                start, start.AddSeconds(60 + i % 86400), exit, ExitStatus.StateOf(exit));
+            var action = StreamAction.Start((IEventRegistry)store.Options.Events, id, [started, ended]);
+            action.AggregateType = typeof(JobView);
+            actions.Add(action);
+        }
+        await store.BulkInsertEventsAsync(actions, batchSize: 5000);
+    }
+    var seeded = sw.Elapsed;
+    Console.WriteLine($"\nSeeded {jobCount:N0} jobs ({2L * jobCount:N0} events) by bulk append in {seeded.TotalSeconds:F1} s ({2.0 * jobCount / seeded.TotalSeconds:F0} events/s)");
+
+    // Full rebuild of the job view (the inline projection) through the daemon.
+    sw.Restart();
+    using (var daemon = await store.BuildProjectionDaemonAsync())
+        await daemon.RebuildProjectionAsync("JobView", TimeSpan.FromHours(2), CancellationToken.None);
+    var rebuild = sw.Elapsed;
+    Console.WriteLine($"Rebuilt JobView from {2L * jobCount:N0} events in {rebuild.TotalSeconds:F1} s: {2.0 * jobCount / rebuild.TotalSeconds:F0} events/s");
+    await using (var conn = new NpgsqlConnection(cs))
+    {
+        await conn.OpenAsync();
+        await new NpgsqlCommand("VACUUM ANALYZE jobmon.mt_doc_jobview", conn).ExecuteNonQueryAsync();
+    }
+
+    var (api, url) = await StartApiAsync(cs);
+    try
+    {
+        using var client = Client(url, "bench-admin-token-0123456789");
+        var queries = new List<string>();
+        for (var i = 0; i < 300; i++)
+        {
+            queries.Add((i % 3) switch
+            {
+                // a user's recent jobs in one cluster
+                0 => $"/api/jobs?cluster={clusters[i % 4]}&user=user{i * 7 % 2000}&sort=startTime&order=desc&pageSize=50",
+                // failed jobs of a partition in a month, newest first, page 3
+                1 => $"/api/jobs?cluster={clusters[i % 4]}&partition={partitions[i % 4]}&state=failed&from=2024-03-01T00:00:00Z&to=2024-04-01T00:00:00Z&sort=startTime&order=desc&page=3&pageSize=50",
+                // an account's multi-node jobs, longest first
+                _ => $"/api/jobs?account=acct{i % 300}&minNodes=4&sort=duration&order=desc&pageSize=50",
+            });
+        }
+        foreach (var q in queries.Take(30)) (await client.GetAsync(q)).EnsureSuccessStatusCode(); // warm-up
+        var latencies = new List<double>();
+        foreach (var q in queries)
+        {
+            var t = Stopwatch.GetTimestamp();
+            (await client.GetAsync(q)).EnsureSuccessStatusCode();
+            latencies.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+        }
+        latencies.Sort();
+        Console.WriteLine($"Job list with {jobCount:N0} jobs, {queries.Count} typical filter+sort+page queries through HTTP: p50 {P(latencies, 0.5):F1} ms, p95 {P(latencies, 0.95):F1} ms, max {latencies[^1]:F1} ms");
+    }
+    finally { api.Kill(true); }
+}
