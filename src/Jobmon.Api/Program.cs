@@ -6,6 +6,7 @@ using Jobmon.Jobs.Overtime;
 using Jobmon.Jobs.Querying;
 using Jobmon.Jobs.Tagging;
 using Jobmon.Admin;
+using Jobmon.Accounts;
 using Jobmon.Summaries;
 using Wolverine;
 
@@ -17,6 +18,7 @@ builder.Services.AddSingleton(TimeProvider.System);
 
 builder.Services.AddJobmonProblemDetails();
 builder.Services.AddJobmonAuth();
+builder.Services.AddAccounts();
 builder.Services.AddOpenApi("v2");
 builder.Services.ConfigureHttpJsonOptions(o =>
 {
@@ -40,11 +42,16 @@ var app = builder.Build();
 app.UseCorrelationIds();
 app.UseJobmonExceptionHandler();
 app.UseStatusCodePages();
+app.UseSecurityHeaders();
+app.UseJobmonFrontend(settings);
 app.UseAuthentication();
+app.UseCsrfProtection();
+app.UseRateLimiter();
 app.UseAuthorization();
 
 app.MapOpenApi("/api/openapi/{documentName}.json").AllowAnonymous();
 app.MapGet("/api/ping", (TimeProvider clock) => Results.Ok(new { status = "ok", time = clock.GetUtcNow() })).AllowAnonymous();
+app.MapAccounts();
 app.MapJobIngestion();
 app.MapJobQueries();
 app.MapJobCommands();
@@ -52,6 +59,8 @@ app.MapSummaries();
 app.MapPost("/api/admin/sweep", (IMessageBus bus, CancellationToken ct) => bus.InvokeAsync<SweepResult>(new SweepOvertimeJobs(), ct))
     .RequireAuthorization(Policies.Admin).WithTags("Administration").WithSummary("Run the overtime sweeper now.");
 app.MapProjectionAdmin();
+
+app.MapJobmonFrontendFallback(settings);
 
 return await app.RunJasperFxCommands(args);
 

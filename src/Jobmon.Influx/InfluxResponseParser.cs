@@ -235,7 +235,7 @@ internal static class InfluxResponseParser
                     cells[c] = cell.ValueKind switch
                     {
                         JsonValueKind.Null => null,
-                        JsonValueKind.Number => cell.TryGetInt64(out var l) ? l : cell.TryGetDouble(out var d) ? d : throw Protocol($"{path}.values[{r}][{c}] is a number out of range"),
+                        JsonValueKind.Number => ReadNumber(cell, $"{path}.values[{r}][{c}]"),
                         JsonValueKind.String => cell.GetString(),
                         JsonValueKind.True => true,
                         JsonValueKind.False => false,
@@ -251,6 +251,22 @@ internal static class InfluxResponseParser
 
         var partial = OptionalBool(item, "partial", path);
         return new InfluxSeries(name, tags, columns, rows, partial);
+    }
+
+    // Integers stay long (exact beyond 2^53); other numbers become double. The casts keep the boxed type.
+    private static object ReadNumber(JsonElement cell, string path)
+    {
+        if (cell.TryGetInt64(out var l))
+        {
+            return l;
+        }
+
+        if (cell.TryGetDouble(out var d) && double.IsFinite(d))
+        {
+            return d;
+        }
+
+        throw Protocol($"{path} is a number out of range");
     }
 
     private static string? OptionalString(JsonElement obj, string property, string path)

@@ -12,6 +12,9 @@ public static class Roles
     public const string User = "user";
     public const string Admin = "admin";
     public const string JobControl = "job-control";
+    /// <summary>API keys for dashboards and reports: read every job, change nothing.</summary>
+    public const string ReadOnly = "read-only";
+    public static readonly string[] Assignable = [User, Admin, JobControl];
 }
 
 public static class Policies
@@ -21,15 +24,19 @@ public static class Policies
     public const string Admin = "admin";
     /// <summary>Any signed-in person with the user or admin role.</summary>
     public const string Reader = "reader";
+    /// <summary>Anyone signed in, even without a role (to see who they are and to request access).</summary>
+    public const string SignedIn = "signed-in";
 }
 
 /// <summary>The caller as the rest of the code sees it.</summary>
-public sealed record Caller(string Name, bool IsAdmin, bool CanIngest)
+public sealed record Caller(string Name, bool IsAdmin, bool CanIngest, bool SeesAllJobs, bool ReadOnly)
 {
     public static Caller From(ClaimsPrincipal principal) => new(
         principal.Identity?.Name ?? "anonymous",
         principal.IsInRole(Roles.Admin),
-        principal.IsInRole(Roles.Admin) || principal.IsInRole(Roles.JobControl));
+        principal.IsInRole(Roles.Admin) || principal.IsInRole(Roles.JobControl),
+        principal.IsInRole(Roles.Admin) || principal.IsInRole(Roles.ReadOnly),
+        principal.IsInRole(Roles.ReadOnly) && !principal.IsInRole(Roles.Admin));
 }
 
 /// <summary>
@@ -40,36 +47,68 @@ public sealed class TokenAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    JobmonSettings settings)
+    JobmonSettings settings,
+    Jobmon.Accounts.AccountService accounts)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "JobmonToken";
 
-    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    public const string ViaClaim = "jobmon:via";
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        var token = ReadToken(Request);
-        if (token is null) return Task.FromResult(AuthenticateResult.NoResult());
+        var (token, viaCookie) = ReadTokenAndSource(Request);
+        if (token is null) return AuthenticateResult.NoResult();
+        var via = viaCookie ? "cookie" : "header";
 
         if (settings.AdminToken is { } admin && FixedTimeEquals(token, admin))
-            return Task.FromResult(Success("admin-token", Roles.Admin));
+            return Success("admin-token", via, Roles.Admin);
         if (settings.IngestToken is { } ingest && FixedTimeEquals(token, ingest))
-            return Task.FromResult(Success("ingest-token", Roles.JobControl));
-        return Task.FromResult(AuthenticateResult.Fail("unknown or revoked token"));
+            return Success("ingest-token", via, Roles.JobControl);
+        var caller = token.StartsWith("jm_", StringComparison.Ordinal)
+            ? await accounts.AuthenticateApiKeyAsync(token, Context.RequestAborted)
+            : token.Count(c => c == '.') == 2 ? await accounts.AuthenticateJwtAsync(token, Context.RequestAborted) : null;
+        if (caller is null) return AuthenticateResult.Fail("unknown, expired or revoked token");
+        var result = Success(caller.Name, via, caller.Roles);
+        if (caller.SessionId is { } sid) result.Principal!.Identities.First().AddClaim(new Claim("jobmon:session", sid.ToString()));
+        return result;
     }
 
-    private AuthenticateResult Success(string name, params string[] roles)
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
-        var claims = new List<Claim> { new(ClaimTypes.Name, name) };
+        Response.StatusCode = 401;
+        Response.Headers.WWWAuthenticate = "Bearer";
+        await Results.Problem(statusCode: 401, title: "Unauthorized", detail: "Sign in, or send a valid token as 'Authorization: Bearer <token>'.",
+            extensions: new Dictionary<string, object?> { ["correlationId"] = Context.CorrelationId() }).ExecuteAsync(Context);
+    }
+
+    protected override async Task HandleForbiddenAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = 403;
+        await Results.Problem(statusCode: 403, title: "Forbidden", detail: "Your role does not allow this.",
+            extensions: new Dictionary<string, object?> { ["correlationId"] = Context.CorrelationId() }).ExecuteAsync(Context);
+    }
+
+    private AuthenticateResult Success(string name, string via, params string[] roles)
+    {
+        var claims = new List<Claim> { new(ClaimTypes.Name, name), new(ViaClaim, via) };
         claims.AddRange(roles.Select(r => new Claim(ClaimTypes.Role, r)));
         var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));
         return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
     }
 
-    public static string? ReadToken(HttpRequest request)
+    public static string? ReadToken(HttpRequest request) => ReadTokenAndSource(request).Token;
+
+    public static (string? Token, bool ViaCookie) ReadTokenAndSource(HttpRequest request)
     {
         var header = request.Headers.Authorization.ToString();
         if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-            return header["Bearer ".Length..].Trim() is { Length: > 0 } t ? t : null;
+            return (header["Bearer ".Length..].Trim() is { Length: > 0 } t ? t : null, false);
+        return (ReadCookieToken(request), true);
+    }
+
+    private static string? ReadCookieToken(HttpRequest request)
+    {
         // The SLURM script sends "Cookie: Authorization=Bearer <token>"; the space makes the value invalid for
         // ASP.NET's strict cookie parser, so the raw header is read as well.
         var cookie = request.Cookies.TryGetValue("Authorization", out var parsed) ? parsed : RawCookie(request, "Authorization");
@@ -104,7 +143,8 @@ public static class AuthSetup
         services.AddAuthorizationBuilder()
             .AddPolicy(Policies.Ingest, p => p.RequireRole(Roles.JobControl, Roles.Admin))
             .AddPolicy(Policies.Admin, p => p.RequireRole(Roles.Admin))
-            .AddPolicy(Policies.Reader, p => p.RequireRole(Roles.User, Roles.Admin));
+            .AddPolicy(Policies.Reader, p => p.RequireRole(Roles.User, Roles.Admin, Roles.ReadOnly))
+            .AddPolicy(Policies.SignedIn, p => p.RequireAuthenticatedUser());
         return services;
     }
 }

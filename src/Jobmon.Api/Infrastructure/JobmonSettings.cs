@@ -10,6 +10,13 @@ public sealed class JobmonSettings
     public string? IngestToken { get; set; }
     /// <summary>Token that grants the admin role (scripts, tests, operators before accounts exist).</summary>
     public string? AdminToken { get; set; }
+    public string? JwtSecret { get; set; }
+    public string? AdminPassword { get; set; }
+    public TimeSpan SessionLifetime { get; set; } = TimeSpan.FromHours(24);
+    public TimeSpan ApiTokenLifetime { get; set; } = TimeSpan.FromDays(3650);
+    /// <summary>Static files of the web UI (frontend/dist); served at / when present.</summary>
+    public string? FrontendPath { get; set; }
+
     /// <summary>HotCold in production (several replicas); Solo for a single process.</summary>
     public string DaemonMode { get; set; } = "HotCold";
     /// <summary>Per-partition maximum run time used by the overtime sweeper.</summary>
@@ -31,6 +38,9 @@ public sealed class JobmonSettings
         settings.PostgresConnectionString = configuration["JOBMON_POSTGRES"] is { Length: > 0 } pg ? pg : settings.PostgresConnectionString;
         settings.IngestToken = configuration["JOBMON_INGEST_TOKEN"] is { Length: > 0 } it ? it : settings.IngestToken;
         settings.AdminToken = configuration["JOBMON_ADMIN_TOKEN"] is { Length: > 0 } at ? at : settings.AdminToken;
+        settings.JwtSecret = configuration["JOBMON_JWT_SECRET"] is { Length: > 0 } js ? js : settings.JwtSecret;
+        settings.AdminPassword = configuration["JOBMON_ADMIN_PASSWORD"] is { Length: > 0 } ap ? ap : settings.AdminPassword;
+        settings.FrontendPath = configuration["JOBMON_FRONTEND"] is { Length: > 0 } fp ? fp : settings.FrontendPath;
         settings.Validate();
         return settings;
     }
@@ -43,6 +53,12 @@ public sealed class JobmonSettings
             throw new InvalidOperationException("JOBMON_INGEST_TOKEN must be at least 16 characters long.");
         if (AdminToken is { Length: < 16 })
             throw new InvalidOperationException("JOBMON_ADMIN_TOKEN must be at least 16 characters long.");
+        if (JwtSecret is { Length: < 32 })
+            throw new InvalidOperationException("JOBMON_JWT_SECRET (JWTSecret) must be at least 32 characters long.");
+        if (AdminPassword is { Length: < 10 })
+            throw new InvalidOperationException("JOBMON_ADMIN_PASSWORD must be at least 10 characters long.");
+        if (SessionLifetime <= TimeSpan.Zero || ApiTokenLifetime <= TimeSpan.Zero)
+            throw new InvalidOperationException("Jobmon:SessionLifetime and Jobmon:ApiTokenLifetime must be positive.");
         if (DaemonMode is not ("HotCold" or "Solo"))
             throw new InvalidOperationException("Jobmon:DaemonMode must be HotCold or Solo.");
         if (!System.Text.RegularExpressions.Regex.IsMatch(Schema, "^[a-z_][a-z0-9_]{0,62}$"))

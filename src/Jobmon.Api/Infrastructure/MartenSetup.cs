@@ -51,6 +51,12 @@ public static class MartenSetup
         opts.Projections.Errors.SkipApplyErrors = false;
         opts.Projections.RebuildErrors.SkipApplyErrors = false;
 
+        opts.Projections.Snapshot<Jobmon.Accounts.UserAccount>(SnapshotLifecycle.Inline);
+        opts.Projections.Snapshot<Jobmon.Accounts.ApiKey>(SnapshotLifecycle.Inline);
+        opts.Schema.For<Jobmon.Accounts.UserAccount>().Duplicate(x => x.Username).UniqueIndex(UniqueIndexType.DuplicatedField, "mt_doc_useraccount_uidx_username", x => x.Username);
+        opts.Schema.For<Jobmon.Accounts.JwtSecretDocument>().Identity(x => x.Id);
+        opts.Schema.For<Jobmon.Accounts.UserSession>().Duplicate(x => x.AccountId);
+
         var jobs = opts.Schema.For<JobView>();
         jobs.Duplicate(x => x.Cluster);
         jobs.Duplicate(x => x.SlurmId);

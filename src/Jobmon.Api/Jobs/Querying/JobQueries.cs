@@ -24,7 +24,7 @@ public static class JobQueries
         var (query, errors) = JobListQuery.Parse(http.Request.Query);
         if (query is null) return Problems.Validation(errors);
         var caller = Caller.From(http.User);
-        if (!caller.IsAdmin) query = query with { User = caller.Name };
+        if (!caller.SeesAllJobs) query = query with { User = caller.Name };
         var now = clock.GetUtcNow();
 
         var filtered = query.Apply(session.Query<JobView>(), now);
@@ -60,7 +60,7 @@ public static class JobQueries
     public static bool MayRead(HttpContext http, JobView job)
     {
         var caller = Caller.From(http.User);
-        return caller.IsAdmin || (job.User.Length > 0 && job.User == caller.Name);
+        return caller.SeesAllJobs || (job.User.Length > 0 && job.User == caller.Name);
     }
 }
 

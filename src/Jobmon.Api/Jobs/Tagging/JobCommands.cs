@@ -34,6 +34,7 @@ public static class JobCommands
         if (body.Problem() is { } invalid) return invalid;
 
         var caller = Caller.From(http.User);
+        if (caller.ReadOnly) return Problems.Forbidden("read-only keys cannot tag jobs.");
         var decision = await ingestion.RunAsync(EventContext.From(http, "api"), ct, async session =>
         {
             var job = await session.LoadAsync<JobView>(id, ct);
@@ -47,6 +48,7 @@ public static class JobCommands
     private static async Task<IResult> RemoveTag(Guid id, string name, HttpContext http, JobIngestion ingestion, CancellationToken ct)
     {
         var caller = Caller.From(http.User);
+        if (caller.ReadOnly) return Problems.Forbidden("read-only keys cannot change tags.");
         var decision = await ingestion.RunAsync(EventContext.From(http, "api"), ct, async session =>
         {
             var job = await session.LoadAsync<JobView>(id, ct);
