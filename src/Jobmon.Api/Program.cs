@@ -7,18 +7,25 @@ using Jobmon.Jobs.Querying;
 using Jobmon.Jobs.Tagging;
 using Jobmon.Admin;
 using Jobmon.Accounts;
+using Jobmon.Operations;
+using Jobmon.Metrics;
 using Jobmon.Summaries;
 using Wolverine;
+using Wolverine.ErrorHandling;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.Configuration.AddEnvironmentVariables();
 var settings = JobmonSettings.Load(builder.Configuration);
+// JOBMON_URL (ops/run, the container) unless --urls/ASPNETCORE_URLS say otherwise.
+if (builder.Configuration["JOBMON_URL"] is { Length: > 0 } url && builder.Configuration["urls"] is null) builder.WebHost.UseUrls(url);
 builder.Services.AddSingleton(settings);
 builder.Services.AddSingleton(TimeProvider.System);
 
 builder.Services.AddJobmonProblemDetails();
 builder.Services.AddJobmonAuth();
 builder.Services.AddAccounts();
+builder.Services.AddJobmonObservability();
+builder.Services.AddJobmonMetrics(settings);
 builder.Services.AddOpenApi("v2");
 builder.Services.ConfigureHttpJsonOptions(o =>
 {
@@ -36,6 +43,10 @@ builder.Host.UseWolverine(opts =>
     opts.ApplicationAssembly = typeof(JobView).Assembly;
     opts.Policies.AutoApplyTransactions();
     opts.Policies.UseDurableLocalQueues();
+    // InfluxDB down at job end delays the statistics, never loses them.
+    opts.OnException<MetricsUnavailableException>()
+        .RetryWithCooldown(TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(10))
+        .Then.ScheduleRetryIndefinitely(TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(15));
 });
 
 var app = builder.Build();
@@ -51,11 +62,14 @@ app.UseAuthorization();
 
 app.MapOpenApi("/api/openapi/{documentName}.json").AllowAnonymous();
 app.MapGet("/api/ping", (TimeProvider clock) => Results.Ok(new { status = "ok", time = clock.GetUtcNow() })).AllowAnonymous();
+app.MapJobmonHealth();
 app.MapAccounts();
 app.MapJobIngestion();
 app.MapJobQueries();
 app.MapJobCommands();
 app.MapSummaries();
+app.MapCatalogue();
+app.MapJobMetrics();
 app.MapPost("/api/admin/sweep", (IMessageBus bus, CancellationToken ct) => bus.InvokeAsync<SweepResult>(new SweepOvertimeJobs(), ct))
     .RequireAuthorization(Policies.Admin).WithTags("Administration").WithSummary("Run the overtime sweeper now.");
 app.MapProjectionAdmin();

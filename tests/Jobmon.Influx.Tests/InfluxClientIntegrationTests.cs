@@ -294,11 +294,11 @@ public class InfluxClientIntegrationTests(InfluxServer server)
         var client = provider.GetRequiredService<InfluxClient>();
 
         await Should.ThrowAsync<InfluxUnavailableException>(() => client.QueryAsync("SHOW DATABASES"));
-        (await SettledCount(() => accepted)).ShouldBe(3);
+        (await SettledCount(() => accepted, 3)).ShouldBe(3);
         await Should.ThrowAsync<InfluxUnavailableException>(() => client.WriteAsync("m v=1"));
-        (await SettledCount(() => accepted)).ShouldBe(6);
+        (await SettledCount(() => accepted, 6)).ShouldBe(6);
         await Should.ThrowAsync<InfluxUnavailableException>(() => client.PingAsync());
-        (await SettledCount(() => accepted)).ShouldBe(7);
+        (await SettledCount(() => accepted, 7)).ShouldBe(7);
 
         await stop.CancelAsync();
         await acceptLoop;
@@ -327,22 +327,17 @@ public class InfluxClientIntegrationTests(InfluxServer server)
         result.Series.Single().GetPoints().ShouldBe([new InfluxPoint(T0, 42)]);
     }
 
-    private static async Task<int> SettledCount(Func<int> read)
+    private static async Task<int> SettledCount(Func<int> read, int expected)
     {
-        // The accept loop may lag a little behind the client; wait until the count is stable.
-        var last = read();
-        for (var i = 0; i < 20; i++)
+        // The accept loop may lag behind the client: wait (bounded) until the expected count is reached, then make sure no
+        // further connection arrives.
+        var watch = Stopwatch.StartNew();
+        while (read() < expected && watch.Elapsed < TimeSpan.FromSeconds(3))
         {
-            await Task.Delay(25);
-            var now = read();
-            if (now == last && i >= 3)
-            {
-                return now;
-            }
-
-            last = now;
+            await Task.Delay(10);
         }
 
-        return last;
+        await Task.Delay(150);
+        return read();
     }
 }

@@ -48,7 +48,21 @@ public sealed class InfluxServer : IAsyncLifetime
     private Process? _process;
     private string? _folder;
     private EventHandler? _onProcessExit;
+    private readonly bool _useEnvironment = true;
+    private readonly string? _binaryPath;
     private Uri? _url;
+
+    /// <summary>Fixture constructor: honours <see cref="UrlVariable"/>, <see cref="TokenVariable"/> and <see cref="BinaryVariable"/>.</summary>
+    public InfluxServer()
+    {
+    }
+
+    /// <summary>Always starts a private server from <paramref name="binaryPath"/>, ignoring the environment (for tests of this class).</summary>
+    internal InfluxServer(string binaryPath)
+    {
+        _useEnvironment = false;
+        _binaryPath = binaryPath;
+    }
 
     /// <summary>Base URL of the server, e.g. http://127.0.0.1:38123 (no trailing slash).</summary>
     public string BaseUrl => (_url ?? throw new InvalidOperationException("The InfluxDB server is not started.")).ToString().TrimEnd('/');
@@ -65,10 +79,13 @@ public sealed class InfluxServer : IAsyncLifetime
     /// <summary>influxd's process id (null for an external server).</summary>
     public int? ProcessId => _process?.Id;
 
+    /// <summary>The temporary folder of a private server (null for an external server or after dispose).</summary>
+    public string? DataFolder => _folder;
+
     /// <inheritdoc />
     public async Task InitializeAsync()
     {
-        var external = Environment.GetEnvironmentVariable(UrlVariable);
+        var external = _useEnvironment ? Environment.GetEnvironmentVariable(UrlVariable) : null;
         if (!string.IsNullOrWhiteSpace(external))
         {
             if (!Uri.TryCreate(external.Trim(), UriKind.Absolute, out var uri) || (uri.Scheme != "http" && uri.Scheme != "https"))
@@ -182,7 +199,7 @@ public sealed class InfluxServer : IAsyncLifetime
 
     private async Task StartPrivateServerAsync()
     {
-        var binary = Environment.GetEnvironmentVariable(BinaryVariable);
+        var binary = _useEnvironment ? Environment.GetEnvironmentVariable(BinaryVariable) : _binaryPath;
         binary = string.IsNullOrWhiteSpace(binary) ? DefaultBinary : binary.Trim();
         if (!File.Exists(binary))
         {

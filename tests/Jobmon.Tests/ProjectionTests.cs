@@ -183,6 +183,6 @@ public sealed class ProjectionTests
         var shardsFirst = first.RunningShards();
         var shardsSecond = second.RunningShards();
         shardsFirst.Intersect(shardsSecond).ShouldBeEmpty();
-        shardsFirst.Union(shardsSecond).ShouldBe(["PartitionSummary:All", "UserSummary:All"], ignoreOrder: true);
+        shardsFirst.Union(shardsSecond).ShouldBe(["PartitionSummary:All", "UserSummary:All", "JobEndMetrics:All"], ignoreOrder: true);
     }
 }

@@ -1,3 +1,5 @@
+using Jobmon.Metrics;
+
 namespace Jobmon.Infrastructure;
 
 /// <summary>Jobmon's own settings. Environment variables (JOBMON_*) win over the "Jobmon" configuration section.</summary>
@@ -14,6 +16,15 @@ public sealed class JobmonSettings
     public string? AdminPassword { get; set; }
     public TimeSpan SessionLifetime { get; set; } = TimeSpan.FromHours(24);
     public TimeSpan ApiTokenLifetime { get; set; } = TimeSpan.FromDays(3650);
+    /// <summary>InfluxDB (v1 API): JOBMON_INFLUXDB* or the original's DBHost/DBToken/DBOrg/DBBucket.</summary>
+    public string? InfluxUrl { get; set; }
+    public string? InfluxToken { get; set; }
+    public string? InfluxOrg { get; set; }
+    public string InfluxDatabase { get; set; } = "jobmon";
+    public ClassificationRule[]? ClassificationRules { get; set; }
+    /// <summary>On first start with an empty catalogue, define cc-metric-collector's usual metrics.</summary>
+    public bool SeedDefaultCatalogue { get; set; } = true;
+
     /// <summary>Static files of the web UI (frontend/dist); served at / when present.</summary>
     public string? FrontendPath { get; set; }
 
@@ -40,6 +51,10 @@ public sealed class JobmonSettings
         settings.AdminToken = configuration["JOBMON_ADMIN_TOKEN"] is { Length: > 0 } at ? at : settings.AdminToken;
         settings.JwtSecret = configuration["JOBMON_JWT_SECRET"] is { Length: > 0 } js ? js : settings.JwtSecret;
         settings.AdminPassword = configuration["JOBMON_ADMIN_PASSWORD"] is { Length: > 0 } ap ? ap : settings.AdminPassword;
+        settings.InfluxUrl = configuration["JOBMON_INFLUXDB"] is { Length: > 0 } iu ? iu : configuration["DBHost"] is { Length: > 0 } dh ? dh : settings.InfluxUrl;
+        settings.InfluxToken = configuration["JOBMON_INFLUXDB_TOKEN"] is { Length: > 0 } itk ? itk : configuration["DBToken"] is { Length: > 0 } dt ? dt : settings.InfluxToken;
+        settings.InfluxOrg = configuration["JOBMON_INFLUXDB_ORG"] is { Length: > 0 } io ? io : configuration["DBOrg"] is { Length: > 0 } dor ? dor : settings.InfluxOrg;
+        settings.InfluxDatabase = configuration["JOBMON_INFLUXDB_BUCKET"] is { Length: > 0 } ib ? ib : configuration["DBBucket"] is { Length: > 0 } db ? db : settings.InfluxDatabase;
         settings.FrontendPath = configuration["JOBMON_FRONTEND"] is { Length: > 0 } fp ? fp : settings.FrontendPath;
         settings.Validate();
         return settings;
@@ -59,6 +74,8 @@ public sealed class JobmonSettings
             throw new InvalidOperationException("JOBMON_ADMIN_PASSWORD must be at least 10 characters long.");
         if (SessionLifetime <= TimeSpan.Zero || ApiTokenLifetime <= TimeSpan.Zero)
             throw new InvalidOperationException("Jobmon:SessionLifetime and Jobmon:ApiTokenLifetime must be positive.");
+        if (InfluxUrl is { } influx && !(Uri.TryCreate(influx, UriKind.Absolute, out var u) && u.Scheme is "http" or "https"))
+            throw new InvalidOperationException("JOBMON_INFLUXDB (DBHost) must be an absolute http(s) URL.");
         if (DaemonMode is not ("HotCold" or "Solo"))
             throw new InvalidOperationException("Jobmon:DaemonMode must be HotCold or Solo.");
         if (!System.Text.RegularExpressions.Regex.IsMatch(Schema, "^[a-z_][a-z0-9_]{0,62}$"))

@@ -20,7 +20,14 @@ public static class MartenSetup
             .UseLightweightSessions()
             .ApplyAllDatabaseChangesOnStartup()
             .AddAsyncDaemon(settings.DaemonMode == "Solo" ? DaemonMode.Solo : DaemonMode.HotCold)
-            .IntegrateWithWolverine();
+            .IntegrateWithWolverine()
+            // Job ends drive the metric statistics/archive/classification: a durable subscription (the daemon tracks
+            // its position), handed to Wolverine's durable local queue with retries.
+            .PublishEventsToWolverine("JobEndMetrics", relay =>
+            {
+                relay.PublishEvent<JobEnded>((e, bus) => bus.PublishAsync(new Jobmon.Metrics.FinalizeJobMetrics(e.StreamId)));
+                relay.PublishEvent<JobTimedOut>((e, bus) => bus.PublishAsync(new Jobmon.Metrics.FinalizeJobMetrics(e.StreamId)));
+            });
         return services;
     }
 
@@ -45,13 +52,20 @@ public static class MartenSetup
         // silently never run. Transaction-scoped locks use one dedicated connection per held shard lock.
         opts.Events.UseAdvisoryLockTransaction = true;
 
-        opts.Projections.Snapshot<JobView>(SnapshotLifecycle.Inline);
+        // Rebuilds: large event pages and accumulated flushes (tiny streams, many documents).
+        opts.Projections.Snapshot<JobView>(SnapshotLifecycle.Inline, asyncConfiguration: o =>
+        {
+            o.BatchSize = 10_000;
+            o.RebuildFlushThreshold = 20_000;
+        });
         opts.Projections.Add<UserSummaryProjection>(ProjectionLifecycle.Async);
         opts.Projections.Add<PartitionSummaryProjection>(ProjectionLifecycle.Async);
         opts.Projections.Errors.SkipApplyErrors = false;
         opts.Projections.RebuildErrors.SkipApplyErrors = false;
 
         opts.Projections.Snapshot<Jobmon.Accounts.UserAccount>(SnapshotLifecycle.Inline);
+        opts.Projections.Snapshot<Jobmon.Metrics.MetricCatalogue>(SnapshotLifecycle.Inline);
+        opts.Schema.For<Jobmon.Metrics.JobMetricArchive>();
         opts.Projections.Snapshot<Jobmon.Accounts.ApiKey>(SnapshotLifecycle.Inline);
         opts.Schema.For<Jobmon.Accounts.UserAccount>().Duplicate(x => x.Username).UniqueIndex(UniqueIndexType.DuplicatedField, "mt_doc_useraccount_uidx_username", x => x.Username);
         opts.Schema.For<Jobmon.Accounts.JwtSecretDocument>().Identity(x => x.Id);

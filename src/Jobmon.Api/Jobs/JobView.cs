@@ -2,7 +2,10 @@ using JasperFx.Events;
 
 namespace Jobmon.Jobs;
 
-public sealed record JobTag(string Name, string CreatedBy, TagVisibility Visibility, DateTimeOffset CreatedAt);
+public sealed record JobTag(string Name, string CreatedBy, TagVisibility Visibility, DateTimeOffset CreatedAt, string? Reason = null);
+
+/// <summary>Job-level summary of one metric, kept on the view so lists can filter and sort without InfluxDB.</summary>
+public sealed record MetricSummary(string Unit, double? Mean, double? Max, double? RobustMax);
 
 /// <summary>
 /// The job read model: one document per job stream, projected inline (same transaction as the append), so the
@@ -45,6 +48,9 @@ public sealed record JobView
     /// <summary>Lower-cased "id name account" for free-text search.</summary>
     public string SearchText { get; init; } = "";
     public DateTimeOffset LastChangedAt { get; init; }
+    public Dictionary<string, MetricSummary> Statistics { get; init; } = new();
+    public DateTimeOffset? StatisticsStopTime { get; init; }
+    public Jobmon.Metrics.JobFinding[] Findings { get; init; } = [];
     public int Version { get; set; }
 
     public static JobView Create(IEvent<JobStarted> e) => Started(new JobView { Id = e.StreamId }, e.Data, At(e));
@@ -89,6 +95,23 @@ public sealed record JobView
         var tags = Tags.Where(t => t.Name != e.Data.Tag).ToList();
         return this with { Tags = tags, TagNames = tags.Select(t => t.Name).ToArray(), LastChangedAt = At(e) };
     }
+
+    public JobView Apply(IEvent<Jobmon.Metrics.JobMetricStatisticsRecorded> e) => this with
+    {
+        Statistics = e.Data.Metrics.ToDictionary(m => m.Key, m => new MetricSummary(m.Value.Unit, m.Value.Mean, m.Value.Max, m.Value.RobustMax)),
+        StatisticsStopTime = e.Data.StopTime,
+        LastChangedAt = At(e),
+    };
+
+    /// <summary>Classification findings replace the previous classifier tags; people's tags stay.</summary>
+    public JobView Apply(IEvent<Jobmon.Metrics.JobClassified> e)
+    {
+        var tags = Tags.Where(t => t.CreatedBy != Classifier).Concat(e.Data.Findings.Select(f =>
+            new JobTag(f.Tag, Classifier, TagVisibility.Public, At(e), f.Reason))).ToList();
+        return this with { Findings = e.Data.Findings, Tags = tags, TagNames = tags.Select(t => t.Name).Distinct().ToArray(), LastChangedAt = At(e) };
+    }
+
+    public const string Classifier = "jobmon-classifier";
 
     public JobView Apply(IEvent<JobMetadataCorrected> e)
     {

@@ -1,0 +1,111 @@
+using Jobmon.Infrastructure;
+using Jobmon.Jobs;
+using Jobmon.Jobs.Ingestion;
+using Marten;
+
+namespace Jobmon.Metrics;
+
+public sealed record NodeStatistics(double? Mean, double? Min, double? Max, double? RobustMax, long Samples);
+public sealed record MetricStatistics(string Unit, double? Mean, double? Min, double? Max, double? RobustMax, Dictionary<string, NodeStatistics> Nodes);
+public sealed record JobFinding(string Tag, string Reason);
+
+/// <summary>Per-metric statistics of a finished job (computed from InfluxDB at job end or on admin request).</summary>
+public sealed record JobMetricStatisticsRecorded(Guid JobId, DateTimeOffset StopTime, long Interval, Dictionary<string, MetricStatistics> Metrics, string Trigger);
+/// <summary>Automatic classification from the statistics, with the reason for each finding.</summary>
+public sealed record JobClassified(Guid JobId, JobFinding[] Findings);
+
+/// <summary>Durable message: compute statistics, archive the series, classify. Retried with back-off while InfluxDB is down.</summary>
+public sealed record FinalizeJobMetrics(Guid JobId, bool Force = false);
+
+public sealed record ClassificationRule
+{
+    public string Tag { get; set; } = "";
+    public string Metric { get; set; } = "";
+    /// <summary>mean, max or robustMax over the job.</summary>
+    public string Statistic { get; set; } = "mean";
+    public double? Below { get; set; }
+    public double? Above { get; set; }
+    /// <summary>When set, Below/Above are fractions of the metric's per-node peak.</summary>
+    public bool RelativeToPeak { get; set; }
+    public long MinDurationSeconds { get; set; } = 600;
+    public string Reason { get; set; } = "";
+
+    public static readonly ClassificationRule[] Defaults =
+    [
+        new() { Tag = "idle-gpus", Metric = "acc_utilization", Statistic = "mean", Below = 5, Reason = "GPUs were nearly idle: mean utilisation {value} %" },
+        new() { Tag = "low-cpu-load", Metric = "cpu_load", Statistic = "mean", Below = 0.1, RelativeToPeak = true, Reason = "mean CPU load {value} is below 10 % of the node's {peak} cores" },
+        new() { Tag = "memory-bound", Metric = "mem_bw", Statistic = "mean", Above = 0.7, RelativeToPeak = true, Reason = "mean memory bandwidth {value} {unit} is above 70 % of the node peak {peak}" },
+    ];
+}
+
+public static class Classifier
+{
+    public static JobFinding[] Classify(JobView job, Dictionary<string, MetricStatistics> stats, IReadOnlyDictionary<string, MetricDefinition> metrics, IEnumerable<ClassificationRule> rules)
+    {
+        var findings = new List<JobFinding>();
+        foreach (var rule in rules)
+        {
+            if ((job.DurationSeconds ?? 0) < rule.MinDurationSeconds || !stats.TryGetValue(rule.Metric, out var s)) continue;
+            var value = rule.Statistic switch { "max" => s.Max, "robustMax" => s.RobustMax, _ => s.Mean };
+            if (value is not { } v) continue;
+            double? peak = metrics.TryGetValue(rule.Metric, out var m) ? m.PeakPerNode : null;
+            if (rule.RelativeToPeak && peak is null) continue;
+            var scale = rule.RelativeToPeak ? peak!.Value : 1;
+            var hit = (rule.Below is { } below && v < below * scale) || (rule.Above is { } above && v > above * scale);
+            if (hit)
+                findings.Add(new JobFinding(rule.Tag, rule.Reason.Replace("{value}", v.ToString("0.##")).Replace("{peak}", peak?.ToString("0.##") ?? "")
+                    .Replace("{unit}", s.Unit)));
+        }
+        return findings.ToArray();
+    }
+}
+
+public static class FinalizeJobMetricsHandler
+{
+    public static async Task Handle(FinalizeJobMetrics message, IDocumentStore store, JobMetricsService metrics, CatalogueStore catalogue,
+        JobmonSettings settings, JobIngestion ingestion, TimeProvider clock, ILogger<FinalizeJobMetrics> logger, CancellationToken ct)
+    {
+        JobView? job;
+        await using (var query = store.QuerySession()) job = await query.LoadAsync<JobView>(message.JobId, ct);
+        if (job is not { StartTime: { } start, StopTime: { } stop }) return; // running, unknown or start unknown: nothing to compute
+        if (!message.Force && job.StatisticsStopTime == stop) return;    // already done for this end
+        var c = await catalogue.LoadAsync(ct);
+        var (defs, _, _) = c.MetricsFor(job.Cluster, job.Partition, job.Nodes);
+        if (defs.Count == 0 || job.Nodes.Length == 0) return;
+
+        // Throws MetricsUnavailableException while InfluxDB is down: Wolverine retries with back-off (durable, never lost).
+        var view = await metrics.QueryAsync(job, new JobMetricsRequest(null, null, null, null), ct);
+        var interval = view.Interval;
+        var statements = string.Join(";\n", defs.Select(m => MetricQueries.Statistics(m, job.Nodes, start, stop < start.AddSeconds(1) ? start.AddSeconds(1) : stop, interval)));
+        var result = await metrics.RunAsync(statements, ct);
+        var stats = new Dictionary<string, MetricStatistics>();
+        for (var i = 0; i < defs.Count; i++)
+        {
+            var statement = result.Results.FirstOrDefault(r => r.StatementId == i);
+            if (statement is null || statement.Series.Count == 0) continue;
+            var nodes = new Dictionary<string, NodeStatistics>();
+            foreach (var s in statement.Series)
+            {
+                if (s.Rows.Count == 0) continue;
+                nodes[s.Tags.GetValueOrDefault("hostname") ?? "?"] = new NodeStatistics(s.GetDouble(0, "mean"), s.GetDouble(0, "min"), s.GetDouble(0, "max"),
+                    s.GetDouble(0, "p95"), (long)(s.GetDouble(0, "samples") ?? 0));
+            }
+            if (nodes.Count == 0) continue;
+            double? Agg(Func<NodeStatistics, double?> f, Func<IEnumerable<double>, double> a) =>
+                nodes.Values.Select(f).Where(v => v.HasValue).Select(v => v!.Value).ToList() is { Count: > 0 } l ? a(l) : null;
+            stats[defs[i].Name] = new MetricStatistics(defs[i].Unit, Agg(n => n.Mean, v => v.Average()), Agg(n => n.Min, v => v.Min()),
+                Agg(n => n.Max, v => v.Max()), Agg(n => n.RobustMax, v => v.Max()), nodes);
+        }
+        var findings = Classifier.Classify(job, stats, c.Metrics, settings.ClassificationRules ?? ClassificationRule.Defaults);
+
+        await ingestion.RunAsync(new EventContext("jobmon", Guid.NewGuid().ToString("N"), "job-end"), ct, async session =>
+        {
+            session.Store(JobMetricArchive.From(view, clock.GetUtcNow()));
+            var events = new List<object> { new JobMetricStatisticsRecorded(job.Id, stop, interval, stats, message.Force ? "admin" : "job-end") };
+            if (findings.Length > 0 || job.Findings.Length > 0) events.Add(new JobClassified(job.Id, findings));
+            await Task.CompletedTask;
+            return new Decision.Append(job.Id, false, events.ToArray(), "statistics recorded");
+        });
+        logger.LogInformation("Job {JobId}: statistics for {Count} metrics, {Findings} findings", job.Id, stats.Count, findings.Length);
+    }
+}

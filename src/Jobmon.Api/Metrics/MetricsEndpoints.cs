@@ -1,0 +1,288 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Threading.Channels;
+using Jobmon.Infrastructure;
+using Jobmon.Influx;
+using Jobmon.Jobs;
+using Jobmon.Jobs.Querying;
+using Jobmon.Operations;
+using Marten;
+using Wolverine;
+
+namespace Jobmon.Metrics;
+
+public static class MetricsEndpoints
+{
+    public static IEndpointRouteBuilder MapJobMetrics(this IEndpointRouteBuilder app)
+    {
+        var jobs = app.MapGroup("/api/jobs/{id:guid}").RequireAuthorization(Policies.Reader).WithTags("Metrics");
+        jobs.MapGet("/metrics", Get).WithSummary("Metric series for the job's own time window: one per node (devices aggregated), per device with ?node=, quantile bands.");
+        jobs.MapGet("/metrics.csv", Csv).WithSummary("Export as CSV: the displayed series, or ?raw=true for the raw samples.");
+        jobs.MapGet("/live", Live).WithSummary("Server-Sent Events with new points of a running job (one InfluxDB query per job and tick, shared by all viewers).");
+        app.MapPost("/api/admin/jobs/{id:guid}/statistics", async (Guid id, IMessageBus bus, CancellationToken ct) =>
+            {
+                await bus.InvokeAsync(new FinalizeJobMetrics(id, Force: true), ct);
+                return Results.Accepted($"/api/jobs/{id}");
+            }).RequireAuthorization(Policies.Admin).WithTags("Administration").WithSummary("Recompute a finished job's statistics, archive and classification now.");
+        return app;
+    }
+
+    private static (JobMetricsRequest? Request, IResult? Problem) Parse(HttpContext http, JobView job)
+    {
+        var q = http.Request.Query;
+        var errors = new Dictionary<string, string[]>();
+        var metrics = q["metrics"].ToString() is { Length: > 0 } m ? m.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : null;
+        if (metrics?.Length > 100) errors["metrics"] = ["at most 100 metrics."];
+        var node = q["node"].ToString() is { Length: > 0 } n ? n : null;
+        if (node is not null && !job.Nodes.Contains(node)) errors["node"] = [$"'{node}' is not one of the job's nodes."];
+        Aggregation? aggregation = null;
+        if (q["aggregation"].ToString() is { Length: > 0 } a)
+        {
+            if (Enum.TryParse<Aggregation>(a, true, out var parsed) && !int.TryParse(a, out _)) aggregation = parsed;
+            else errors["aggregation"] = ["must be sum, mean, min or max."];
+        }
+        long? interval = null;
+        if (q["interval"].ToString() is { Length: > 0 } i)
+        {
+            if (long.TryParse(i, NumberStyles.None, CultureInfo.InvariantCulture, out var secs) && secs is >= 1 and <= 86400 * 7) interval = secs;
+            else errors["interval"] = ["must be a number of seconds between 1 and 604800."];
+        }
+        if (job.StartTime is null) errors["id"] = ["the job's start is unknown, so it has no metric window."];
+        return errors.Count > 0 ? (null, Problems.Validation(errors)) : (new JobMetricsRequest(metrics, node, aggregation, interval), null);
+    }
+
+    private static async Task<JobView?> LoadAsync(Guid id, HttpContext http, IQuerySession session, CancellationToken ct)
+    {
+        var job = await session.LoadAsync<JobView>(id, ct);
+        return job is not null && JobQueries.MayRead(http, job) ? job : null;
+    }
+
+    private static IResult Unavailable(MetricsUnavailableException e) =>
+        Results.Problem(statusCode: 503, title: "Metrics unavailable", detail: e.Message);
+
+    private static async Task<IResult> Get(Guid id, HttpContext http, IQuerySession session, JobMetricsService metrics, CancellationToken ct)
+    {
+        if (await LoadAsync(id, http, session, ct) is not { } job) return Problems.NotFound($"job {id} does not exist or is not yours.");
+        var (request, problem) = Parse(http, job);
+        if (request is null) return problem!;
+        try
+        {
+            var view = await metrics.QueryAsync(job, request, ct);
+            // InfluxDB's retention removed the data: the archive taken at job end still has it.
+            if (job.State != JobState.Running && view.Metrics.All(m => m.Series.Count == 0) && request.Node is null
+                && await session.LoadAsync<JobMetricArchive>(id, ct) is { } archive)
+                return Results.Ok(archive.Read());
+            return Results.Ok(view);
+        }
+        catch (MetricsUnavailableException e)
+        {
+            if (job.State != JobState.Running && request.Node is null && await session.LoadAsync<JobMetricArchive>(id, ct) is { } archive)
+                return Results.Ok(archive.Read());
+            return Unavailable(e);
+        }
+    }
+
+    private static async Task<IResult> Csv(Guid id, HttpContext http, IQuerySession session, JobMetricsService metrics, CatalogueStore catalogue, TimeProvider clock, CancellationToken ct)
+    {
+        if (await LoadAsync(id, http, session, ct) is not { } job) return Problems.NotFound($"job {id} does not exist or is not yours.");
+        var (request, problem) = Parse(http, job);
+        if (request is null) return problem!;
+        var raw = http.Request.Query["raw"] == "true";
+        try
+        {
+            var csv = new StringBuilder();
+            if (raw)
+            {
+                // Raw samples (not resampled), limited so an export cannot exhaust memory.
+                var c = await catalogue.LoadAsync(ct);
+                var (defs, _, _) = c.MetricsFor(job.Cluster, job.Partition, job.Nodes);
+                var (from, to) = JobMetricsService.WindowOf(job, clock.GetUtcNow())!.Value;
+                csv.AppendLine("metric,hostname,device,time,value");
+                foreach (var m in defs.Where(d => request.Metrics is null || request.Metrics.Contains(d.Name)))
+                {
+                    var hosts = request.Node is { } n ? new[] { n } : job.Nodes;
+                    var q = $"SELECT \"value\" FROM {InfluxQl.Identifier(m.Measurement)} WHERE {(hosts.Length == 1 ? InfluxQl.TagEquals("hostname", hosts[0]) : $"\"hostname\" =~ {InfluxQl.ExactMatchRegex(hosts)}")} AND {InfluxQl.TimeRange(from, to)} GROUP BY * LIMIT 500000";
+                    var result = await metrics.RunAsync(q, ct);
+                    foreach (var s in result.Series)
+                    {
+                        var device = s.Tags.GetValueOrDefault("type-id") ?? "";
+                        foreach (var p in s.GetPoints())
+                            csv.Append(CsvField(m.Name)).Append(',').Append(CsvField(s.Tags.GetValueOrDefault("hostname") ?? "")).Append(',').Append(CsvField(device)).Append(',')
+                                .Append(p.Time.ToString("O")).Append(',').AppendLine(p.Value?.ToString("R", CultureInfo.InvariantCulture) ?? "");
+                    }
+                }
+            }
+            else
+            {
+                var view = await metrics.QueryAsync(job, request with { Quantiles = false }, ct);
+                csv.AppendLine("metric,unit,series,time,value");
+                foreach (var m in view.Metrics)
+                    foreach (var s in m.Series)
+                        for (var i = 0; i < s.Times.Length; i++)
+                            csv.Append(CsvField(m.Name)).Append(',').Append(CsvField(m.Unit)).Append(',').Append(CsvField(s.Label)).Append(',')
+                                .Append(DateTimeOffset.FromUnixTimeMilliseconds(s.Times[i]).ToString("O")).Append(',')
+                                .AppendLine(s.Values[i]?.ToString("R", CultureInfo.InvariantCulture) ?? "");
+            }
+            return Results.File(Encoding.UTF8.GetBytes(csv.ToString()), "text/csv", $"job-{job.Cluster}-{job.SlurmId}{(raw ? "-raw" : "")}.csv");
+        }
+        catch (MetricsUnavailableException e) { return Unavailable(e); }
+    }
+
+    /// <summary>Formula-injection-safe CSV field.</summary>
+    private static string CsvField(string value)
+    {
+        if (value.Length > 0 && value[0] is '=' or '+' or '-' or '@') value = "'" + value;
+        return value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? $"\"{value.Replace("\"", "\"\"")}\"" : value;
+    }
+
+    private static async Task Live(Guid id, HttpContext http, IQuerySession session, LiveFeeds feeds, CancellationToken ct)
+    {
+        if (await LoadAsync(id, http, session, ct) is not { } job)
+        {
+            http.Response.StatusCode = 404;
+            await Problems.NotFound($"job {id} does not exist or is not yours.").ExecuteAsync(http);
+            return;
+        }
+        if (job.State != JobState.Running)
+        {
+            http.Response.StatusCode = 409;
+            await Problems.Conflict("the job is not running; load its metrics instead.").ExecuteAsync(http);
+            return;
+        }
+        http.Response.Headers.ContentType = "text/event-stream";
+        http.Response.Headers.CacheControl = "no-cache";
+        http.Response.Headers["X-Accel-Buffering"] = "no";
+        await http.Response.WriteAsync(": connected\n\n", ct);
+        await http.Response.Body.FlushAsync(ct);
+        var reader = feeds.Subscribe(id, out var unsubscribe);
+        try
+        {
+            await foreach (var message in reader.ReadAllAsync(ct))
+            {
+                await http.Response.WriteAsync($"event: {message.Event}\ndata: {message.Data}\n\n", ct);
+                await http.Response.Body.FlushAsync(ct);
+                if (message.Event == "ended") break;
+            }
+        }
+        catch (OperationCanceledException) { /* viewer left */ }
+        finally { unsubscribe(); }
+    }
+}
+
+public sealed record LiveMessage(string Event, string Data);
+
+/// <summary>One feed per running job with viewers: one InfluxDB query per tick, fanned out to every viewer.</summary>
+public sealed class LiveFeeds(IServiceProvider services, ILogger<LiveFeeds> logger)
+{
+    private sealed class Feed
+    {
+        public readonly ConcurrentDictionary<Guid, Channel<LiveMessage>> Viewers = new();
+        public CancellationTokenSource Stop = new();
+    }
+
+    private readonly ConcurrentDictionary<Guid, Feed> _feeds = new();
+    public int ActiveFeeds => _feeds.Count;
+    public long Queries;
+
+    public ChannelReader<LiveMessage> Subscribe(Guid jobId, out Action unsubscribe)
+    {
+        var channel = Channel.CreateBounded<LiveMessage>(new BoundedChannelOptions(64) { FullMode = BoundedChannelFullMode.DropOldest });
+        var viewer = Guid.NewGuid();
+        Feed feed;
+        lock (_feeds)
+        {
+            var created = false;
+            feed = _feeds.GetOrAdd(jobId, _ => { created = true; return new Feed(); });
+            feed.Viewers[viewer] = channel;
+            if (created) _ = Task.Run(() => RunAsync(jobId, feed));
+        }
+        unsubscribe = () =>
+        {
+            lock (_feeds)
+            {
+                feed.Viewers.TryRemove(viewer, out _);
+                if (feed.Viewers.IsEmpty) { _feeds.TryRemove(jobId, out _); feed.Stop.Cancel(); }
+            }
+            channel.Writer.TryComplete();
+        };
+        return channel.Reader;
+    }
+
+    private async Task RunAsync(Guid jobId, Feed feed)
+    {
+        var ct = feed.Stop.Token;
+        var store = services.GetRequiredService<IDocumentStore>();
+        var catalogue = services.GetRequiredService<CatalogueStore>();
+        var metrics = services.GetRequiredService<JobMetricsService>();
+        var clock = services.GetRequiredService<TimeProvider>();
+        DateTimeOffset? since = null;
+        while (!ct.IsCancellationRequested)
+        {
+            var interval = 30;
+            try
+            {
+                var c = await catalogue.LoadAsync(ct);
+                interval = c.CollectorIntervalSeconds;
+                JobView? job;
+                await using (var session = store.QuerySession()) job = await session.LoadAsync<JobView>(jobId, ct);
+                if (job is null || job.State != JobState.Running)
+                {
+                    Broadcast(feed, new LiveMessage("ended", JsonSerializer.Serialize(new { state = job?.State.ToString().ToLowerInvariant() })));
+                    return;
+                }
+                var now = clock.GetUtcNow();
+                var from = since ?? job.StartTime!.Value;
+                if (from < job.StartTime) from = job.StartTime!.Value;
+                var (defs, _, _) = c.MetricsFor(job.Cluster, job.Partition, job.Nodes);
+                if (defs.Count > 0 && now > from)
+                {
+                    var statements = string.Join(";\n", defs.Select(m => MetricQueries.PerNode(m, job.Nodes, from, now, interval, m.DefaultAggregation)));
+                    Interlocked.Increment(ref Queries);
+                    var result = await metrics.RunAsync(statements, ct);
+                    var update = defs.Select((m, i) => new
+                    {
+                        name = m.Name,
+                        series = (result.Results.FirstOrDefault(r => r.StatementId == i)?.Series ?? []).Select(s => new
+                        {
+                            label = s.Tags.GetValueOrDefault("hostname"),
+                            times = s.GetPoints().Select(p => p.Time.ToUnixTimeMilliseconds()).ToArray(),
+                            values = s.GetPoints().Select(p => p.Value).ToArray(),
+                        }),
+                    });
+                    Broadcast(feed, new LiveMessage("metrics", JsonSerializer.Serialize(new { from, to = now, interval, metrics = update }, JsonSerializerOptions.Web)));
+                    // Next tick asks again for the last window, which may have been incomplete.
+                    since = now.AddSeconds(-2 * interval);
+                }
+            }
+            catch (OperationCanceledException) { return; }
+            catch (MetricsUnavailableException e) { Broadcast(feed, new LiveMessage("unavailable", JsonSerializer.Serialize(new { detail = e.Message }))); }
+            catch (Exception e) { logger.LogWarning(e, "Live feed for job {JobId} failed a tick", jobId); }
+            try { await Task.Delay(TimeSpan.FromSeconds(interval), ct); } catch (OperationCanceledException) { return; }
+        }
+    }
+
+    private static void Broadcast(Feed feed, LiveMessage message)
+    {
+        foreach (var viewer in feed.Viewers.Values) viewer.Writer.TryWrite(message);
+    }
+}
+
+/// <summary>InfluxDB in the readiness report: degraded, never failing (ingestion and job lists do not need it).</summary>
+public sealed class InfluxReadiness(IServiceProvider services) : IReadinessProbe
+{
+    public string Name => "influxdb";
+    public async Task<object> CheckAsync(CancellationToken ct)
+    {
+        if (services.GetService<InfluxClient>() is not { } influx) return new { status = "not configured" };
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(TimeSpan.FromSeconds(3));
+            var ping = await influx.PingAsync(timeout.Token);
+            return new { status = "ok", version = ping.Version, latencyMs = ping.Latency.TotalMilliseconds };
+        }
+        catch (Exception e) { return new { status = "down", error = e.Message }; }
+    }
+}
