@@ -45,8 +45,8 @@ builder.Host.UseWolverine(opts =>
     opts.Policies.UseDurableLocalQueues();
     // InfluxDB down at job end delays the statistics, never loses them.
     opts.OnException<MetricsUnavailableException>()
-        .RetryWithCooldown(TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(10))
-        .Then.ScheduleRetryIndefinitely(TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(15));
+        .RetryWithCooldown(settings.MetricsRetryCooldowns)
+        .Then.ScheduleRetryIndefinitely(settings.MetricsRetrySchedule);
 });
 
 var app = builder.Build();

@@ -532,19 +532,23 @@ internal static partial class OriginalConfigParser
             return best is not null && bestDistance <= Math.Max(1, Math.Min(3, key.Length / 3)) ? best : null;
         }
 
+        /// <summary>Edit distance counting an adjacent transposition as one edit (optimal string alignment).</summary>
         private static int Levenshtein(string a, string b)
         {
-            var prev = new int[b.Length + 1];
-            var cur = new int[b.Length + 1];
-            for (int j = 0; j <= b.Length; j++) prev[j] = j;
+            var d = new int[a.Length + 1, b.Length + 1];
+            for (int i = 0; i <= a.Length; i++) d[i, 0] = i;
+            for (int j = 0; j <= b.Length; j++) d[0, j] = j;
             for (int i = 1; i <= a.Length; i++)
             {
-                cur[0] = i;
                 for (int j = 1; j <= b.Length; j++)
-                    cur[j] = Math.Min(Math.Min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
-                (prev, cur) = (cur, prev);
+                {
+                    int cost = a[i - 1] == b[j - 1] ? 0 : 1;
+                    d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
+                    if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                        d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
+                }
             }
-            return prev[b.Length];
+            return d[a.Length, b.Length];
         }
     }
 
@@ -709,14 +713,14 @@ internal static partial class OriginalConfigParser
     }
 }
 
-/// <summary>Key paths in messages: <c>Partitions.cpuonly.MaxTime</c>, <c>Metrics[3].AggFn</c>, <c>LocalUsers["j.doe"]</c>.</summary>
+/// <summary>Key paths in messages: <c>Partitions.cpuonly.MaxTime</c>, <c>Metrics[3].AggFn</c>, <c>LocalUsers['j.doe']</c>.</summary>
 internal static class JsonPathText
 {
     public static string Property(string parent, string name)
     {
         bool simple = name.Length > 0 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-');
         if (simple) return parent.Length == 0 ? name : parent + "." + name;
-        return parent + "[\"" + name.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"]";
+        return parent + "['" + name.Replace("\\", "\\\\").Replace("'", "\\'") + "']";
     }
 
     public static string Index(string parent, int index) => $"{parent}[{index}]";

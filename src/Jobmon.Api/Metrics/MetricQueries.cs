@@ -32,8 +32,12 @@ public static class MetricQueries
     /// <summary>One value per device (every tag combination) and window; counters become per-second rates.</summary>
     public static string PerDevice(MetricDefinition m, IReadOnlyCollection<string> hosts, DateTimeOffset from, DateTimeOffset to, long intervalSeconds)
     {
-        var value = m.IsCounter ? $"non_negative_derivative(mean(\"value\"), 1s)" : "mean(\"value\")";
-        return $"SELECT {value} AS \"value\" FROM {InfluxQl.Identifier(m.Measurement)} WHERE {Where(m, hosts, from, to)} " +
+        // Counters: per-second rate between consecutive raw samples first, then the window mean (exact for partial windows).
+        var source = m.IsCounter
+            ? $"(SELECT non_negative_derivative(\"value\", 1s) AS \"value\" FROM {InfluxQl.Identifier(m.Measurement)} WHERE {Where(m, hosts, from, to)} GROUP BY *)"
+            : InfluxQl.Identifier(m.Measurement);
+        var where = m.IsCounter ? InfluxQl.TimeRange(from, to) : Where(m, hosts, from, to);
+        return $"SELECT mean(\"value\") AS \"value\" FROM {source} WHERE {where} " +
                $"GROUP BY time({InfluxQl.Duration((int)intervalSeconds)}), * fill(none)";
     }
 

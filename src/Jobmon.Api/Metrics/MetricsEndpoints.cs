@@ -161,7 +161,9 @@ public static class MetricsEndpoints
         {
             await foreach (var message in reader.ReadAllAsync(ct))
             {
-                await http.Response.WriteAsync($"event: {message.Event}\ndata: {message.Data}\n\n", ct);
+                // Metric updates are plain messages (EventSource.onmessage); state changes are named events.
+                var frame = message.Event == "metrics" ? $"data: {message.Data}\n\n" : $"event: {message.Event}\ndata: {message.Data}\n\n";
+                await http.Response.WriteAsync(frame, ct);
                 await http.Response.Body.FlushAsync(ct);
                 if (message.Event == "ended") break;
             }
