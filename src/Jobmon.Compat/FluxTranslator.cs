@@ -250,7 +250,7 @@ public static partial class FluxTranslator
         {
             ParseAnd(param, filters);
             if (AtIdent("or"))
-                throw new UntranslatableException("\"or\" cannot be expressed as tag filters (they are and-combined)");
+                throw new UntranslatableException("\"or\" cannot be expressed as and-combined tag filters");
         }
 
         private void ParseAnd(string param, List<TagFilter> filters)

@@ -59,6 +59,8 @@ internal static partial class OriginalConfigParser
             var text = ex.Message;
             int cut = text.IndexOf(" LineNumber:", StringComparison.Ordinal);
             if (cut >= 0) text = text[..cut];
+            // System.Text.Json adds advice for developers ("Change the reader options."); not useful for a config file.
+            text = text.Replace(" Change the reader options.", "", StringComparison.Ordinal).TrimEnd();
             var where = ex.LineNumber is { } line ? $" at line {line + 1}, column {(ex.BytePositionInLine ?? 0) + 1}" : "";
             throw new OriginalConfigException(sourceName,
                 [new OriginalConfigError(sourceName, "", $"not valid JSON{where}: {text}")]);
@@ -104,6 +106,17 @@ internal static partial class OriginalConfigParser
 
         var (quantiles, quantileValues) = ReadQuantiles(ctx, o);
 
+        var categories = o.Strings("MetricCategories");
+        if (categories.Count > 0)
+        {
+            // Not an error in the original either, but such a metric shows up under no category tab.
+            foreach (var (m, path) in metrics)
+            {
+                foreach (var cat in m.Categories.Where(c => !categories.Contains(c, StringComparer.Ordinal)))
+                    ctx.Warn(path + ".Categories", $"{path}.Categories: \"{cat}\" is not listed in MetricCategories");
+            }
+        }
+
         var radar = o.Strings("RadarChartMetrics");
         CheckReferences(ctx, o.PathOf("RadarChartMetrics"), radar, metricIds);
 
@@ -130,7 +143,7 @@ internal static partial class OriginalConfigParser
             JWTSecret = o.String("JWTSecret"),
             LocalUsers = ReadLocalUsers(ctx, o),
             Partitions = ReadPartitions(ctx, o, metricIds),
-            MetricCategories = o.Strings("MetricCategories"),
+            MetricCategories = categories,
             RadarChartMetrics = radar,
             EmailNotification = ReadEmail(ctx, o),
         };

@@ -246,7 +246,7 @@ public class OriginalConfigErrorTests
     }
 
     [Theory]
-    [InlineData("{ \"DBHost\": \"x\", }", "config.json: not valid JSON at line 1, column ")]
+    [InlineData("{ \"DBHost\": \"x\", }", "config.json: not valid JSON at line 1, column 18: The JSON object contains a trailing comma at the end which is not supported in this mode.")]
     [InlineData("{\n  // comment\n  \"DBHost\": \"x\"\n}", "config.json: not valid JSON at line 2, column ")]
     [InlineData("[]", "config.json: the document must be a JSON object, got an array")]
     public void Invalid_json_is_reported_with_its_position(string json, string expected)

@@ -221,11 +221,43 @@ public class OriginalConfigLoadTests
     }
 
     [Fact]
+    public void Fixture_has_no_warnings_besides_the_generated_guid()
+    {
+        Config.Warnings.Count.ShouldBe(1, string.Join("\n", Config.Warnings));
+    }
+
+    [Fact]
+    public void Metric_category_missing_from_MetricCategories_is_a_warning()
+    {
+        var node = TestConfigs.Minimal();
+        node["MetricCategories"] = new System.Text.Json.Nodes.JsonArray("Performance");
+        node["Metrics"]![0]!["Categories"] = new System.Text.Json.Nodes.JsonArray("Performance", "Energy");
+        OriginalConfig.Parse(node.ToJsonString()).Warnings
+            .ShouldBe(["config.json: Metrics[0].Categories: \"Energy\" is not listed in MetricCategories"]);
+    }
+
+    [Fact]
     public void Duplicate_keys_keep_the_last_value_with_a_warning()
     {
         var c = OriginalConfig.Parse("""{ "DBOrg": "first", "dborg": "second" }""");
         c.DBOrg.ShouldBe("second");
         c.Warnings.ShouldContain(w => w.Contains("dborg: duplicate key"));
+    }
+
+    [Fact]
+    public void Exact_duplicate_map_entries_keep_the_last_one_with_a_warning()
+    {
+        var json = """
+            { "LocalUsers": {
+                "admin": { "BCryptHash": "$2b$12$NrWehkSfzcj1ZgCj0fnAfWeAdpJZqnLvlwTkgfy90M54SKDvDiK9P", "Role": "user" },
+                "admin": { "BCryptHash": "$2b$12$NrWehkSfzcj1ZgCj0fnAfWeAdpJZqnLvlwTkgfy90M54SKDvDiK9P", "Role": "admin" } },
+              "CacheSize": 1, "CacheSize": 2 }
+            """;
+        var c = OriginalConfig.Parse(json);
+        c.LocalUsers["admin"].Role.ShouldBe("admin");
+        c.CacheSize.ShouldBe(2);
+        c.Warnings.ShouldContain(w => w.Contains("LocalUsers.admin: duplicate entry"));
+        c.Warnings.ShouldContain(w => w.Contains("CacheSize: duplicate key"));
     }
 
     [Fact]

@@ -48,6 +48,12 @@ public sealed record JobView
     /// <summary>Lower-cased "id name account" for free-text search.</summary>
     public string SearchText { get; init; } = "";
     public DateTimeOffset LastChangedAt { get; init; }
+    /// <summary>When the job began to matter: its start, or its end when the start is unknown. Index-friendly
+    /// (never null) for time-window overlap and the default "newest first" order.</summary>
+    public DateTimeOffset WindowStart => StartTime ?? StopTime ?? LastChangedAt;
+    /// <summary>Its end, or far in the future while running.</summary>
+    public DateTimeOffset WindowEnd => StopTime ?? OpenEnd;
+    public static readonly DateTimeOffset OpenEnd = new(9999, 12, 31, 0, 0, 0, TimeSpan.Zero);
     public Dictionary<string, MetricSummary> Statistics { get; init; } = new();
     public DateTimeOffset? StatisticsStopTime { get; init; }
     public Jobmon.Metrics.JobFinding[] Findings { get; init; } = [];

@@ -20,7 +20,7 @@ public sealed class JobIngestion(IDocumentStore store, ILogger<JobIngestion> log
         {
             // Plain parameterized SQL on the indexed columns: the hottest query of the ingestion path, no LINQ parsing.
             var known = await session.QueryAsync<JobView>(
-                "where d.slurm_id = ? and (d.cluster = ? or d.cluster = '') order by d.last_changed_at desc limit 200",
+                "where d.slurm_id = ? and (d.cluster = ? or d.cluster = '') order by d.window_start desc limit 200",
                 ct, cmd.SlurmId, cmd.Cluster);
             return IngestionDecisions.Decide(cmd, known, Guid.CreateVersion7);
         });
@@ -30,8 +30,8 @@ public sealed class JobIngestion(IDocumentStore store, ILogger<JobIngestion> log
         {
             var known = cmd.Cluster is { } cluster
                 ? await session.QueryAsync<JobView>(
-                    "where d.slurm_id = ? and (d.cluster = ? or d.cluster = '') order by d.last_changed_at desc limit 200", ct, cmd.SlurmId, cluster)
-                : await session.QueryAsync<JobView>("where d.slurm_id = ? order by d.last_changed_at desc limit 200", ct, cmd.SlurmId);
+                    "where d.slurm_id = ? and (d.cluster = ? or d.cluster = '') order by d.window_start desc limit 200", ct, cmd.SlurmId, cluster)
+                : await session.QueryAsync<JobView>("where d.slurm_id = ? order by d.window_start desc limit 200", ct, cmd.SlurmId);
             return IngestionDecisions.Decide(cmd, known, Guid.CreateVersion7);
         });
 

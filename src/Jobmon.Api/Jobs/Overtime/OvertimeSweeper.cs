@@ -29,9 +29,9 @@ public sealed class OvertimeSweeper(IDocumentStore store, JobIngestion ingestion
         while (true)
         {
             await using var query = store.QuerySession();
-            var q = query.Query<JobView>().Where(j => j.State == JobState.Running && j.StartTime <= startedBefore);
-            if (after is { } a) q = q.Where(j => j.StartTime > a);
-            var batch = await q.OrderBy(j => j.StartTime).Take(500).ToListAsync(ct);
+            var q = query.Query<JobView>().Where(j => j.State == JobState.Running && j.WindowStart <= startedBefore);
+            if (after is { } a) q = q.Where(j => j.WindowStart > a);
+            var batch = await q.OrderBy(j => j.WindowStart).Take(500).ToListAsync(ct);
             if (batch.Count == 0) break;
             after = batch[^1].StartTime;
             foreach (var job in batch)

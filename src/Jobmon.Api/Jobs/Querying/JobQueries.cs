@@ -51,7 +51,7 @@ public static class JobQueries
     private static async Task<IResult> ByIdentity(string cluster, long jobId, HttpContext http, IQuerySession session, TimeProvider clock, CancellationToken ct)
     {
         var jobs = await session.Query<JobView>().Where(j => j.Cluster == cluster && j.SlurmId == jobId)
-            .OrderByDescending(j => j.LastChangedAt).Take(100).ToListAsync(ct);
+            .OrderByDescending(j => j.WindowStart).Take(100).ToListAsync(ct);
         var now = clock.GetUtcNow();
         return Results.Ok(jobs.Where(j => MayRead(http, j)).Select(j => JobListItem.From(j, now)).ToList());
     }

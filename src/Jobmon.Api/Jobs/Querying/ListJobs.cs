@@ -115,17 +115,17 @@ public sealed record JobListQuery
         else if (States.Length > 1) { var s = States; jobs = jobs.Where(j => s.Contains(j.State)); }
         if (StartKnown is { } known) jobs = jobs.Where(j => j.StartKnown == known);
         // Overlap: the job ran at some point within [From, To]; running jobs extend to now.
-        if (To is { } to) jobs = jobs.Where(j => j.StartTime == null || j.StartTime <= to);
-        if (From is { } from) jobs = jobs.Where(j => j.StopTime == null || j.StopTime >= from);
+        if (To is { } to) jobs = jobs.Where(j => j.WindowStart <= to);
+        if (From is { } from) jobs = jobs.Where(j => j.WindowEnd >= from);
         if (MinDuration is { } minD)
         {
             var startedBefore = now.AddSeconds(-minD);
-            jobs = jobs.Where(j => j.DurationSeconds >= minD || (j.State == JobState.Running && j.StartTime <= startedBefore));
+            jobs = jobs.Where(j => j.DurationSeconds >= minD || (j.State == JobState.Running && j.WindowStart <= startedBefore));
         }
         if (MaxDuration is { } maxD)
         {
             var startedAfter = now.AddSeconds(-maxD);
-            jobs = jobs.Where(j => j.DurationSeconds <= maxD || (j.State == JobState.Running && j.StartTime >= startedAfter));
+            jobs = jobs.Where(j => j.DurationSeconds <= maxD || (j.State == JobState.Running && j.WindowStart >= startedAfter));
         }
         if (MinNodes is { } minN) jobs = jobs.Where(j => j.NumNodes >= minN);
         if (MaxNodes is { } maxN) jobs = jobs.Where(j => j.NumNodes <= maxN);
@@ -162,7 +162,7 @@ public sealed record JobListQuery
             "numTasks" => By(j => j.NumTasks),
             "gpus" => By(j => j.TotalGpus),
             "lastChanged" => By(j => j.LastChangedAt),
-            _ => By(j => j.StartTime),
+            _ => By(j => j.WindowStart), // the start, or the end for jobs whose start is unknown
         };
         // Stable pages: a unique tie-breaker.
         return Descending ? ordered.ThenByDescending(j => j.Id) : ordered.ThenBy(j => j.Id);
