@@ -15,7 +15,14 @@ using Wolverine.ErrorHandling;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.Configuration.AddEnvironmentVariables();
-var settings = JobmonSettings.Load(builder.Configuration);
+JobmonSettings settings;
+try { settings = JobmonSettings.Load(builder.Configuration); }
+catch (Exception e) when (e is InvalidOperationException or Jobmon.Compat.OriginalConfigException or FileNotFoundException)
+{
+    // Configuration mistakes stop start-up with a message that names the key, not a stack trace.
+    Console.Error.WriteLine($"Jobmon cannot start: {e.Message}");
+    return 2;
+}
 // JOBMON_URL (ops/run, the container) unless --urls/ASPNETCORE_URLS say otherwise.
 if (builder.Configuration["JOBMON_URL"] is { Length: > 0 } url && builder.Configuration["urls"] is null) builder.WebHost.UseUrls(url);
 builder.Services.AddSingleton(settings);
@@ -26,6 +33,7 @@ builder.Services.AddJobmonAuth();
 builder.Services.AddAccounts();
 builder.Services.AddJobmonObservability();
 builder.Services.AddJobmonMetrics(settings);
+builder.Services.AddHostedService<Jobmon.Compat.OriginalConfigStartupImport>();
 builder.Services.AddOpenApi("v2");
 builder.Services.ConfigureHttpJsonOptions(o =>
 {
@@ -70,6 +78,7 @@ app.MapJobCommands();
 app.MapSummaries();
 app.MapCatalogue();
 app.MapJobMetrics();
+Jobmon.Compat.OriginalConfigEndpoints.MapOriginalConfigImport(app);
 app.MapPost("/api/admin/sweep", (IMessageBus bus, CancellationToken ct) => bus.InvokeAsync<SweepResult>(new SweepOvertimeJobs(), ct))
     .RequireAuthorization(Policies.Admin).WithTags("Administration").WithSummary("Run the overtime sweeper now.");
 app.MapProjectionAdmin();

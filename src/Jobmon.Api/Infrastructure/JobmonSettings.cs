@@ -42,6 +42,9 @@ public sealed class JobmonSettings
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromMinutes(5);
     public bool SweeperEnabled { get; set; } = true;
 
+    /// <summary>The original JobMon's config.json (JOBMON_CONFIG), when given.</summary>
+    public Jobmon.Compat.OriginalConfig? OriginalConfig { get; set; }
+
     public TimeSpan MaxTimeOf(string partition) =>
         Partitions.TryGetValue(partition, out var p) && p.MaxTime > 0 ? TimeSpan.FromSeconds(p.MaxTime) : DefaultMaxTime;
 
@@ -49,6 +52,7 @@ public sealed class JobmonSettings
     {
         var settings = new JobmonSettings();
         configuration.GetSection("Jobmon").Bind(settings);
+        if (configuration["JOBMON_CONFIG"] is { Length: > 0 } configPath) settings.ApplyOriginalConfig(configPath);
         settings.PostgresConnectionString = configuration["JOBMON_POSTGRES"] is { Length: > 0 } pg ? pg : settings.PostgresConnectionString;
         settings.IngestToken = configuration["JOBMON_INGEST_TOKEN"] is { Length: > 0 } it ? it : settings.IngestToken;
         settings.AdminToken = configuration["JOBMON_ADMIN_TOKEN"] is { Length: > 0 } at ? at : settings.AdminToken;
@@ -61,6 +65,29 @@ public sealed class JobmonSettings
         settings.FrontendPath = configuration["JOBMON_FRONTEND"] is { Length: > 0 } fp ? fp : settings.FrontendPath;
         settings.Validate();
         return settings;
+    }
+
+    /// <summary>
+    /// An existing installation's config.json works unchanged: strict (an unknown or invalid key stops start-up with a
+    /// message naming it), secrets may come from the environment instead. Jobmon's own JOBMON_* variables win.
+    /// </summary>
+    public void ApplyOriginalConfig(string path)
+    {
+        var env = Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
+            .ToDictionary(e => (string)e.Key, e => (string?)e.Value);
+        var config = Jobmon.Compat.OriginalConfig.Load(path, env);
+        OriginalConfig = config;
+        if (config.JobStore.PSQLHost.Length > 0) PostgresConnectionString = config.ToPostgresConnectionString();
+        if (config.DBHost.Length > 0) InfluxUrl = config.DBHost;
+        if (config.DBToken.Length > 0) InfluxToken = config.DBToken;
+        if (config.DBOrg.Length > 0) InfluxOrg = config.DBOrg;
+        if (config.DBBucket.Length > 0) InfluxDatabase = config.DBBucket;
+        if (config.JWTSecret.Length > 0) JwtSecret = config.JWTSecret.Length >= 32 ? config.JWTSecret : config.JWTSecret.PadRight(32, '.');
+        SessionLifetime = config.JsonWebTokenLifeTime;
+        ApiTokenLifetime = config.ApiTokenLifeTime;
+        foreach (var (name, partition) in config.Partitions)
+            if (partition.MaxTime > 0) Partitions[name] = new PartitionLimits { MaxTime = partition.MaxTime };
+        SeedDefaultCatalogue = config.Metrics.Count == 0;
     }
 
     public void Validate()

@@ -25,7 +25,12 @@ public sealed record MetricDefinition(
     Aggregation[] Aggregations,
     double? PeakPerNode,
     double? PeakPerDevice,
-    string[] Categories);
+    string[] Categories)
+{
+    /// <summary>Structural equality (records compare arrays by reference).</summary>
+    public bool SameAs(MetricDefinition? other) => other is not null &&
+        System.Text.Json.JsonSerializer.Serialize(this) == System.Text.Json.JsonSerializer.Serialize(other);
+}
 
 public sealed record VirtualPartition(string Name, string Nodes, long? MaxTime, string[] Metrics);
 

@@ -82,7 +82,7 @@ public static class CatalogueEndpoints
         var errors = CatalogueValidation.Validate(metric);
         if (errors.Count > 0) return Problems.Validation(errors);
         var current = await catalogue.LoadAsync(ct);
-        if (current.Metrics.TryGetValue(name, out var existing) && existing == metric) return Results.Ok(metric);
+        if (current.Metrics.TryGetValue(name, out var existing) && existing.SameAs(metric)) return Results.Ok(metric);
         await catalogue.AppendAsync(EventContext.From(http, "admin"), ct, new MetricDefined(metric, Caller.From(http.User).Name));
         return Results.Ok(metric);
     }

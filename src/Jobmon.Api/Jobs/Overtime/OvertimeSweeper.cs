@@ -16,12 +16,18 @@ public sealed record SweepResult(int Examined, int Ended);
 /// Several replicas may sweep at once: each end is a decision on the job's stream under optimistic concurrency, so
 /// a job is ended once.
 /// </summary>
-public sealed class OvertimeSweeper(IDocumentStore store, JobIngestion ingestion, JobmonSettings settings, TimeProvider clock, ILogger<OvertimeSweeper> logger)
+public sealed class OvertimeSweeper(IDocumentStore store, JobIngestion ingestion, JobmonSettings settings, Jobmon.Metrics.CatalogueStore catalogueStore,
+    TimeProvider clock, ILogger<OvertimeSweeper> logger)
 {
     public async Task<SweepResult> SweepAsync(CancellationToken ct)
     {
         var now = clock.GetUtcNow();
+        var catalogue = await catalogueStore.LoadAsync(ct);
+        // MaxTime: the catalogue's (virtual) partition, else the configuration, else the default.
+        TimeSpan MaxTimeOf(JobView job) =>
+            catalogue.MetricsFor(job.Cluster, job.Partition, job.Nodes).MaxTime is { } seconds ? TimeSpan.FromSeconds(seconds) : settings.MaxTimeOf(job.Partition);
         var shortest = settings.Partitions.Values.Where(p => p.MaxTime > 0).Select(p => TimeSpan.FromSeconds(p.MaxTime))
+            .Concat(catalogue.Partitions.Values.SelectMany(p => p.VirtualPartitions.Select(v => v.MaxTime).Append(p.MaxTime)).Where(m => m > 0).Select(m => TimeSpan.FromSeconds(m!.Value)))
             .Append(settings.DefaultMaxTime).Min();
         var startedBefore = now - shortest - settings.SweepGrace;
         int examined = 0, ended = 0;
@@ -37,13 +43,14 @@ public sealed class OvertimeSweeper(IDocumentStore store, JobIngestion ingestion
             foreach (var job in batch)
             {
                 examined++;
-                var maxTime = settings.MaxTimeOf(job.Partition);
+                var maxTime = MaxTimeOf(job);
                 if (job.StartTime!.Value + maxTime + settings.SweepGrace > now) continue;
                 var decision = await ingestion.RunAsync(new EventContext("overtime-sweeper", Guid.NewGuid().ToString("N"), "sweeper"), ct, async session =>
                 {
                     var current = await session.LoadAsync<JobView>(job.Id, ct);
                     if (current is not { State: JobState.Running, StartTime: { } start }) return new Decision.AlreadyKnown(job.Id, "no longer running");
-                    var configured = settings.Partitions.ContainsKey(current.Partition) ? $"partition {current.Partition}'s MaxTime" : "the default MaxTime for unconfigured partitions";
+                    var configured = settings.Partitions.ContainsKey(current.Partition) || catalogue.PartitionOf(current.Cluster, current.Partition)?.MaxTime is not null
+                        ? $"partition {current.Partition}'s MaxTime" : "the default MaxTime for unconfigured partitions";
                     var reason = $"no end received within {configured} of {maxTime} (+{settings.SweepGrace} grace); ended at start + MaxTime";
                     return new Decision.Append(job.Id, false,
                         [new JobTimedOut(job.Id, current.Cluster, current.SlurmId, current.User, current.Partition, current.NumNodes, current.TotalGpus,

@@ -1,0 +1,153 @@
+using Jobmon.Accounts;
+using Jobmon.Compat;
+using Jobmon.Infrastructure;
+using Jobmon.Influx;
+using Jobmon.Jobs.Ingestion;
+using Jobmon.Metrics;
+using Marten;
+
+namespace Jobmon.Compat;
+
+public sealed record ImportReport(bool DryRun, List<string> Metrics, List<string> Partitions, List<string> Accounts, List<string> Problems);
+
+/// <summary>Turns the original JobMon's config.json into Jobmon's catalogue, partitions and accounts.</summary>
+public static class OriginalConfigImport
+{
+    public static MetricScope ScopeOf(string type) => type switch
+    {
+        "node" => MetricScope.Node, "socket" => MetricScope.Socket, "core" => MetricScope.Core,
+        "cpu" or "hwthread" => MetricScope.Hwthread, "accelerator" => MetricScope.Accelerator, "memoryDomain" => MetricScope.MemoryDomain,
+        _ => MetricScope.Node,
+    };
+
+    private static Aggregation? AggregationOf(string fn) => fn switch
+    {
+        "sum" => Aggregation.Sum, "mean" => Aggregation.Mean, "min" => Aggregation.Min, "max" => Aggregation.Max, _ => null,
+    };
+
+    /// <summary>Metric name per original GUID: the measurement, made unique when several metrics share one.</summary>
+    public static Dictionary<string, string> NamesByGuid(OriginalConfig config)
+    {
+        var names = new Dictionary<string, string>();
+        var used = new HashSet<string>();
+        foreach (var m in config.Metrics)
+        {
+            var name = new string(m.Measurement.Select(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-' ? c : '_').ToArray());
+            var candidate = name;
+            for (var n = 2; !used.Add(candidate); n++) candidate = $"{name}_{n}";
+            names[m.GUID] = candidate;
+        }
+        return names;
+    }
+
+    public static (List<object> Events, ImportReport Report) Plan(OriginalConfig config, MetricCatalogue current, IReadOnlyCollection<string> existingUsers, string by, bool dryRun)
+    {
+        var report = new ImportReport(dryRun, [], [], [], []);
+        var events = new List<object>();
+        var names = NamesByGuid(config);
+        foreach (var m in config.Metrics)
+        {
+            var name = names[m.GUID];
+            var filters = new List<Jobmon.Metrics.TagFilter>();
+            var translation = m.TranslateFilterFunc();
+            if (!translation.IsTranslatable) report.Problems.Add($"metric {name}: FilterFunc {translation.Problem}; imported without it");
+            else foreach (var f in translation.Filters)
+            {
+                if (f.Op == Jobmon.Compat.TagFilter.RegexNotMatch) { report.Problems.Add($"metric {name}: filter {f.Key} !~ {f.Value} is not supported; skipped"); continue; }
+                filters.Add(new Jobmon.Metrics.TagFilter(f.Key, f.Op switch { "!=" => TagOp.NotEquals, "=~" => TagOp.Matches, _ => TagOp.Equals }, f.Value));
+            }
+            var post = m.TranslatePostQueryOp();
+            if (!post.IsTranslatable) report.Problems.Add($"metric {name}: PostQueryOp {post.Problem}");
+            var aggregations = m.AvailableAggFns.Select(AggregationOf).Where(a => a is not null).Select(a => a!.Value).Distinct().ToArray();
+            if (aggregations.Length == 0) aggregations = Enum.GetValues<Aggregation>();
+            var defaultAgg = AggregationOf(m.AggFn) ?? (aggregations.Contains(Aggregation.Mean) ? Aggregation.Mean : aggregations[0]);
+            if (!aggregations.Contains(defaultAgg)) aggregations = [.. aggregations, defaultAgg];
+            var definition = new MetricDefinition(name, m.DisplayName.Length > 0 ? m.DisplayName : name, m.Measurement, m.Unit, ScopeOf(m.Type),
+                filters.ToArray(), m.IsCounter, defaultAgg, aggregations, m.MaxPerNode > 0 ? m.MaxPerNode : null, m.MaxPerType > 0 ? m.MaxPerType : null,
+                m.Categories.ToArray());
+            var errors = CatalogueValidation.Validate(definition);
+            if (errors.Count > 0) { report.Problems.Add($"metric {name}: " + string.Join("; ", errors.Select(e => $"{e.Key} {string.Join(" ", e.Value)}"))); continue; }
+            if (current.Metrics.TryGetValue(name, out var existing) && existing.SameAs(definition)) continue;
+            events.Add(new MetricDefined(definition, by));
+            report.Metrics.Add(name);
+        }
+        string[] Refs(IEnumerable<string> guids) => guids.Where(names.ContainsKey).Select(g => names[g]).ToArray();
+        foreach (var (pname, p) in config.Partitions)
+        {
+            var virtuals = p.VirtualPartitions.Select(v => new VirtualPartition(v.Key, Hostlist.Compress(v.Value.Nodes), v.Value.MaxTime > 0 ? v.Value.MaxTime : null, Refs(v.Value.Metrics))).ToArray();
+            var partition = new PartitionDefinition(pname, "", p.MaxTime > 0 ? p.MaxTime : null, Refs(p.Metrics), virtuals);
+            if (current.Partitions.TryGetValue(MetricCatalogue.PartitionKey("", pname), out var existing)
+                && System.Text.Json.JsonSerializer.Serialize(existing) == System.Text.Json.JsonSerializer.Serialize(partition)) continue;
+            events.Add(new PartitionDefined(partition, by));
+            report.Partitions.Add(pname);
+        }
+        var interval = (int)Math.Clamp(config.SampleInterval.TotalSeconds, 1, 3600);
+        var quantiles = config.MetricQuantileValues.Count > 0 ? config.MetricQuantileValues.ToArray() : current.Quantiles;
+        var radar = Refs(config.RadarChartMetrics);
+        if (interval != current.CollectorIntervalSeconds || !quantiles.SequenceEqual(current.Quantiles) || !radar.SequenceEqual(current.RadarMetrics))
+            events.Add(new CatalogueSettingsChanged(interval, quantiles.Order().ToArray(), radar, by));
+        foreach (var user in config.LocalUsers.Keys.Where(u => !existingUsers.Contains(u))) report.Accounts.Add(user);
+        return (events, report);
+    }
+
+    public static async Task<ImportReport> ImportAsync(OriginalConfig config, IDocumentStore store, CatalogueStore catalogue, EventContext context, bool dryRun, CancellationToken ct)
+    {
+        var current = await catalogue.LoadAsync(ct);
+        List<string> existingUsers;
+        await using (var query = store.QuerySession())
+            existingUsers = (await query.Query<UserAccount>().Where(a => !a.Deleted).Select(a => a.Username).ToListAsync(ct)).ToList();
+        var (events, report) = Plan(config, current, existingUsers, context.CausedBy, dryRun);
+        if (dryRun) return report;
+        if (events.Count > 0) await catalogue.AppendAsync(context, ct, events.ToArray());
+        foreach (var username in report.Accounts)
+        {
+            var local = config.LocalUsers[username];
+            var id = Guid.CreateVersion7();
+            await using var session = store.LightweightSession();
+            context.ApplyTo(session);
+            // The bcrypt hash is kept as it is and upgraded at the user's next login.
+            session.Events.StartStream<UserAccount>(id, new UserCreated(id, username, [local.Role], "imported", local.BCryptHash, context.CausedBy));
+            try { await session.SaveChangesAsync(ct); }
+            catch (Exception e) when (e.ToString().Contains("23505")) { report.Problems.Add($"account {username} already exists"); }
+        }
+        return report;
+    }
+}
+
+/// <summary>At start-up, brings the original config.json's catalogue and local users in (idempotent: unchanged entries are skipped).</summary>
+public sealed class OriginalConfigStartupImport(JobmonSettings settings, IDocumentStore store, CatalogueStore catalogue, ILogger<OriginalConfigStartupImport> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken ct)
+    {
+        if (settings.OriginalConfig is not { } config) return;
+        var report = await OriginalConfigImport.ImportAsync(config, store, catalogue, new EventContext("config.json", Guid.NewGuid().ToString("N"), "original-config"), dryRun: false, ct);
+        logger.LogInformation("Original config {Source}: {Metrics} metrics, {Partitions} partitions, {Accounts} accounts imported; {Problems} problems",
+            config.SourceName, report.Metrics.Count, report.Partitions.Count, report.Accounts.Count, report.Problems.Count);
+        foreach (var problem in report.Problems) logger.LogWarning("Original config: {Problem}", problem);
+    }
+
+    public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
+}
+
+public static class OriginalConfigEndpoints
+{
+    public static IEndpointRouteBuilder MapOriginalConfigImport(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/api/admin/catalogue/import-original", async (HttpContext http, bool? dryRun, IDocumentStore store, CatalogueStore catalogue, CancellationToken ct) =>
+        {
+            using var reader = new StreamReader(http.Request.Body);
+            var json = await reader.ReadToEndAsync(ct);
+            if (json.Length > 4 * 1024 * 1024) return Problems.Validation("body", "config.json must be at most 4 MB.");
+            OriginalConfig config;
+            try { config = OriginalConfig.Parse(json, "config.json"); }
+            catch (OriginalConfigException e)
+            {
+                return Problems.Validation(e.Errors.GroupBy(x => x.Path.Length > 0 ? x.Path : "body").ToDictionary(g => g.Key, g => g.Select(x => x.Message).ToArray()));
+            }
+            var report = await OriginalConfigImport.ImportAsync(config, store, catalogue, EventContext.From(http, "admin"), dryRun ?? false, ct);
+            return Results.Ok(report);
+        }).RequireAuthorization(Policies.Admin).WithTags("Administration")
+          .WithSummary("Import the original JobMon's config.json (Metrics, Partitions, MetricCategories, RadarChartMetrics, LocalUsers); ?dryRun=true reports only.");
+        return app;
+    }
+}
