@@ -73,6 +73,7 @@ app.MapGet("/api/ping", (TimeProvider clock) => Results.Ok(new { status = "ok", 
 app.MapJobmonHealth();
 app.MapAccounts();
 app.MapJobIngestion();
+app.MapClusterCockpitIngestion();
 app.MapJobQueries();
 app.MapJobCommands();
 app.MapSummaries();

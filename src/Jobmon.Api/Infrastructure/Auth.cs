@@ -104,6 +104,9 @@ public sealed class TokenAuthenticationHandler(
         var header = request.Headers.Authorization.ToString();
         if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
             return (header["Bearer ".Length..].Trim() is { Length: > 0 } t ? t : null, false);
+        // cc-slurm-adapter and other ClusterCockpit clients send X-Auth-Token.
+        if (request.Headers["X-Auth-Token"].ToString() is { Length: > 0 } x)
+            return (x.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? x["Bearer ".Length..].Trim() : x.Trim(), false);
         return (ReadCookieToken(request), true);
     }
 

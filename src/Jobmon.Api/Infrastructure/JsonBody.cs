@@ -47,6 +47,9 @@ public sealed class JsonBody
         }
     }
 
+    /// <summary>The raw value, for nested structures; null when absent.</summary>
+    public JsonElement? Raw(string name) => _fields.TryGetValue(name, out var v) && v.ValueKind != JsonValueKind.Null ? v : null;
+
     public bool Has(string name) => _fields.TryGetValue(name, out var v) && v.ValueKind is not (JsonValueKind.Null or JsonValueKind.Undefined);
 
     public void AddError(string field, string message)

@@ -86,13 +86,13 @@ public static class IngestionDecisions
         // Never started as far as we know: keep the stop so the job is visible and a late start can complete it.
         var id = newId();
         return new Decision.Append(id, true,
-            [new JobEnded(id, cmd.Cluster ?? "", cmd.SlurmId, "", "", 0, 0, null, cmd.StopTime, cmd.ExitCode, ExitStatus.StateOf(cmd.ExitCode))],
+            [new JobEnded(id, cmd.Cluster ?? "", cmd.SlurmId, "", "", 0, 0, null, cmd.StopTime, cmd.ExitCode, cmd.State ?? ExitStatus.StateOf(cmd.ExitCode))],
             "stop recorded for a job whose start is unknown");
     }
 
     private static JobEnded Ended(JobView job, StopJob cmd) => new(
         job.Id, job.Cluster, job.SlurmId, job.User, job.Partition, job.NumNodes, job.TotalGpus,
-        job.StartTime, cmd.StopTime, cmd.ExitCode, ExitStatus.StateOf(cmd.ExitCode));
+        job.StartTime, cmd.StopTime, cmd.ExitCode, cmd.State ?? ExitStatus.StateOf(cmd.ExitCode));
 
     private static JobStarted ToEvent(Guid id, StartJob c, EndedBeforeStart? ended) => new(
         id, c.Cluster, c.SlurmId, c.User, c.UserId, c.Group, c.GroupId, c.Account, c.JobName, c.Partition,

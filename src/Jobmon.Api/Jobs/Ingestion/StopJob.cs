@@ -6,6 +6,9 @@ namespace Jobmon.Jobs.Ingestion;
 /// <summary>SLURM epilog: <see cref="Cluster"/> is null when the caller did not name it.</summary>
 public sealed record StopJob(long SlurmId, string? Cluster, int ExitCode, DateTimeOffset StopTime)
 {
+    /// <summary>A state the caller states explicitly (ClusterCockpit payloads); otherwise decided from the exit status.</summary>
+    public JobState? State { get; init; }
+
     public static StopJob FromBody(JsonBody body, long slurmId, string? clusterFromQuery)
     {
         var cluster = clusterFromQuery ?? body.String("clusterId", 128) ?? body.String("cluster", 128);
