@@ -34,6 +34,7 @@ builder.Services.AddAccounts();
 builder.Services.AddJobmonObservability();
 builder.Services.AddJobmonMetrics(settings);
 builder.Services.AddHostedService<Jobmon.Compat.OriginalConfigStartupImport>();
+builder.Services.AddSingleton<Jobmon.Compat.OriginalDatabaseImport>();
 builder.Services.AddOpenApi("v2");
 builder.Services.ConfigureHttpJsonOptions(o =>
 {
@@ -58,6 +59,7 @@ builder.Host.UseWolverine(opts =>
 });
 
 var app = builder.Build();
+if (args.FirstOrDefault() == "import-original") return await Jobmon.Compat.ImportOriginalCommand.RunAsync(app, args);
 app.UseCorrelationIds();
 app.UseJobmonExceptionHandler();
 app.UseStatusCodePages();
