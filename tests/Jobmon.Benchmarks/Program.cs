@@ -208,7 +208,7 @@ async Task MeasureList(string cs)
                 // a user's recent jobs in one cluster
                 0 => $"/api/jobs?cluster={clusters[i % 4]}&user=user{i * 7 % 2000}&sort=startTime&order=desc&pageSize=50",
                 // failed jobs of a partition in a month, newest first, page 3
-                1 => $"/api/jobs?cluster={clusters[i % 4]}&partition={partitions[i % 4]}&state=failed&from=2024-03-01T00:00:00Z&to=2024-04-01T00:00:00Z&sort=startTime&order=desc&page=3&pageSize=50",
+                1 => $"/api/jobs?cluster={clusters[i % 2 * 2]}&partition={partitions[i % 4]}&state=failed&from=2024-03-01T00:00:00Z&to=2024-04-01T00:00:00Z&sort=startTime&order=desc&page=3&pageSize=50",
                 // an account's multi-node jobs, longest first
                 _ => $"/api/jobs?account=acct{i % 300}&minNodes=4&sort=duration&order=desc&pageSize=50",
             });

@@ -28,11 +28,12 @@ public static class ProjectionAdmin
         return app;
     }
 
-    public static async Task<ProjectionsOverview> OverviewAsync(IDocumentStore store, RebuildTracker tracker, CancellationToken ct)
+    /// <param name="withCounts">Event and stream counts scan the event tables: only for the admin page, not for monitoring.</param>
+    public static async Task<ProjectionsOverview> OverviewAsync(IDocumentStore store, RebuildTracker tracker, CancellationToken ct, bool withCounts = true)
     {
-        var stats = await store.Advanced.FetchEventStoreStatistics(token: ct);
+        var stats = withCounts ? await store.Advanced.FetchEventStoreStatistics(token: ct) : null;
         var progress = await store.Advanced.AllProjectionProgress(token: ct);
-        var highWater = progress.FirstOrDefault(p => p.ShardName == "HighWaterMark")?.Sequence ?? stats.EventSequenceNumber;
+        var highWater = progress.FirstOrDefault(p => p.ShardName == "HighWaterMark")?.Sequence ?? stats?.EventSequenceNumber ?? 0;
         var projections = store.Options.Events.Projections().Select(p =>
         {
             var shards = progress.Where(s => s.ShardName.StartsWith(p.Name + ":", StringComparison.Ordinal) || s.ShardName == p.Name)
@@ -40,7 +41,7 @@ public static class ProjectionAdmin
             tracker.Rebuilds.TryGetValue(p.Name, out var rebuild);
             return new ProjectionStatus(p.Name, p.Lifecycle.ToString(), shards, rebuild);
         }).ToList();
-        return new ProjectionsOverview(highWater, stats.EventCount, stats.StreamCount, projections);
+        return new ProjectionsOverview(highWater, stats?.EventCount ?? -1, stats?.StreamCount ?? -1, projections);
     }
 
     private static async Task<IResult> Status(IDocumentStore store, RebuildTracker tracker, CancellationToken ct) =>

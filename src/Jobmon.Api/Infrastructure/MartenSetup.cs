@@ -76,18 +76,28 @@ public static class MartenSetup
         var jobs = opts.Schema.For<JobView>();
         jobs.Duplicate(x => x.WindowStart, notNull: true);
         jobs.Duplicate(x => x.WindowEnd, notNull: true);
-        jobs.Duplicate(x => x.Cluster, configure: i => i.Columns = ["cluster", "window_start"]);
-        jobs.Duplicate(x => x.SlurmId, configure: i => i.Columns = ["slurm_id", "cluster"]);
-        jobs.Duplicate(x => x.User, configure: i => i.Columns = ["user", "window_start"]);
-        jobs.Duplicate(x => x.Group, configure: i => { i.Name = "mt_doc_jobview_idx_group"; i.Columns = ["\"group\"", "window_start"]; });
-        jobs.Duplicate(x => x.Account, configure: i => i.Columns = ["account", "window_start"]);
-        jobs.Duplicate(x => x.Partition, configure: i => i.Columns = ["cluster", "partition", "window_start"]);
-        jobs.Duplicate(x => x.State, pgType: "varchar", configure: i => i.Columns = ["state", "window_start"]);
+        jobs.Duplicate(x => x.Cluster);
+        jobs.Duplicate(x => x.SlurmId);
+        jobs.Duplicate(x => x.User);
+        jobs.Duplicate(x => x.Group, configure: i => i.Name = "mt_doc_jobview_idx_group");
+        jobs.Duplicate(x => x.Account);
+        jobs.Duplicate(x => x.Partition);
+        jobs.Duplicate(x => x.State, pgType: "varchar");
         jobs.Duplicate(x => x.StopTime);
         jobs.Duplicate(x => x.DurationSeconds);
         jobs.Duplicate(x => x.NumNodes);
         jobs.Duplicate(x => x.RunningKey);
         jobs.UniqueIndex(UniqueIndexType.DuplicatedField, "mt_doc_jobview_uidx_running_key", x => x.RunningKey!);
         jobs.Index(x => x.TagNames, i => { i.Method = IndexMethod.gin; i.Name = "mt_doc_jobview_idx_tag_names"; });
+        opts.Policies.ForAllDocuments(mapping =>
+        {
+            if (mapping.DocumentType != typeof(JobView)) return;
+            foreach (var columns in new[]
+                     {
+                         new[] { "cluster", "window_start" }, ["user", "window_start"], ["account", "window_start"], ["group", "window_start"],
+                         ["cluster", "partition", "window_start"], ["state", "window_start"], ["slurm_id", "cluster"],
+                     })
+                mapping.AddIndex(columns);
+        });
     }
 }

@@ -43,7 +43,7 @@ public sealed class ProjectionLagMonitor(IDocumentStore store, RebuildTracker tr
         {
             try
             {
-                var overview = await ProjectionAdmin.OverviewAsync(store, tracker, stoppingToken);
+                var overview = await ProjectionAdmin.OverviewAsync(store, tracker, stoppingToken, withCounts: false);
                 metrics.SetLag(overview.Projections.Where(p => p.Lifecycle == "Async")
                     .ToDictionary(p => p.Name, p => p.Shards.Count == 0 ? overview.HighWaterMark : p.Shards.Max(s => s.Behind)));
             }
