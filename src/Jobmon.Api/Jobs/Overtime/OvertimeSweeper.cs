@@ -73,10 +73,15 @@ public static class SweepOvertimeJobsHandler
     public static Task<SweepResult> Handle(SweepOvertimeJobs _, OvertimeSweeper sweeper, CancellationToken ct) => sweeper.SweepAsync(ct);
 }
 
-public sealed class OvertimeSweepLoop(IServiceProvider services, JobmonSettings settings, ILogger<OvertimeSweepLoop> logger) : BackgroundService
+public sealed class OvertimeSweepLoop(IServiceProvider services, JobmonSettings settings, IHostApplicationLifetime lifetime, ILogger<OvertimeSweepLoop> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // Wolverine takes messages only once the host has started.
+        var started = new TaskCompletionSource();
+        await using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
+        await using (stoppingToken.Register(() => started.TrySetCanceled()))
+            try { await started.Task; } catch (TaskCanceledException) { return; }
         using var timer = new PeriodicTimer(settings.SweepInterval);
         do
         {

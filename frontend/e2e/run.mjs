@@ -1,0 +1,491 @@
+#!/usr/bin/env node
+// End-to-end test of the web UI against a running Jobmon (API + this UI on one origin).
+//
+//   JOBMON_E2E_URL=http://127.0.0.1:8080 JOBMON_E2E_ADMIN_TOKEN=… JOBMON_E2E_INGEST_TOKEN=… npm run e2e
+//
+// Sets up data through the API (ingestion token for SLURM pushes, admin token for users), then drives Debian's
+// Chromium (playwright-core, no browser download) as alice, bob, a user without roles and an admin.
+// Screenshots go to $JOBMON_E2E_SCREENSHOTS or <repo>/screenshots/. Exits non-zero on any failure.
+
+import { chromium } from 'playwright-core';
+import { mkdirSync, existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const BASE = (process.env.JOBMON_E2E_URL ?? '').replace(/\/+$/, '');
+const ADMIN_TOKEN = process.env.JOBMON_E2E_ADMIN_TOKEN ?? '';
+const INGEST_TOKEN = process.env.JOBMON_E2E_INGEST_TOKEN ?? '';
+const missing = [
+  ['JOBMON_E2E_URL', BASE],
+  ['JOBMON_E2E_ADMIN_TOKEN', ADMIN_TOKEN],
+  ['JOBMON_E2E_INGEST_TOKEN', INGEST_TOKEN],
+].filter(([, v]) => !v).map(([k]) => k);
+if (missing.length) {
+  console.error(`e2e: missing environment: ${missing.join(', ')}.`);
+  console.error('Set JOBMON_E2E_URL (the Jobmon URL that serves the UI and /api), JOBMON_E2E_ADMIN_TOKEN and JOBMON_E2E_INGEST_TOKEN');
+  console.error('(ops/run prints both tokens), e.g.:');
+  console.error('  JOBMON_E2E_URL=http://127.0.0.1:8080 JOBMON_E2E_ADMIN_TOKEN=… JOBMON_E2E_INGEST_TOKEN=… npm run e2e');
+  process.exit(2);
+}
+const CHROMIUM = process.env.JOBMON_E2E_CHROMIUM ?? '/usr/bin/chromium';
+if (!existsSync(CHROMIUM)) {
+  console.error(`e2e: no Chromium at ${CHROMIUM} (apt-get install chromium, or set JOBMON_E2E_CHROMIUM).`);
+  process.exit(2);
+}
+const SHOTS = resolve(process.env.JOBMON_E2E_SCREENSHOTS ?? join(here, '..', '..', 'screenshots'));
+mkdirSync(SHOTS, { recursive: true });
+const OVERALL_TIMEOUT_MS = Number(process.env.JOBMON_E2E_TIMEOUT_MS ?? 240_000);
+const STEP_TIMEOUT_MS = 20_000;
+
+// Unique per run, so the test can run again against the same database.
+const RUN = Date.now().toString(36);
+const CLUSTER = `e2e${RUN}`;
+const PASSWORD = `e2e-password-${RUN}`;
+const USERS = { alice: 'alice', bob: 'bob', admin: 'e2e-admin', noroles: 'e2e-noroles' };
+const now = Math.floor(Date.now() / 1000);
+
+let browser;
+let failed = 0;
+let passed = 0;
+
+async function cleanup() {
+  try {
+    await browser?.close();
+  } catch {
+    // already gone
+  }
+}
+
+const overall = setTimeout(async () => {
+  console.error(`e2e: overall timeout of ${OVERALL_TIMEOUT_MS / 1000} s reached`);
+  await cleanup();
+  process.exit(1);
+}, OVERALL_TIMEOUT_MS);
+
+// ------------------------------------------------------------------ API setup
+
+async function http(method, path, { body, headers = {}, okStatuses } = {}) {
+  const res = await fetch(BASE + path, {
+    method,
+    headers: { Accept: 'application/json', ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...headers },
+    body: body !== undefined ? JSON.stringify(body) : undefined,
+    signal: AbortSignal.timeout(STEP_TIMEOUT_MS),
+  });
+  const text = await res.text();
+  let json;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  if (!(okStatuses ?? []).includes(res.status) && !res.ok) {
+    throw new Error(`${method} ${path} → HTTP ${res.status}: ${text.slice(0, 400)}`);
+  }
+  return { status: res.status, json, text };
+}
+
+const admin = (method, path, body, okStatuses) =>
+  http(method, path, { body, headers: { Authorization: `Bearer ${ADMIN_TOKEN}` }, okStatuses });
+const ingest = (method, path, body) => http(method, path, { body, headers: { Cookie: `Authorization=Bearer ${INGEST_TOKEN}` } });
+
+/** Creates the user, or (from an earlier run) sets its password and roles. */
+async function ensureUser(username, roles) {
+  const r = await admin('POST', '/api/admin/users', { username, password: PASSWORD, roles }, [409]);
+  if (r.status === 409) await admin('PATCH', `/api/admin/users/${username}`, { password: PASSWORD, roles, disabled: false });
+}
+
+async function setup() {
+  const ping = await http('GET', '/api/ping');
+  console.log(`e2e: Jobmon at ${BASE} answers ping (${ping.json?.status}); cluster for this run: ${CLUSTER}`);
+  const index = await fetch(BASE + '/jobs');
+  const html = await index.text();
+  if (!html.includes('<div id="root">')) {
+    throw new Error(`${BASE}/jobs does not serve the web UI (build it with npm run build and serve frontend/dist there)`);
+  }
+  const start = (Id, isRunning, extra = {}) =>
+    ingest('PUT', '/api/job_start', {
+      Id, userName: 'alice', clusterId: CLUSTER, partition: 'p', numNodes: 2, numTasks: 8, tasksPerNode: 4, GPUsPerNode: 0,
+      startTime: now - 3600, nodeList: 'n1|n2', jobName: `x-${Id}`, account: 'a', groupName: 'g', isRunning, ...extra,
+    });
+  await start(123, true);
+  await ingest('PATCH', `/api/job_stop/123?cluster=${CLUSTER}`, { exitCode: 0, stopTime: now - 600 });
+  await start(124, true, { jobName: 'still-running' });
+  await ensureUser(USERS.alice, ['user']);
+  await ensureUser(USERS.bob, ['user']);
+  await ensureUser(USERS.admin, ['admin']);
+  await ensureUser(USERS.noroles, []);
+  // The projections are asynchronous: wait until both jobs are visible.
+  const deadline = Date.now() + STEP_TIMEOUT_MS;
+  for (;;) {
+    const r = await admin('GET', `/api/jobs?cluster=${CLUSTER}&sort=jobId&order=asc`);
+    const items = r.json?.items ?? [];
+    const finished = items.find((j) => j.jobId === 123 && j.state !== 'running');
+    const running = items.find((j) => j.jobId === 124);
+    if (finished && running) return { finished, running };
+    if (Date.now() > deadline) throw new Error(`ingested jobs did not show up in /api/jobs: ${JSON.stringify(items).slice(0, 400)}`);
+    await new Promise((r2) => setTimeout(r2, 250));
+  }
+}
+
+// ------------------------------------------------------------------ browser helpers
+
+async function step(name, fn) {
+  const t0 = Date.now();
+  try {
+    await fn();
+    passed += 1;
+    console.log(`  ok   ${name} (${Date.now() - t0} ms)`);
+  } catch (e) {
+    failed += 1;
+    console.log(`  FAIL ${name}: ${e instanceof Error ? e.message.split('\n').slice(0, 6).join('\n       ') : e}`);
+  }
+}
+
+function check(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+async function shot(page, name) {
+  const path = join(SHOTS, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  console.log(`       screenshot ${path}`);
+}
+
+/** A fresh browser context (own cookies) signed in as `username`. */
+async function signIn(username, { viewport } = {}) {
+  const context = await browser.newContext({ viewport: viewport ?? { width: 1280, height: 900 }, baseURL: BASE });
+  context.setDefaultTimeout(STEP_TIMEOUT_MS);
+  const page = await context.newPage();
+  page.on('pageerror', (e) => console.log(`       page error (${username}): ${e.message}`));
+  // Console errors other than failed requests (expected: 401/404 answers) are worth seeing, e.g. CSP violations.
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) console.log(`       console error (${username}): ${m.text()}`);
+  });
+  await page.goto('/login');
+  await page.getByLabel('User name').fill(username);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+  return { context, page };
+}
+
+// ------------------------------------------------------------------ the scenario
+
+async function main() {
+  const { finished, running } = await setup();
+  console.log(`e2e: jobs ${finished.id} (finished) and ${running.id} (running) ingested; users created`);
+
+  // playwright-core starts Chromium with a fresh temporary profile (--user-data-dir) of its own and removes it on
+  // close; it refuses a --user-data-dir argument in launch(). Each user below gets a separate context (own cookies).
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync',
+    ],
+  });
+
+  await step('unauthenticated visit goes to the login page; a wrong password shows the problem detail', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, baseURL: BASE });
+    context.setDefaultTimeout(STEP_TIMEOUT_MS);
+    const page = await context.newPage();
+    await page.goto('/jobs');
+    await page.waitForURL(/\/login/);
+    await page.getByRole('heading', { name: 'Sign in to Jobmon' }).waitFor();
+    await shot(page, 'login');
+    await page.getByLabel('User name').fill(USERS.bob);
+    await page.getByLabel('Password').fill('definitely-wrong-password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const alert = page.locator('.form-error[role=alert]');
+    await alert.waitFor();
+    const text = await alert.innerText();
+    check(/wrong password|unknown user/i.test(text), `login error says "${text}"`);
+    await context.close();
+  });
+
+  // alice --------------------------------------------------------------
+  const alice = await signIn(USERS.alice).catch((e) => {
+    failed += 1;
+    console.log(`  FAIL alice signs in: ${e.message}`);
+    return null;
+  });
+  if (alice) {
+    const { page } = alice;
+    await step('alice sees her jobs in the list', async () => {
+      await page.goto(`/jobs?cluster=${CLUSTER}`);
+      await page.locator(`tr[data-job-id="${finished.id}"]`).waitFor();
+      await page.locator(`tr[data-job-id="${running.id}"]`).waitFor();
+      check((await page.locator(`tr[data-job-id="${running.id}"] .badge`).innerText()).includes('Running'), 'running badge');
+      await shot(page, 'jobs-list');
+    });
+
+    await step('filters live in the URL (state=running shows only the running job; back button restores)', async () => {
+      await page.getByRole('button', { name: 'running', exact: true }).click();
+      await page.waitForURL(/state=running/);
+      await page.locator(`tr[data-job-id="${finished.id}"]`).waitFor({ state: 'detached' });
+      await page.locator(`tr[data-job-id="${running.id}"]`).waitFor();
+      await page.goBack();
+      await page.waitForURL((u) => !u.search.includes('state='));
+      await page.locator(`tr[data-job-id="${finished.id}"]`).waitFor();
+    });
+
+    await step('empty state offers to clear filters', async () => {
+      await page.goto(`/jobs?cluster=${CLUSTER}&q=no-such-job-anywhere`);
+      await page.getByText('No jobs match these filters').waitFor();
+      await page.getByRole('button', { name: 'clear filters', exact: true }).click();
+      await page.waitForURL((u) => !u.search.includes('q='));
+    });
+
+    await step('alice opens the finished job: state, exit code, history', async () => {
+      await page.goto(`/jobs?cluster=${CLUSTER}`);
+      await page.locator(`tr[data-job-id="${finished.id}"] a`).first().click();
+      await page.waitForURL(new RegExp(`/jobs/${finished.id}$`));
+      await page.getByRole('heading', { name: /Job 123/ }).waitFor();
+      await page.getByText(/exit code 0/).first().waitFor();
+      await page.locator('[data-event-type="job_started"]').waitFor();
+      await page.locator('[data-event-type="job_ended"]').waitFor();
+      // The metrics section shows charts or a clear message, never a blank.
+      await page.locator('#metrics-title ~ .metrics').waitFor();
+    });
+
+    await step('alice adds a tag and sees it with the tag event in the audit timeline', async () => {
+      await page.getByLabel('New tag').fill('e2e-tag');
+      await page.getByLabel('Visibility').selectOption('public');
+      await page.getByRole('button', { name: 'Add tag' }).click();
+      await page.locator('.tag-list li', { hasText: 'e2e-tag' }).waitFor();
+      const event = page.locator('[data-event-type="job_tag_added"]', { hasText: 'e2e-tag' });
+      await event.waitFor();
+      const text = await event.innerText();
+      check(text.includes(USERS.alice), `tag event names alice: ${text}`);
+      await page.waitForLoadState('networkidle').catch(() => {});
+      await shot(page, 'job-page');
+    });
+
+    await step('charts are drawn from real InfluxDB data for the finished and the running job', async () => {
+      // ops/e2e wrote cc-metric-collector-shaped samples for n1 and n2 into the InfluxDB this Jobmon reads.
+      for (const job of [finished, running]) {
+        await page.goto(`/jobs/${job.id}`);
+        await page.locator('.metric-chart canvas').first().waitFor();
+        // Metrics with samples (cpu_load, mem_used, mem_bw, flops_any) draw one line per node.
+        const withData = page.locator('.metric-chart', { has: page.locator('.u-legend', { hasText: 'n2' }) });
+        await withData.first().waitFor();
+        const charts = await withData.count();
+        check(charts >= 4, `job ${job.jobId}: four metric charts drawn from InfluxDB data (got ${charts})`);
+        const legend = await withData.first().locator('.u-legend').innerText();
+        check(legend.includes('n1') && legend.includes('n2'), `job ${job.jobId}: one line per node: ${legend}`);
+      }
+      await shot(page, 'job-page-real-metrics');
+    });
+
+    await step('metric charts render with uPlot: per node, per device for one node, 503 message (mocked metrics answers)', async () => {
+      // The metrics endpoint needs InfluxDB; this step answers it in the browser so the charts themselves are tested.
+      const t0 = (now - 3600) * 1000;
+      const times = Array.from({ length: 60 }, (_, i) => t0 + i * 60_000);
+      const wave = (phase, scale) => times.map((_, i) => scale * (1.2 + Math.sin(i / 6 + phase)));
+      const body = (node) => ({
+        interval: 60, intervals: [60, 300, 900], from: new Date(t0).toISOString(), to: new Date(times.at(-1)).toISOString(),
+        metrics: [
+          {
+            name: 'flops_any', displayName: 'FLOP rate', unit: 'FLOP/s', category: 'cpu', scope: node ? 'socket' : 'node', peak: 5e12,
+            series: node
+              ? [{ label: 'socket0', times, values: wave(0, 1e12) }, { label: 'socket1', times, values: wave(1, 1e12) }]
+              : [{ label: 'n1', times, values: wave(0, 2e12) }, { label: 'n2', times, values: wave(2, 2e12) }],
+          },
+          {
+            name: 'mem_used', displayName: 'Memory used', unit: 'B', category: 'memory', scope: 'node', peak: 256 * 2 ** 30,
+            series: [{ label: node ?? 'n1', times, values: wave(0.5, 40 * 2 ** 30) }, ...(node ? [] : [{ label: 'n2', times, values: wave(1.5, 30 * 2 ** 30) }])],
+          },
+        ],
+      });
+      let mode = 'ok';
+      await page.route(/\/api\/jobs\/[^/]+\/metrics(\?.*)?$/, async (route) => {
+        if (mode === 'down') {
+          return route.fulfill({
+            status: 503, contentType: 'application/problem+json',
+            body: JSON.stringify({ title: 'Service Unavailable', status: 503, detail: 'InfluxDB does not answer', correlationId: 'e2e-corr' }),
+          });
+        }
+        const node = new URL(route.request().url()).searchParams.get('node');
+        return route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(body(node)) });
+      });
+      await page.goto(`/jobs/${finished.id}`);
+      await page.locator('.metric-chart canvas').first().waitFor();
+      check((await page.locator('.metric-chart').count()) === 2, 'two metric charts');
+      const legend = await page.locator('.metric-chart').first().locator('.u-legend').innerText();
+      check(legend.includes('n1') && legend.includes('n2'), `legend has one line per node: ${legend}`);
+      await page.getByLabel('Node', { exact: true }).selectOption('n1');
+      await page.locator('.metric-chart .u-legend', { hasText: 'socket1' }).waitFor();
+      await page.getByLabel('Node', { exact: true }).selectOption('');
+      await page.locator('.metric-chart .u-legend', { hasText: 'n2' }).first().waitFor();
+      // Hostlist box: an invalid expression says why.
+      await page.getByLabel('Show nodes (hostlist)').fill('n[2-1]');
+      await page.getByText(/backwards/).waitFor();
+      await page.getByLabel('Show nodes (hostlist)').fill('n[1]');
+      await shot(page, 'job-page-metrics');
+      mode = 'down';
+      await page.getByLabel('Aggregation').selectOption('mean');
+      await page.getByText('Metrics unavailable: InfluxDB does not answer').waitFor();
+      await page.unroute(/\/api\/jobs\/[^/]+\/metrics(\?.*)?$/);
+    });
+
+    await step('alice opens the running job', async () => {
+      await page.goto(`/jobs/${running.id}`);
+      await page.getByRole('heading', { name: /Job 124/ }).waitFor();
+      await page.locator('.page-head .badge', { hasText: 'Running' }).waitFor();
+      await page.getByText('still running').waitFor();
+      await shot(page, 'job-page-running');
+    });
+
+    await step('the jobs list is usable at 390 px (phone)', async () => {
+      const phone = await alice.context.newPage();
+      await phone.setViewportSize({ width: 390, height: 844 });
+      await phone.goto(`/jobs?cluster=${CLUSTER}`);
+      await phone.locator(`tr[data-job-id="${finished.id}"]`).waitFor();
+      const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      check(overflow <= 1, `page scrolls sideways by ${overflow}px at 390 px`);
+      await shot(phone, 'jobs-list-390px');
+      await phone.goto(`/jobs/${finished.id}`);
+      await phone.locator('[data-event-type="job_started"]').waitFor();
+      const jobOverflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      check(jobOverflow <= 1, `job page scrolls sideways by ${jobOverflow}px at 390 px`);
+      await phone.close();
+    });
+
+    await step('dark mode toggle is remembered', async () => {
+      await page.goto(`/jobs?cluster=${CLUSTER}`);
+      const before = await page.evaluate(() => document.documentElement.dataset.theme);
+      await page.getByRole('button', { name: /Switch to (dark|light) mode/ }).click();
+      const after = await page.evaluate(() => document.documentElement.dataset.theme);
+      check(before !== after, 'theme changed');
+      await page.reload();
+      await page.locator(`tr[data-job-id="${finished.id}"]`).waitFor();
+      check((await page.evaluate(() => document.documentElement.dataset.theme)) === after, 'theme remembered after reload');
+      if (after === 'dark') await shot(page, 'jobs-list-dark');
+    });
+
+    await step('alice signs out', async () => {
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.waitForURL(/\/login/);
+    });
+    await alice.context.close();
+  }
+
+  // bob ----------------------------------------------------------------
+  const bob = await signIn(USERS.bob).catch((e) => {
+    failed += 1;
+    console.log(`  FAIL bob signs in: ${e.message}`);
+    return null;
+  });
+  if (bob) {
+    const { page } = bob;
+    await step("bob does not see alice's jobs in the list", async () => {
+      await page.goto(`/jobs?cluster=${CLUSTER}`);
+      await page.getByText('No jobs match these filters').waitFor();
+      check((await page.locator(`tr[data-job-id="${finished.id}"]`).count()) === 0, "alice's job listed for bob");
+    });
+    await step("bob gets 'not found' for alice's job by direct URL", async () => {
+      await page.goto(`/jobs/${finished.id}`);
+      await page.getByRole('heading', { name: 'Job not found' }).waitFor();
+    });
+    await step('bob cannot open admin pages', async () => {
+      await page.goto('/settings');
+      await page.getByText('This page is for administrators').waitFor();
+    });
+    await bob.context.close();
+  }
+
+  // a user without roles ----------------------------------------------
+  await step('a user without roles sees the no-access page with a request button', async () => {
+    const { context, page } = await signIn(USERS.noroles);
+    await page.waitForURL(/\/no-access/);
+    await page.getByRole('heading', { name: 'No access yet' }).waitFor();
+    await page.getByRole('button', { name: 'Request access' }).waitFor();
+    await context.close();
+  });
+
+  // admin --------------------------------------------------------------
+  const adm = await signIn(USERS.admin).catch((e) => {
+    failed += 1;
+    console.log(`  FAIL admin signs in: ${e.message}`);
+    return null;
+  });
+  if (adm) {
+    const { page } = adm;
+    await step('admin sees statistics per user and per partition', async () => {
+      await page.getByRole('link', { name: 'Statistics' }).click();
+      await page.waitForURL(/\/statistics/);
+      await page.getByRole('heading', { name: 'Per user' }).waitFor();
+      await page.getByRole('heading', { name: 'Per cluster and partition' }).waitFor();
+      await page.locator('.stats-page table').first().waitFor();
+      await page.getByRole('link', { name: `${CLUSTER}/p` }).waitFor();
+      await shot(page, 'statistics');
+    });
+
+    const keyName = `e2e key ${RUN}`;
+    await step('admin creates an API key in Settings and sees the token once', async () => {
+      await page.getByRole('link', { name: 'Settings' }).click();
+      await page.waitForURL(/\/settings/);
+      await page.getByRole('heading', { name: 'API keys' }).waitFor();
+      await page.getByLabel('Name', { exact: true }).fill(keyName);
+      await page.getByLabel('Role', { exact: true }).selectOption('job-control');
+      await page.getByRole('button', { name: 'Create key' }).click();
+      const token = page.getByTestId('new-token');
+      await token.waitFor();
+      const value = (await token.innerText()).trim();
+      check(value.length >= 16, `token looks too short: "${value}"`);
+      await page.getByRole('cell', { name: keyName }).waitFor();
+      await page.getByRole('heading', { name: 'Projections' }).waitFor();
+      await shot(page, 'settings');
+      // Shown once: after dismissing or reloading it is gone, the key stays listed.
+      await page.getByRole('button', { name: 'I have copied it' }).click();
+      await token.waitFor({ state: 'detached' });
+      await page.reload();
+      await page.getByRole('cell', { name: keyName }).waitFor();
+      check(!(await page.content()).includes(value), 'token still in the page after reload');
+      // The token is a real key: the API knows it (a job-control key is refused admin endpoints with 403, an
+      // unknown token would get 401).
+      const r = await fetch(`${BASE}/api/admin/api-keys`, { headers: { Authorization: `Bearer ${value}` } });
+      check(r.status === 403, `admin endpoint with the new job-control key answers ${r.status}, expected 403`);
+    });
+
+    await step('admin rebuilds a projection and follows its progress', async () => {
+      const row = page.locator('tr[data-projection="UserSummary"]');
+      await row.getByRole('button', { name: 'Rebuild', exact: true }).click();
+      await row.getByRole('button', { name: 'Rebuild UserSummary' }).click();
+      await row.locator('.badge.rebuild-running, .badge.rebuild-completed').first().waitFor();
+      await row.locator('.badge.rebuild-completed').waitFor({ timeout: 60_000 });
+    });
+
+    await step('admin sees the users list with alice and bob', async () => {
+      await page.getByRole('heading', { name: 'Users and roles' }).waitFor();
+      await page.getByRole('cell', { name: USERS.alice, exact: true }).waitFor();
+      await page.getByRole('cell', { name: USERS.bob, exact: true }).waitFor();
+    });
+
+    await step('statistics and settings are usable at 390 px (phone)', async () => {
+      await page.setViewportSize({ width: 390, height: 844 });
+      for (const path of ['/statistics', '/settings']) {
+        await page.goto(path);
+        await page.locator('table').first().waitFor();
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        check(overflow <= 1, `${path} scrolls sideways by ${overflow}px at 390 px`);
+      }
+      await shot(page, 'settings-390px');
+    });
+    await adm.context.close();
+  }
+}
+
+try {
+  await main();
+} catch (e) {
+  failed += 1;
+  console.error(`e2e: ${e instanceof Error ? e.stack ?? e.message : e}`);
+} finally {
+  clearTimeout(overall);
+  await cleanup();
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed > 0 ? 1 : 0);

@@ -1,0 +1,48 @@
+import type { MetricsResponse } from '../api/types';
+
+export type Aggregation = '' | 'sum' | 'mean' | 'min' | 'max';
+
+/** The metrics query (shared by the JSON request and the CSV export link); only what is set. */
+export function metricsQuery(opts: { node?: string; aggregation?: Aggregation; interval?: number | null }): string {
+  const p = new URLSearchParams();
+  if (opts.node) p.set('node', opts.node);
+  if (opts.aggregation) p.set('aggregation', opts.aggregation);
+  if (opts.interval) p.set('interval', String(opts.interval));
+  return p.toString();
+}
+
+/**
+ * Merges a live update (same shape as the metrics answer, usually only the newest samples) into what is shown:
+ * per metric and series label, samples after the last known time are appended; unknown metrics and series are added.
+ */
+export function mergeLiveMetrics(current: MetricsResponse, update: Partial<MetricsResponse>): MetricsResponse {
+  if (!update.metrics?.length) return current;
+  const metrics = current.metrics.map((m) => ({ ...m, series: m.series.map((s) => ({ ...s })) }));
+  for (const um of update.metrics) {
+    const target = metrics.find((m) => m.name === um.name);
+    if (!target) {
+      metrics.push(um);
+      continue;
+    }
+    if (um.peak !== undefined && um.peak !== null) target.peak = um.peak;
+    for (const us of um.series ?? []) {
+      const s = target.series.find((x) => x.label === us.label);
+      if (!s) {
+        target.series.push({ ...us });
+        continue;
+      }
+      const last = s.times.length ? s.times[s.times.length - 1] : -Infinity;
+      const times = [...s.times];
+      const values = [...s.values];
+      us.times.forEach((t, i) => {
+        if (t > last) {
+          times.push(t);
+          values.push(us.values[i] ?? null);
+        }
+      });
+      s.times = times;
+      s.values = values;
+    }
+  }
+  return { ...current, to: update.to ?? current.to, metrics };
+}

@@ -1,0 +1,213 @@
+import { useEffect, useState, type FormEvent } from 'react';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { Link, useParams } from 'react-router';
+import { api, ApiError } from '../api/client';
+import type { JobDetail, JobTag, TagResult } from '../api/types';
+import { isAdmin, useMe } from '../auth';
+import { ErrorState, Field, Loading, StateBadge } from '../components/common';
+import { MetricsSection } from '../components/MetricsSection';
+import { formatDateTime, formatDuration, formatDurationClock, formatRelative } from '../lib/format';
+import { compressHostlist } from '../lib/hostlist';
+import { decodeWaitStatus, eventTitle, summarizeEvent, type HistoryEvent } from '../lib/jobs';
+
+export default function JobPage() {
+  const { id = '' } = useParams();
+  const job = useQuery({
+    queryKey: ['job', id],
+    queryFn: ({ signal }) => api<JobDetail>(`/api/jobs/${encodeURIComponent(id)}`, { signal }),
+    refetchInterval: (q) => (q.state.data?.state === 'running' ? 30_000 : false),
+  });
+
+  useEffect(() => {
+    if (job.data) document.title = `${job.data.jobId} ${job.data.name} · Jobmon`;
+  }, [job.data]);
+
+  if (job.isPending) return <Loading label="Loading job…" />;
+  if (job.isError) {
+    const notFound = job.error instanceof ApiError && (job.error.status === 404 || job.error.status === 400);
+    return notFound ? (
+      <div className="notice" role="alert">
+        <h1>Job not found</h1>
+        <p>There is no such job, or it is not yours to see.</p>
+        <p><Link to="/jobs">Back to the jobs list</Link></p>
+      </div>
+    ) : (
+      <ErrorState error={job.error} title="Could not load the job" />
+    );
+  }
+  const j = job.data;
+  return (
+    <div className="job-page">
+      <p className="breadcrumb"><Link to="/jobs">← Jobs</Link></p>
+      <div className="page-head">
+        <h1>
+          Job {j.jobId} <span className="muted">on {j.cluster}</span>
+        </h1>
+        <StateBadge state={j.state} />
+      </div>
+      <p className="job-name">{j.name || <span className="muted">(no name)</span>}</p>
+      <JobMetadata job={j} />
+      <Tags job={j} />
+      <section className="card" aria-labelledby="metrics-title">
+        <h2 id="metrics-title">Metrics</h2>
+        <MetricsSection job={j} />
+      </section>
+      {j.jobScript ? (
+        <details className="card">
+          <summary>Job script</summary>
+          <pre className="script">{j.jobScript}</pre>
+        </details>
+      ) : null}
+      <History id={j.id} version={j.version} />
+    </div>
+  );
+}
+
+function JobMetadata({ job: j }: { job: JobDetail }) {
+  const exit = j.exitCode === null ? null : j.exitDescription || decodeWaitStatus(j.exitCode);
+  const rows: [string, React.ReactNode][] = [
+    ['User', `${j.user || '?'}${j.userId !== null ? ` (uid ${j.userId})` : ''}`],
+    ['Group', `${j.group || '?'}${j.groupId !== null ? ` (gid ${j.groupId})` : ''}`],
+    ['Account', j.account || '–'],
+    ['Partition', j.partition || '–'],
+    ['Start', j.startKnown ? formatDateTime(j.startTime) : 'unknown (only the end was reported)'],
+    ['End', j.stopTime ? formatDateTime(j.stopTime) : j.state === 'running' ? 'still running' : '–'],
+    ['Duration', <span title={formatDurationClock(j.durationSeconds)}>{formatDuration(j.durationSeconds)}{j.state === 'running' ? ' so far' : ''}</span>],
+    ['Nodes', `${j.numNodes}`],
+    ['Tasks', `${j.numTasks} (${j.tasksPerNode} per node)`],
+    ['GPUs', `${j.totalGpus} (${j.gpusPerNode} per node)`],
+    ['Exit', exit === null ? '–' : <span>{exit} <span className="muted">(wait status {j.exitCode})</span></span>],
+    ['End reason', j.endReason || '–'],
+  ];
+  return (
+    <section className="card" aria-label="Job details">
+      <dl className="meta-grid">
+        {rows.map(([k, v]) => (
+          <div key={k}>
+            <dt>{k}</dt>
+            <dd>{v}</dd>
+          </div>
+        ))}
+        <div className="meta-wide">
+          <dt>Node list</dt>
+          <dd>
+            <code className="selectable">{j.nodes.length ? compressHostlist(j.nodes) : '–'}</code>
+          </dd>
+        </div>
+      </dl>
+    </section>
+  );
+}
+
+function Tags({ job }: { job: JobDetail }) {
+  const me = useMe();
+  const qc = useQueryClient();
+  const [name, setName] = useState('');
+  const [visibility, setVisibility] = useState<'private' | 'public'>('private');
+  const refresh = () => {
+    qc.invalidateQueries({ queryKey: ['job', job.id] });
+    qc.invalidateQueries({ queryKey: ['history', job.id] });
+    qc.invalidateQueries({ queryKey: ['jobs'] });
+  };
+  const add = useMutation({
+    mutationFn: (body: { name: string; visibility: string }) =>
+      api<TagResult>(`/api/jobs/${job.id}/tags`, { method: 'POST', body }),
+    onSuccess: () => {
+      setName('');
+      refresh();
+    },
+  });
+  const remove = useMutation({
+    mutationFn: (tag: string) => api<TagResult>(`/api/jobs/${job.id}/tags/${encodeURIComponent(tag)}`, { method: 'DELETE' }),
+    onSuccess: refresh,
+  });
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    if (name.trim()) add.mutate({ name: name.trim(), visibility });
+  };
+  const mayRemove = (t: JobTag) =>
+    isAdmin(me.data) || t.createdBy === me.data?.username || job.user === me.data?.username;
+  return (
+    <section className="card" aria-labelledby="tags-title">
+      <h2 id="tags-title">Tags</h2>
+      {job.tags.length === 0 ? <p className="muted">No tags yet.</p> : null}
+      <ul className="tag-list">
+        {job.tags.map((t) => (
+          <li key={t.name}>
+            <span className={`chip ${t.visibility === 'public' ? 'chip-public' : ''}`}>{t.name}</span>
+            <span className="muted small">
+              {' '}{t.visibility} · by {t.createdBy} · {formatRelative(t.createdAt)}
+            </span>
+            {mayRemove(t) ? (
+              <button
+                type="button"
+                className="btn btn-small"
+                onClick={() => remove.mutate(t.name)}
+                disabled={remove.isPending}
+                aria-label={`Remove tag ${t.name}`}
+              >
+                Remove
+              </button>
+            ) : null}
+          </li>
+        ))}
+      </ul>
+      <form className="inline-form" onSubmit={submit} aria-label="Add a tag">
+        <Field label="New tag">
+          <input name="tag" value={name} onChange={(e) => setName(e.target.value)} maxLength={64} placeholder="e.g. benchmark" />
+        </Field>
+        <Field label="Visibility">
+          <select name="visibility" value={visibility} onChange={(e) => setVisibility(e.target.value as 'private' | 'public')}>
+            <option value="private">private</option>
+            <option value="public">public</option>
+          </select>
+        </Field>
+        <button type="submit" className="btn btn-primary" disabled={add.isPending || !name.trim()}>
+          Add tag
+        </button>
+      </form>
+      {add.isError ? <ErrorState error={add.error} title="Could not add the tag" /> : null}
+      {remove.isError ? <ErrorState error={remove.error} title="Could not remove the tag" /> : null}
+    </section>
+  );
+}
+
+function History({ id, version }: { id: string; version: number }) {
+  const history = useQuery({
+    // The job's version in the key: a new event (tag, end) refetches the timeline.
+    queryKey: ['history', id, version],
+    queryFn: ({ signal }) => api<HistoryEvent[]>(`/api/jobs/${id}/history`, { signal }),
+  });
+  return (
+    <section className="card" aria-labelledby="history-title">
+      <h2 id="history-title">History</h2>
+      {history.isPending ? <Loading /> : null}
+      {history.isError ? <ErrorState error={history.error} title="Could not load the history" /> : null}
+      {history.data ? (
+        history.data.length === 0 ? (
+          <p className="muted">No events.</p>
+        ) : (
+          <ol className="timeline">
+            {history.data.map((e) => (
+              <li key={`${e.sequence}-${e.version}`} className={`event event-${e.type}`} data-event-type={e.type}>
+                <div className="event-head">
+                  <strong>{eventTitle(e.type)}</strong>
+                  <time dateTime={e.timestamp}>{formatDateTime(e.timestamp)}</time>
+                </div>
+                <p className="event-summary">{summarizeEvent(e)}</p>
+                <p className="muted small">
+                  by {e.causedBy || 'unknown'} · via {e.source || 'unknown'} · version {e.version}
+                  {e.correlationId ? (
+                    <>
+                      {' '}· correlation <code className="selectable">{e.correlationId}</code>
+                    </>
+                  ) : null}
+                </p>
+              </li>
+            ))}
+          </ol>
+        )
+      ) : null}
+    </section>
+  );
+}
