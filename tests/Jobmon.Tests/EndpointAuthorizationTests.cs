@@ -68,6 +68,13 @@ public sealed class EndpointAuthorizationTests : IAsyncLifetime
         ["GET /health/live"] = "public",
         ["GET /health/ready"] = "public",
         ["GET /metrics"] = "public",
+        ["GET /api/auth/methods"] = "public",
+        ["GET /auth/oauth/login"] = "public",
+        ["POST /api/access-requests"] = "signed-in",
+        ["GET /api/access-requests"] = "signed-in",
+        ["GET /api/admin/access-requests"] = "admin",
+        ["POST /api/admin/access-requests/{id:guid}/approve"] = "admin",
+        ["POST /api/admin/access-requests/{id:guid}/reject"] = "admin",
     };
 
     private static readonly Dictionary<string, string[]> Allowed = new()

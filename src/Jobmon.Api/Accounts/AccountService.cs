@@ -51,7 +51,7 @@ public sealed class AccountService(IDocumentStore store, JobmonSettings settings
         return _key = new SymmetricSecurityKey(SHA256.HashData(Encoding.UTF8.GetBytes(secret))) { KeyId = "jobmon" };
     }
 
-    public async Task<(string Jwt, UserSession Session)> IssueSessionAsync(UserAccount account, string client, CancellationToken ct)
+    public async Task<(string Jwt, UserSession Session)> IssueSessionAsync(UserAccount account, string client, CancellationToken ct, string method = "password")
     {
         var now = clock.GetUtcNow();
         var session = new UserSession
@@ -62,7 +62,7 @@ public sealed class AccountService(IDocumentStore store, JobmonSettings settings
         await using (var docs = store.LightweightSession())
         {
             docs.Store(session);
-            docs.Events.Append(account.Id, new UserLoggedIn(account.Id, now, "password"));
+            docs.Events.Append(account.Id, new UserLoggedIn(account.Id, now, method));
             await docs.SaveChangesAsync(ct);
         }
         var jwt = new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor

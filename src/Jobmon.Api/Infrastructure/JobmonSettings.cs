@@ -44,6 +44,10 @@ public sealed class JobmonSettings
 
     /// <summary>The original JobMon's config.json (JOBMON_CONFIG), when given.</summary>
     public Jobmon.Compat.OriginalConfig? OriginalConfig { get; set; }
+    /// <summary>OIDC login (authorization code + PKCE): Jobmon:Oidc:*, JOBMON_OIDC_AUTHORITY/_CLIENT_ID/_CLIENT_SECRET.</summary>
+    public Jobmon.Accounts.OidcSettings Oidc { get; set; } = new();
+    /// <summary>Admin notifications by e-mail (the original's EmailNotification): Jobmon:Email:*, JOBMON_SMTP_PASSWORD.</summary>
+    public EmailSettings Email { get; set; } = new();
 
     public TimeSpan MaxTimeOf(string partition) =>
         Partitions.TryGetValue(partition, out var p) && p.MaxTime > 0 ? TimeSpan.FromSeconds(p.MaxTime) : DefaultMaxTime;
@@ -63,6 +67,10 @@ public sealed class JobmonSettings
         settings.InfluxOrg = configuration["JOBMON_INFLUXDB_ORG"] is { Length: > 0 } io ? io : configuration["DBOrg"] is { Length: > 0 } dor ? dor : settings.InfluxOrg;
         settings.InfluxDatabase = configuration["JOBMON_INFLUXDB_BUCKET"] is { Length: > 0 } ib ? ib : configuration["DBBucket"] is { Length: > 0 } db ? db : settings.InfluxDatabase;
         settings.FrontendPath = configuration["JOBMON_FRONTEND"] is { Length: > 0 } fp ? fp : settings.FrontendPath;
+        settings.Oidc.Authority = configuration["JOBMON_OIDC_AUTHORITY"] is { Length: > 0 } oa ? oa : settings.Oidc.Authority;
+        settings.Oidc.ClientId = configuration["JOBMON_OIDC_CLIENT_ID"] is { Length: > 0 } oc ? oc : settings.Oidc.ClientId;
+        settings.Oidc.ClientSecret = configuration["JOBMON_OIDC_CLIENT_SECRET"] is { Length: > 0 } os ? os : settings.Oidc.ClientSecret;
+        settings.Email.Password = configuration["JOBMON_SMTP_PASSWORD"] is { Length: > 0 } sp ? sp : settings.Email.Password;
         settings.Validate();
         return settings;
     }
@@ -110,6 +118,8 @@ public sealed class JobmonSettings
             throw new InvalidOperationException("Jobmon:DaemonMode must be HotCold or Solo.");
         if (!System.Text.RegularExpressions.Regex.IsMatch(Schema, "^[a-z_][a-z0-9_]{0,62}$"))
             throw new InvalidOperationException("Jobmon:Schema must be a lower-case SQL identifier.");
+        Oidc.Validate();
+        Email.Validate();
         foreach (var (name, p) in Partitions)
             if (p.MaxTime < 0)
                 throw new InvalidOperationException($"Jobmon:Partitions:{name}:MaxTime must not be negative.");

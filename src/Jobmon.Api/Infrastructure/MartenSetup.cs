@@ -70,6 +70,7 @@ public static class MartenSetup
         opts.Schema.For<Jobmon.Accounts.UserAccount>().Duplicate(x => x.Username).UniqueIndex(UniqueIndexType.DuplicatedField, "mt_doc_useraccount_uidx_username", x => x.Username);
         opts.Schema.For<Jobmon.Accounts.JwtSecretDocument>().Identity(x => x.Id);
         opts.Schema.For<Jobmon.Accounts.UserSession>().Duplicate(x => x.AccountId);
+        Jobmon.Accounts.SignInSetup.ConfigureMarten(opts); // access requests, Data Protection keys
 
         // Columns for filtering and sorting, with composite indexes for the usual paths: "X's jobs, newest first"
         // and time windows (window_start/window_end are never null, so overlap tests can use them).
