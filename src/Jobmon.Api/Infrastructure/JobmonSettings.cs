@@ -96,6 +96,29 @@ public sealed class JobmonSettings
         foreach (var (name, partition) in config.Partitions)
             if (partition.MaxTime > 0) Partitions[name] = new PartitionLimits { MaxTime = partition.MaxTime };
         SeedDefaultCatalogue = config.Metrics.Count == 0;
+        var mail = config.EmailNotification;
+        if (mail.SmtpHost.Length > 0)
+        {
+            Email.SmtpHost = mail.SmtpHost;
+            if (mail.SmtpPort > 0) Email.SmtpPort = mail.SmtpPort;
+            Email.Sender = mail.SenderAddress;
+            Email.Username = mail.SenderAddress; // the original authenticated as the sender
+            Email.Password = mail.SenderPassword.Length > 0 ? mail.SenderPassword : Email.Password;
+            Email.Receiver = mail.ReceiverAddress;
+        }
+        // The original's OAuth block: client id/secret, redirect and after-login URL carry over. Jobmon validates ID
+        // tokens, so it needs the provider's issuer (Jobmon:Oidc:Authority / JOBMON_OIDC_AUTHORITY) in addition.
+        // Keycloak-style endpoints reveal the issuer (…/realms/x/protocol/openid-connect/auth → …/realms/x).
+        var marker = config.OAuth.AuthURL.IndexOf("/protocol/openid-connect/", StringComparison.Ordinal);
+        Oidc.Authority ??= Environment.GetEnvironmentVariable("JOBMON_OIDC_AUTHORITY") is { Length: > 0 } envAuthority ? envAuthority : null;
+        if (Oidc.Authority is null && marker > 0) Oidc.Authority = config.OAuth.AuthURL[..marker];
+        if (config.OAuth.ClientID.Length > 0 && Oidc.Authority is not null)
+        {
+            Oidc.ClientId ??= config.OAuth.ClientID;
+            Oidc.ClientSecret ??= config.OAuth.Secret.Length > 0 ? config.OAuth.Secret : null;
+            if (config.OAuth.AfterLoginRedirectUrl.Length > 0) Oidc.AfterLoginRedirect = config.OAuth.AfterLoginRedirectUrl;
+            Oidc.AutoAssignUserRole = config.AutoAssignUserRole;
+        }
     }
 
     public void Validate()

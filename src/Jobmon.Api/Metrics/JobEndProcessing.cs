@@ -65,6 +65,7 @@ public static class FinalizeJobMetricsHandler
     public static async Task Handle(FinalizeJobMetrics message, IDocumentStore store, JobMetricsService metrics, CatalogueStore catalogue,
         JobmonSettings settings, JobIngestion ingestion, TimeProvider clock, ILogger<FinalizeJobMetrics> logger, CancellationToken ct)
     {
+        if (!metrics.IsConfigured) return; // no InfluxDB in this installation: nothing to compute, nothing to retry
         JobView? job;
         await using (var query = store.QuerySession()) job = await query.LoadAsync<JobView>(message.JobId, ct);
         if (job is not { StartTime: { } start, StopTime: { } stop }) return; // running, unknown or start unknown: nothing to compute

@@ -23,6 +23,8 @@ public sealed class MetricsUnavailableException(string message, Exception? inner
 /// <summary>Joins a job (from the read model) with its metric data in InfluxDB: one HTTP request with one statement per metric.</summary>
 public sealed class JobMetricsService(IServiceProvider services, CatalogueStore catalogue, JobmonMetrics telemetry, TimeProvider clock)
 {
+    public bool IsConfigured => services.GetService<InfluxClient>() is not null;
+
     public InfluxClient Influx => services.GetService<InfluxClient>() ?? throw new MetricsUnavailableException("InfluxDB is not configured (set JOBMON_INFLUXDB or DBHost).");
 
     public static (DateTimeOffset From, DateTimeOffset To)? WindowOf(JobView job, DateTimeOffset now) =>
