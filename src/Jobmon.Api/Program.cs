@@ -33,6 +33,7 @@ builder.Services.AddJobmonAuth();
 builder.Services.AddAccounts();
 builder.Services.AddJobmonSignIn(settings);
 builder.Services.AddJobmonObservability();
+builder.Services.AddLiveLog(builder.Logging);
 builder.Services.AddJobmonMetrics(settings);
 builder.Services.AddHostedService<Jobmon.Compat.OriginalConfigStartupImport>();
 builder.Services.AddSingleton<Jobmon.Compat.OriginalDatabaseImport>();
@@ -83,6 +84,8 @@ app.MapJobCommands();
 app.MapSummaries();
 app.MapCatalogue();
 app.MapJobMetrics();
+app.MapLiveLog();
+app.MapSearch();
 Jobmon.Compat.OriginalConfigEndpoints.MapOriginalConfigImport(app);
 app.MapPost("/api/admin/sweep", (IMessageBus bus, CancellationToken ct) => bus.InvokeAsync<SweepResult>(new SweepOvertimeJobs(), ct))
     .RequireAuthorization(Policies.Admin).WithTags("Administration").WithSummary("Run the overtime sweeper now.");
