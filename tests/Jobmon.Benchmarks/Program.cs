@@ -178,6 +178,7 @@ async Task SeedAndRebuild(IDocumentStore store, string cs)
     var seeded = sw.Elapsed;
     Console.WriteLine($"\nSeeded {jobCount:N0} jobs ({2L * jobCount:N0} events) by bulk append in {seeded.TotalSeconds:F1} s ({2.0 * jobCount / seeded.TotalSeconds:F0} events/s)");
 
+    if (args.Contains("--skip-rebuild")) return;
     // Full rebuild of the job view (the inline projection) through the daemon.
     sw.Restart();
     using (var daemon = await store.BuildProjectionDaemonAsync())
