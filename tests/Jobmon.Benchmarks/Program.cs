@@ -23,7 +23,117 @@ Console.WriteLine($"PostgreSQL: {new NpgsqlConnectionStringBuilder(adminCs).Host
 
 if (modes.Contains("ingest")) await IngestBenchmark();
 if (modes.Contains("list")) await ListAndRebuildBenchmark();
+if (modes.Contains("metrics")) await MetricsBenchmark();
 return 0;
+
+// A 64-node, 24-hour job with 10 metrics: the job metric view through the API vs the bare InfluxQL for the same data.
+async Task MetricsBenchmark()
+{
+    var influxDir = Directory.CreateTempSubdirectory("jobmon-bench-influx-").FullName;
+    var influxPort = PostgresServer.FreePort();
+    await File.WriteAllTextAsync(Path.Combine(influxDir, "influxdb.conf"), $$"""
+        reporting-disabled = true
+        bind-address = "127.0.0.1:{{PostgresServer.FreePort()}}"
+        [meta]
+          dir = "{{influxDir}}/meta"
+        [data]
+          dir = "{{influxDir}}/data"
+          wal-dir = "{{influxDir}}/wal"
+          query-log-enabled = false
+        [http]
+          bind-address = "127.0.0.1:{{influxPort}}"
+          log-enabled = false
+        [logging]
+          level = "warn"
+        """);
+    using var influxd = Process.Start(new ProcessStartInfo("influxd", $"-config {influxDir}/influxdb.conf") { RedirectStandardOutput = true, RedirectStandardError = true })!;
+    var influxUrl = $"http://127.0.0.1:{influxPort}";
+    using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(5) };
+    for (var i = 0; i < 100; i++) { try { if ((await http.GetAsync(influxUrl + "/ping")).IsSuccessStatusCode) break; } catch { } await Task.Delay(200); }
+    await http.PostAsync(influxUrl + "/query", new FormUrlEncodedContent(new Dictionary<string, string> { ["q"] = "CREATE DATABASE \"bench\"" }));
+    try
+    {
+        var start = new DateTimeOffset(2025, 5, 1, 0, 0, 0, TimeSpan.Zero);
+        var stop = start.AddHours(24);
+        var nodes = Enumerable.Range(1, 64).Select(n => $"b{n:000}").ToArray();
+        var metrics = Jobmon.Metrics.DefaultCatalogueSeeder.Metrics.Where(m => m.Name != "net_bytes_in").Take(10).ToArray();
+        var sw = Stopwatch.StartNew();
+        long points = 0;
+        foreach (var node in nodes)
+        {
+            var lines = new StringBuilder();
+            for (var t = start; t <= stop; t = t.AddSeconds(30))
+            {
+                var ts = t.ToUnixTimeSeconds();
+                foreach (var m in metrics)
+                {
+                    var devices = m.Scope switch { Jobmon.Metrics.MetricScope.Socket => 2, Jobmon.Metrics.MetricScope.Accelerator => 4, _ => 1 };
+                    for (var d = 0; d < devices; d++)
+                    {
+                        var value = m.IsCounter ? ts * 1000.0 : 50 + 10 * Math.Sin(ts / 600.0 + d);
+                        lines.Append(m.Measurement).Append(",cluster=bench,hostname=").Append(node).Append(",type=").Append(m.Scope.ToString().ToLowerInvariant())
+                            .Append(",type-id=").Append(d).Append(" value=").Append(value.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append(' ').Append(ts).Append('\n');
+                        points++;
+                    }
+                }
+            }
+            (await http.PostAsync($"{influxUrl}/write?db=bench&precision=s", new StringContent(lines.ToString()))).EnsureSuccessStatusCode();
+        }
+        Console.WriteLine($"\nWrote {points:N0} points for 64 nodes x 24 h x {metrics.Length} metrics in {sw.Elapsed.TotalSeconds:F0} s");
+
+        var cs = await PostgresServer.CreateDatabaseAsync("bench_metrics");
+        Environment.SetEnvironmentVariable("JOBMON_INFLUXDB", influxUrl);
+        Environment.SetEnvironmentVariable("JOBMON_INFLUXDB_BUCKET", "bench");
+        var (api, url) = await StartApiAsync(cs);
+        try
+        {
+            using var ingest = Client(url, "bench-ingest-token-0123456789");
+            var body = $$"""{"Id":1,"userName":"u","clusterId":"bench","partition":"p","numNodes":64,"numTasks":64,"tasksPerNode":1,"GPUsPerNode":4,"startTime":{{start.ToUnixTimeSeconds()}},"nodeList":"{{string.Join('|', nodes)}}","jobName":"big","account":"a","groupName":"g"}""";
+            var started = await (await ingest.PutAsync("/api/job_start", new StringContent(body, Encoding.UTF8, "application/x-www-form-urlencoded"))).Content.ReadAsStringAsync();
+            var jobId = System.Text.Json.JsonDocument.Parse(started).RootElement.GetProperty("jobId").GetGuid();
+            (await ingest.PatchAsync("/api/job_stop/1?cluster=bench", new StringContent($$"""{"exitCode":0,"stopTime":{{stop.ToUnixTimeSeconds()}}}""", Encoding.UTF8, "application/x-www-form-urlencoded"))).EnsureSuccessStatusCode();
+            using var admin = Client(url, "bench-admin-token-0123456789");
+            (await admin.PutAsync("/api/admin/catalogue/settings", new StringContent("""{"collectorIntervalSeconds":30}""", Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
+
+            // The same statements the API sends (default aggregation, default interval, quantiles), sent directly.
+            var interval = Jobmon.Influx.SampleInterval.ChooseSeconds(stop - start, 30);
+            var statements = string.Join(";\n", metrics.SelectMany(m => new[]
+            {
+                Jobmon.Metrics.MetricQueries.PerNode(m, nodes, start, stop, interval, m.DefaultAggregation),
+                Jobmon.Metrics.MetricQueries.Quantiles(m, nodes, start, stop, interval, m.DefaultAggregation, [0.25, 0.5, 0.75]),
+            }));
+            var apiTimes = new List<double>();
+            var bareTimes = new List<double>();
+            var metricNames = string.Join(',', metrics.Select(m => m.Name));
+            for (var i = 0; i < 12; i++)
+            {
+                var t = Stopwatch.GetTimestamp();
+                var response = await admin.GetAsync($"/api/jobs/{jobId}/metrics?metrics={metricNames}");
+                var text = await response.Content.ReadAsStringAsync();
+                response.EnsureSuccessStatusCode();
+                if (i >= 2) apiTimes.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+                t = Stopwatch.GetTimestamp();
+                var bare = await http.PostAsync($"{influxUrl}/query?db=bench&epoch=ms", new FormUrlEncodedContent(new Dictionary<string, string> { ["q"] = statements }));
+                await bare.Content.ReadAsStringAsync();
+                bare.EnsureSuccessStatusCode();
+                if (i >= 2) bareTimes.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+                if (i == 0)
+                {
+                    var series = System.Text.Json.JsonDocument.Parse(text).RootElement.GetProperty("metrics").EnumerateArray().Sum(m => m.GetProperty("series").GetArrayLength());
+                    Console.WriteLine($"API answer: {series} series, interval {interval} s, {text.Length / 1024} KiB");
+                }
+            }
+            apiTimes.Sort(); bareTimes.Sort();
+            Console.WriteLine($"Job metric view (64 nodes, 24 h, {metrics.Length} metrics) through the API: p50 {P(apiTimes, 0.5):F0} ms; bare InfluxQL, same statements: p50 {P(bareTimes, 0.5):F0} ms; ratio {P(apiTimes, 0.5) / P(bareTimes, 0.5):F2}x");
+        }
+        finally { api.Kill(true); }
+    }
+    finally
+    {
+        influxd.Kill(true);
+        Directory.Delete(influxDir, true);
+    }
+}
 
 async Task<(Process Api, string Url)> StartApiAsync(string connectionString)
 {
