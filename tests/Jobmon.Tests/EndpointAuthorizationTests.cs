@@ -38,6 +38,7 @@ public sealed class EndpointAuthorizationTests : IAsyncLifetime
         ["GET /api/summaries/users"] = "admin",
         ["GET /api/summaries/users/{user}"] = "reader",
         ["GET /api/summaries/partitions"] = "admin",
+        ["GET /api/summaries/groups"] = "admin",
         ["GET /api/admin/projections"] = "admin",
         ["POST /api/admin/projections/{name}/rebuild"] = "admin",
         ["POST /api/admin/sweep"] = "admin",

@@ -88,6 +88,15 @@ public sealed class JobListTests(SharedApp shared)
         (await ListAsync($"cluster={c}&q={Uri.EscapeDataString("it's 100%_d")}")).Items.Single().Id.ShouldBe(id);
         (await ListAsync($"cluster={c}&q={Uri.EscapeDataString("' OR 1=1 --")}")).Total.ShouldBe(0);
         (await ListAsync($"user={Uri.EscapeDataString("x' OR '1'='1")}")).Total.ShouldBe(0);
+        // Every string filter takes SQL, LIKE, regex and InfluxQL metacharacters as plain text.
+        foreach (var field in new[] { "cluster", "user", "group", "account", "partition", "tags", "q" })
+            foreach (var hostile in new[] { "' OR '1'='1", "%", "_", ".*", "\\", "\"; DROP MEASUREMENT cpu_load; --", "/.*/", "x)|(1=1" })
+            {
+                if (field == "q" && hostile is "%" or "_") continue; // a job name above contains them literally (checked above)
+                var response = await _app.Admin().GetAsync($"/api/jobs?{field}={Uri.EscapeDataString(hostile)}");
+                response.StatusCode.ShouldBe(System.Net.HttpStatusCode.OK, $"{field}={hostile}");
+                (await response.ReadAs<JobListPage>()).Total.ShouldBe(0, $"{field}={hostile}");
+            }
         (await ListAsync($"cluster={c}")).Total.ShouldBe(1);
     }
 

@@ -62,8 +62,12 @@ public sealed class ProjectionTests
         ann.ByState["failed"].ShouldBe(1);
         ann.NodeHours.ShouldBe(4, tolerance: 1e-9);
         ann.GpuHours.ShouldBe(8, tolerance: 1e-9);
+        ann.DurationHistogram["1-6h"].ShouldBe(1);
+        ann.NodesHistogram["2-4"].ShouldBe(1);
         var partitions = await (await app.Admin().GetAsync("/api/summaries/partitions")).ReadAs<List<PartitionSummary>>();
         partitions.Single(p => p.Id == "c1/cpuonly").Jobs.ShouldBe(2);
+        var groups = await (await app.Admin().GetAsync("/api/summaries/groups")).ReadAs<List<GroupSummary>>();
+        groups.Single(g => g.Id == "hpcusers").NodeHours.ShouldBe(4, tolerance: 1e-9);
     }
 
     [Fact]
@@ -183,6 +187,6 @@ public sealed class ProjectionTests
         var shardsFirst = first.RunningShards();
         var shardsSecond = second.RunningShards();
         shardsFirst.Intersect(shardsSecond).ShouldBeEmpty();
-        shardsFirst.Union(shardsSecond).ShouldBe(["PartitionSummary:All", "UserSummary:All", "JobEndMetrics:All"], ignoreOrder: true);
+        shardsFirst.Union(shardsSecond).ShouldBe(["PartitionSummary:All", "UserSummary:All", "GroupSummary:All", "JobEndMetrics:All"], ignoreOrder: true);
     }
 }

@@ -108,7 +108,7 @@ public sealed class OriginalDatabaseImport(IDocumentStore store, ILogger<Origina
                 {
                     var stop = DateTimeOffset.FromUnixTimeSeconds(Math.Max(j.StopTime, j.StartTime));
                     events.Add(new JobEnded(id, j.Cluster.Length > 0 ? j.Cluster : "default", j.Id, j.User, j.Partition, Math.Max(j.NumNodes, nodes.Length),
-                        j.GpusPerNode * Math.Max(j.NumNodes, nodes.Length), start, stop, j.ExitCode, ExitStatus.StateOf(j.ExitCode)));
+                        j.GpusPerNode * Math.Max(j.NumNodes, nodes.Length), start, stop, j.ExitCode, ExitStatus.StateOf(j.ExitCode), j.Group));
                     if (StatisticsOf(j.Data, problems, j.Id) is { Count: > 0 } stats)
                     {
                         events.Add(new JobMetricStatisticsRecorded(id, stop, 0, stats, "original-import"));

@@ -60,6 +60,7 @@ public static class MartenSetup
         });
         opts.Projections.Add<UserSummaryProjection>(ProjectionLifecycle.Async);
         opts.Projections.Add<PartitionSummaryProjection>(ProjectionLifecycle.Async);
+        opts.Projections.Add<GroupSummaryProjection>(ProjectionLifecycle.Async);
         opts.Projections.Errors.SkipApplyErrors = false;
         opts.Projections.RebuildErrors.SkipApplyErrors = false;
 

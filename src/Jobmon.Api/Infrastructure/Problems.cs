@@ -48,7 +48,10 @@ public static class Problems
                 _ => (StatusCodes.Status500InternalServerError, "An unexpected error occurred. Quote the correlation id when reporting it."),
             };
             if (status >= 500)
+            {
                 logger.LogError(error, "Unhandled error {CorrelationId} on {Method} {Path}", correlationId, context.Request.Method, context.Request.Path);
+                context.RequestServices.GetService<Jobmon.Operations.JobmonMetrics>()?.Errors.Add(1);
+            }
             context.Response.StatusCode = status;
             await Results.Problem(statusCode: status, title: title,
                 extensions: new Dictionary<string, object?> { ["correlationId"] = correlationId }).ExecuteAsync(context);

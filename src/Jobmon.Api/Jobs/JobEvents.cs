@@ -42,7 +42,8 @@ public sealed record JobEnded(
     DateTimeOffset? StartTime,
     DateTimeOffset StopTime,
     int ExitCode,
-    JobState State);
+    JobState State,
+    string Group = "");
 
 /// <summary>The overtime sweeper ended a job that ran past its partition's MaxTime without an epilog push.</summary>
 public sealed record JobTimedOut(
@@ -56,7 +57,8 @@ public sealed record JobTimedOut(
     DateTimeOffset StartTime,
     DateTimeOffset StopTime,
     TimeSpan MaxTime,
-    string Reason);
+    string Reason,
+    string Group = "");
 
 public sealed record JobTagAdded(Guid JobId, string Tag, string AddedBy, TagVisibility Visibility);
 

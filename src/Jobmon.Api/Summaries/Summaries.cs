@@ -15,6 +15,17 @@ public abstract class JobCounters
     public double GpuHours { get; set; }
     public double WallHours { get; set; }
     public DateTimeOffset? LastStart { get; set; }
+    /// <summary>Finished jobs by duration bucket and by node count: the statistics page's histograms.</summary>
+    public Dictionary<string, long> DurationHistogram { get; set; } = new();
+    public Dictionary<string, long> NodesHistogram { get; set; } = new();
+
+    public static readonly (TimeSpan Limit, string Label)[] DurationBuckets =
+    [
+        (TimeSpan.FromMinutes(1), "<1m"), (TimeSpan.FromMinutes(10), "1-10m"), (TimeSpan.FromHours(1), "10m-1h"),
+        (TimeSpan.FromHours(6), "1-6h"), (TimeSpan.FromHours(24), "6-24h"), (TimeSpan.FromDays(3), "1-3d"), (TimeSpan.MaxValue, ">3d"),
+    ];
+
+    public static string NodesBucket(int nodes) => nodes switch { <= 1 => "1", <= 4 => "2-4", <= 16 => "5-16", <= 64 => "17-64", <= 256 => "65-256", _ => ">256" };
 
     public void Started(JobStarted e)
     {
@@ -29,9 +40,16 @@ public abstract class JobCounters
         if (wasRunning) Running = Math.Max(0, Running - 1);
         var key = state.ToString().ToLowerInvariant();
         ByState[key] = ByState.GetValueOrDefault(key) + 1;
-        if (start is { } s && stop > s)
+        var nodesBucket = NodesBucket(nodes);
+        NodesHistogram[nodesBucket] = NodesHistogram.GetValueOrDefault(nodesBucket) + 1;
+        if (start is { } s && stop >= s)
         {
-            var hours = (stop - s).TotalHours;
+            var bucket = DurationBuckets.First(b => stop - s < b.Limit).Label;
+            DurationHistogram[bucket] = DurationHistogram.GetValueOrDefault(bucket) + 1;
+        }
+        if (start is { } s2 && stop > s2)
+        {
+            var hours = (stop - s2).TotalHours;
             WallHours += hours;
             NodeHours += hours * nodes;
             GpuHours += hours * gpus;
@@ -90,6 +108,26 @@ public sealed partial class PartitionSummaryProjection : MultiStreamProjection<P
     public void Apply(JobTimedOut e, PartitionSummary view) => view.Finished(JobState.Timeout, e.StartTime, e.StopTime, e.NumNodes, e.TotalGpus, wasRunning: true);
 }
 
+/// <summary>Per unix group, keyed by group name.</summary>
+public sealed class GroupSummary : JobCounters
+{
+    public string Id { get; set; } = "";
+}
+
+public sealed partial class GroupSummaryProjection : MultiStreamProjection<GroupSummary, string>
+{
+    public GroupSummaryProjection()
+    {
+        Identity<JobStarted>(e => e.Group);
+        Identities<JobEnded>(e => e.User.Length == 0 || e.StartTime is null ? Array.Empty<string>() : [e.Group]);
+        Identity<JobTimedOut>(e => e.Group);
+    }
+
+    public void Apply(JobStarted e, GroupSummary view) { view.Id = e.Group; view.Started(e); }
+    public void Apply(JobEnded e, GroupSummary view) => view.Finished(e.State, e.StartTime, e.StopTime, e.NumNodes, e.TotalGpus, wasRunning: true);
+    public void Apply(JobTimedOut e, GroupSummary view) => view.Finished(JobState.Timeout, e.StartTime, e.StopTime, e.NumNodes, e.TotalGpus, wasRunning: true);
+}
+
 public static class SummaryEndpoints
 {
     public static IEndpointRouteBuilder MapSummaries(this IEndpointRouteBuilder app)
@@ -104,6 +142,9 @@ public static class SummaryEndpoints
                 return await session.LoadAsync<UserSummary>(user, ct) is { } s ? Results.Ok(s) : Problems.NotFound($"no summary for {user}.");
             })
             .RequireAuthorization(Policies.Reader).WithTags("Statistics").WithSummary("One user's summary (the user or an admin).");
+        app.MapGet("/api/summaries/groups", async (IQuerySession session, CancellationToken ct) =>
+                Results.Ok(await session.Query<GroupSummary>().OrderByDescending(s => s.NodeHours).Take(1000).ToListAsync(ct)))
+            .RequireAuthorization(Policies.Admin).WithTags("Statistics").WithSummary("Per-group job summaries (eventually consistent).");
         app.MapGet("/api/summaries/partitions", async (IQuerySession session, CancellationToken ct) =>
                 Results.Ok(await session.Query<PartitionSummary>().OrderBy(s => s.Id).Take(10_000).ToListAsync(ct)))
             .RequireAuthorization(Policies.Admin).WithTags("Statistics").WithSummary("Per cluster/partition summaries (eventually consistent).");

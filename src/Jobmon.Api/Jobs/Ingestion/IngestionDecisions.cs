@@ -92,7 +92,7 @@ public static class IngestionDecisions
 
     private static JobEnded Ended(JobView job, StopJob cmd) => new(
         job.Id, job.Cluster, job.SlurmId, job.User, job.Partition, job.NumNodes, job.TotalGpus,
-        job.StartTime, cmd.StopTime, cmd.ExitCode, cmd.State ?? ExitStatus.StateOf(cmd.ExitCode));
+        job.StartTime, cmd.StopTime, cmd.ExitCode, cmd.State ?? ExitStatus.StateOf(cmd.ExitCode), job.Group);
 
     private static JobStarted ToEvent(Guid id, StartJob c, EndedBeforeStart? ended) => new(
         id, c.Cluster, c.SlurmId, c.User, c.UserId, c.Group, c.GroupId, c.Account, c.JobName, c.Partition,

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using FluentValidation;
 using Jobmon.Infrastructure;
 using Microsoft.AspNetCore.Mvc;
@@ -63,7 +64,9 @@ public static class IngestionEndpoints
     {
         http.RequestServices.GetRequiredService<StartJobValidator>().Validate(cmd).AddTo(body, names);
         if (body.Problem() is { } invalid) return invalid;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var decision = await ingestion.StartAsync(cmd, EventContext.From(http, source), ct);
+        Record(http, "start", decision, started);
         return ToResult(decision, v2);
     }
 
@@ -92,8 +95,20 @@ public static class IngestionEndpoints
     {
         http.RequestServices.GetRequiredService<StopJobValidator>().Validate(cmd).AddTo(body, StopNames);
         if (body.Problem() is { } invalid) return invalid;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var decision = await ingestion.StopAsync(cmd, EventContext.From(http, source), ct);
+        Record(http, "stop", decision, started);
         return ToResult(decision, v2);
+    }
+
+    /// <summary>Prometheus: jobmon_ingest_requests{operation, outcome} and jobmon_ingest_duration (until the commit).</summary>
+    private static void Record(HttpContext http, string operation, Decision decision, long started)
+    {
+        var metrics = http.RequestServices.GetRequiredService<Jobmon.Operations.JobmonMetrics>();
+        var outcome = decision switch { Decision.Append => "stored", Decision.AlreadyKnown => "duplicate", _ => "rejected" };
+        var tags = new TagList { { "operation", operation }, { "outcome", outcome } };
+        metrics.Ingested.Add(1, tags);
+        metrics.IngestDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds, tags);
     }
 
     private static IResult ToResult(Decision decision, bool v2) => decision switch

@@ -54,7 +54,7 @@ public sealed class OvertimeSweeper(IDocumentStore store, JobIngestion ingestion
                     var reason = $"no end received within {configured} of {maxTime} (+{settings.SweepGrace} grace); ended at start + MaxTime";
                     return new Decision.Append(job.Id, false,
                         [new JobTimedOut(job.Id, current.Cluster, current.SlurmId, current.User, current.Partition, current.NumNodes, current.TotalGpus,
-                            start, start + maxTime, maxTime, reason)], "timed out");
+                            start, start + maxTime, maxTime, reason, current.Group)], "timed out");
                 });
                 if (decision is Decision.Append)
                 {
