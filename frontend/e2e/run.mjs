@@ -8,7 +8,7 @@
 // Screenshots go to $JOBMON_E2E_SCREENSHOTS or <repo>/screenshots/. Exits non-zero on any failure.
 
 import { chromium } from 'playwright-core';
-import { mkdirSync, existsSync } from 'node:fs';
+import { mkdirSync, existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -42,7 +42,7 @@ const STEP_TIMEOUT_MS = 20_000;
 const RUN = Date.now().toString(36);
 const CLUSTER = `e2e${RUN}`;
 const PASSWORD = `e2e-password-${RUN}`;
-const USERS = { alice: 'alice', bob: 'bob', admin: 'e2e-admin', noroles: 'e2e-noroles' };
+const USERS = { alice: 'alice', bob: 'bob', admin: 'e2e-admin', noroles: `e2e-noroles-${RUN}` };
 const now = Math.floor(Date.now() / 1000);
 
 let browser;
@@ -139,8 +139,11 @@ async function step(name, fn) {
   } catch (e) {
     failed += 1;
     console.log(`  FAIL ${name}: ${e instanceof Error ? e.message.split('\n').slice(0, 6).join('\n       ') : e}`);
+    // What the page showed when the step failed (the last signed-in page), for diagnosis.
+    if (lastPage && !lastPage.isClosed()) await shot(lastPage, `FAILED-${failed}`).catch(() => {});
   }
 }
+let lastPage = null;
 
 function check(condition, message) {
   if (!condition) throw new Error(message);
@@ -162,6 +165,7 @@ async function signIn(username, { viewport } = {}) {
   page.on('console', (m) => {
     if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) console.log(`       console error (${username}): ${m.text()}`);
   });
+  lastPage = page;
   await page.goto('/login');
   await page.getByLabel('User name').fill(username);
   await page.getByLabel('Password').fill(PASSWORD);
@@ -187,14 +191,21 @@ async function main() {
     ],
   });
 
-  await step('unauthenticated visit goes to the login page; a wrong password shows the problem detail', async () => {
+  await step('unauthenticated visit goes to the login page (OIDC button when offered); a wrong password shows the problem detail', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, baseURL: BASE });
     context.setDefaultTimeout(STEP_TIMEOUT_MS);
     const page = await context.newPage();
+    // This backend has no OIDC configured: the answer says it has, so the OIDC button shows (a plain link).
+    await page.route('**/api/auth/methods', (route) => route.fulfill({ status: 200, json: { local: true, oidc: true } }));
     await page.goto('/jobs');
     await page.waitForURL(/\/login/);
     await page.getByRole('heading', { name: 'Sign in to Jobmon' }).waitFor();
+    const oidc = page.getByRole('link', { name: 'Login with OIDC' });
+    await oidc.waitFor();
+    check((await oidc.getAttribute('href')) === '/auth/oauth/login', 'OIDC link goes to /auth/oauth/login');
     await shot(page, 'login');
+    await page.unroute('**/api/auth/methods');
+    check((await http('GET', '/api/auth/methods')).json?.local === true, '/api/auth/methods answers');
     await page.getByLabel('User name').fill(USERS.bob);
     await page.getByLabel('Password').fill('definitely-wrong-password');
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -330,6 +341,47 @@ async function main() {
       await page.unroute(/\/api\/jobs\/[^/]+\/metrics(\?.*)?$/);
     });
 
+    await step('footprint bars and classifier findings: jobs list and job page (statistics mocked into the real answers)', async () => {
+      // Job-end statistics need InfluxDB data at the job's end; the real answers are extended here so the views are tested.
+      const statistics = {
+        cpu_load: { unit: '', mean: 38, max: 70, robustMax: 65 },
+        mem_bw: { unit: 'GB/s', mean: 80, max: 120, robustMax: 110 },
+        flops_any: { unit: 'GFLOP/s', mean: 900, max: 1300, robustMax: 1200 },
+        acc_utilization: { unit: '%', mean: 2, max: 9, robustMax: 5 },
+      };
+      const finding = { tag: 'idle-gpus', reason: 'GPUs were nearly idle: mean utilisation 2 %' };
+      const classifierTag = { name: finding.tag, createdBy: 'jobmon-classifier', visibility: 'public', createdAt: new Date().toISOString(), reason: finding.reason };
+      const extend = (j) => (j.id === finished.id ? { ...j, statistics, tags: [...j.tags, classifierTag], findings: [finding] } : j);
+      await page.route(/\/api\/jobs(\?.*)?$/, async (route) => {
+        const res = await route.fetch();
+        const body = await res.json();
+        return route.fulfill({ response: res, json: { ...body, items: body.items.map(extend) } });
+      });
+      await page.route(new RegExp(`/api/jobs/${finished.id}$`), async (route) => {
+        const res = await route.fetch();
+        return route.fulfill({ response: res, json: extend(await res.json()) });
+      });
+      await page.goto(`/jobs?cluster=${CLUSTER}`);
+      const row = page.locator(`tr[data-job-id="${finished.id}"]`);
+      await row.locator('.footprint').waitFor();
+      check((await row.locator('.footprint .fp-bar').count()) === 4, 'four footprint bars');
+      check((await page.locator(`tr[data-job-id="${running.id}"] .footprint`).count()) === 0, 'no footprint without statistics');
+      const label = await row.locator('.footprint').getAttribute('aria-label');
+      check(/CPU load: mean 38\.0, 50 % of the node peak/.test(label ?? ''), `footprint label: ${label}`);
+      const chip = row.locator('[data-finding="idle-gpus"]');
+      check((await chip.getAttribute('title'))?.includes(finding.reason), 'classifier tag has the reason as tooltip');
+      await shot(page, 'jobs-list-footprint');
+      await page.goto(`/jobs/${finished.id}`);
+      await page.getByRole('heading', { name: 'Findings' }).waitFor();
+      await page.locator('.findings li[data-finding="idle-gpus"]', { hasText: finding.reason }).waitFor();
+      await page.getByRole('heading', { name: 'Job-end statistics' }).waitFor();
+      const cpuRow = page.locator('.stats-table tr[data-metric="cpu_load"]');
+      check((await cpuRow.innerText()).includes('50 %'), `statistics row: ${await cpuRow.innerText()}`);
+      await shot(page, 'job-page-findings');
+      await page.unroute(/\/api\/jobs(\?.*)?$/);
+      await page.unroute(new RegExp(`/api/jobs/${finished.id}$`));
+    });
+
     await step('alice opens the running job', async () => {
       await page.goto(`/jobs/${running.id}`);
       await page.getByRole('heading', { name: /Job 124/ }).waitFor();
@@ -397,12 +449,36 @@ async function main() {
   }
 
   // a user without roles ----------------------------------------------
+  let noroles = null;
   await step('a user without roles sees the no-access page with a request button', async () => {
-    const { context, page } = await signIn(USERS.noroles);
+    noroles = await signIn(USERS.noroles);
+    const { page } = noroles;
     await page.waitForURL(/\/no-access/);
     await page.getByRole('heading', { name: 'No access yet' }).waitFor();
     await page.getByRole('button', { name: 'Request access' }).waitFor();
-    await context.close();
+  });
+
+  const requestMessage = `Please let me in (e2e ${RUN})`;
+  await step('the user without roles requests access with a message and sees it pending (asking again: 429 message)', async () => {
+    check(noroles, 'no session of the user without roles');
+    const { page } = noroles;
+    await page.getByLabel(/Message to the administrators/).fill(requestMessage);
+    await page.getByRole('button', { name: 'Request access' }).click();
+    const status = page.locator('.request-status[data-status="pending"]');
+    await status.waitFor();
+    check((await status.innerText()).includes(requestMessage), 'the pending request shows the message');
+    // The API refuses a second pending request with 429; the page says why.
+    const again = await page.evaluate(async () => {
+      const r = await fetch('/api/access-requests', { method: 'POST', headers: { 'X-Jobmon-Csrf': '1', 'Content-Type': 'application/json' }, body: '{}' });
+      return r.status;
+    });
+    check(again === 429, `a second request answers ${again}, expected 429`);
+    await shot(page, 'access-request');
+    await page.setViewportSize({ width: 390, height: 844 });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    check(overflow <= 1, `no-access page scrolls sideways by ${overflow}px at 390 px`);
+    await shot(page, 'access-request-390px');
+    await page.setViewportSize({ width: 1280, height: 900 });
   });
 
   // admin --------------------------------------------------------------
@@ -464,6 +540,172 @@ async function main() {
       await page.getByRole('cell', { name: USERS.bob, exact: true }).waitFor();
     });
 
+    await step('admin approves the access request; the user then sees the jobs page after a reload', async () => {
+      await page.goto('/settings');
+      const item = page.locator(`.request-item[data-request-user="${USERS.noroles}"][data-status="pending"]`);
+      await item.waitFor();
+      check((await item.innerText()).includes(requestMessage), 'the admin sees the message');
+      await shot(page, 'settings-access-requests');
+      await item.getByRole('button', { name: 'Approve' }).click();
+      await item.waitFor({ state: 'detached' });
+      check(noroles, 'no session of the user without roles');
+      await noroles.page.reload();
+      await noroles.page.waitForURL(/\/jobs/);
+      await noroles.page.getByRole('heading', { name: 'Jobs', exact: true }).waitFor();
+      await noroles.context.close();
+      noroles = null;
+    });
+
+    await step('search page finds the e2e job by id and a tag (links to the filtered jobs list)', async () => {
+      await page.getByRole('link', { name: 'Search', exact: true }).click();
+      await page.waitForURL(/\/search/);
+      const box = page.getByRole('searchbox', { name: /Search for jobs/ });
+      await box.fill(String(finished.jobId));
+      await box.press('Enter');
+      await page.waitForURL(/q=123/);
+      await page.locator(`.result-list li[data-job-id="${finished.id}"]`).waitFor();
+      await page.getByRole('heading', { name: /^Users/ }).waitFor();
+      await shot(page, 'search');
+      await box.fill('e2e-ta');
+      await box.press('Enter');
+      const tagLink = page.locator('#sr-tags ~ ul').getByRole('link', { name: 'e2e-tag', exact: true });
+      await tagLink.waitFor();
+      await tagLink.click();
+      await page.waitForURL(/\/jobs\?tags=e2e-tag/);
+      await page.locator(`tr[data-job-id="${finished.id}"]`).waitFor();
+      // Users: admins get a section linking to the user's jobs.
+      await page.goto('/search?q=alic');
+      const userLink = page.locator('#sr-users ~ ul').getByRole('link', { name: USERS.alice, exact: true });
+      await userLink.waitFor();
+      check((await userLink.getAttribute('href')) === `/jobs?user=${USERS.alice}`, 'user link goes to the jobs list');
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.goto(`/search?q=${finished.jobId}`);
+      await page.locator(`.result-list li[data-job-id="${finished.id}"]`).waitFor();
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      check(overflow <= 1, `search scrolls sideways by ${overflow}px at 390 px`);
+      await shot(page, 'search-390px');
+      await page.setViewportSize({ width: 1280, height: 900 });
+    });
+
+    await step('admin edits a metric in the catalogue editor: server errors next to the field, saved display name, restored', async () => {
+      await page.goto('/settings?tab=catalogue');
+      const row = page.locator('tr[data-metric="cpu_load"]');
+      await row.waitFor();
+      const original = (await row.locator('.metric-display-name').innerText()).trim();
+      await row.getByRole('button', { name: 'Edit cpu_load' }).click();
+      const form = page.getByRole('form', { name: 'Edit cpu_load' });
+      await form.waitFor();
+      const changed = `CPU load (e2e ${RUN})`;
+      await form.getByLabel('Display name').fill(changed);
+      // A regular expression JavaScript accepts but .NET does not: only the server finds it; its message sits at the field.
+      await form.getByRole('button', { name: 'Add filter' }).click();
+      await form.getByLabel('Filter 1 tag').fill('type');
+      await form.getByLabel('Filter 1 operator').selectOption('matches');
+      await form.getByLabel('Filter 1 value').fill('\\k');
+      await form.getByRole('button', { name: 'Save metric' }).click();
+      const fieldError = form.locator('[data-field-error="filters[0].value"]');
+      await fieldError.waitFor();
+      check(/regular expression/.test(await fieldError.innerText()), `server error at the filter value: ${await fieldError.innerText()}`);
+      await shot(page, 'settings-catalogue');
+      await form.getByRole('button', { name: 'Remove filter 1' }).click();
+      await form.getByRole('button', { name: 'Save metric' }).click();
+      await form.waitFor({ state: 'detached' });
+      await page.getByText('Metric cpu_load saved.').waitFor();
+      await row.locator('.metric-display-name', { hasText: changed }).waitFor();
+      // Saved on the server: a fresh load shows it, and the history names the admin.
+      await page.reload();
+      await row.locator('.metric-display-name', { hasText: changed }).waitFor();
+      await page.getByText('Catalogue change history').click();
+      await page.locator('tr[data-event-type="metric_defined"]', { hasText: changed }).first().waitFor();
+      check((await page.locator('tr[data-event-type="metric_defined"]', { hasText: changed }).first().innerText()).includes(USERS.admin), 'history names the admin');
+      // Restore.
+      await row.getByRole('button', { name: 'Edit cpu_load' }).click();
+      await form.getByLabel('Display name').fill(original);
+      await form.getByRole('button', { name: 'Save metric' }).click();
+      await form.waitFor({ state: 'detached' });
+      await row.locator('.metric-display-name', { hasText: new RegExp(`^${original}$`) }).waitFor();
+    });
+
+    await step('admin adds a partition with MaxTime and a virtual partition (hostlist node count), then deletes it', async () => {
+      const part = `e2epart${RUN}`;
+      await page.getByRole('button', { name: 'Add partition' }).click();
+      const form = page.getByRole('form', { name: 'New partition' });
+      await form.getByLabel('Partition name').fill(part);
+      await form.getByLabel('Cluster').fill(CLUSTER);
+      await form.getByLabel('MaxTime', { exact: true }).fill('1-12:00:00');
+      await form.getByText('1 day 12 hours').waitFor();
+      await form.getByRole('button', { name: 'Add virtual partition' }).click();
+      await form.getByLabel('Virtual partition 1 name').fill('fat');
+      await form.getByLabel('Virtual partition 1 nodes').fill('n[3-1]');
+      await form.getByText(/backwards/).waitFor();
+      await form.getByLabel('Virtual partition 1 nodes').fill('fat[01-16],n9');
+      await form.locator('[data-node-count="17"]').waitFor();
+      await form.getByLabel('Virtual partition 1 MaxTime').fill('48');
+      await form.getByText('2 days (2-00:00:00)').waitFor();
+      await form.getByRole('button', { name: 'Save partition' }).click();
+      const row = page.locator(`tr[data-partition="${CLUSTER}/${part}"]`);
+      await row.waitFor();
+      check((await row.innerText()).includes('1-12:00:00'), `partition row shows MaxTime: ${await row.innerText()}`);
+      await row.getByRole('button', { name: 'Delete', exact: true }).click();
+      await row.getByRole('button', { name: `Delete ${part}` }).click();
+      await row.waitFor({ state: 'detached' });
+      await page.setViewportSize({ width: 390, height: 844 });
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      check(overflow <= 1, `catalogue editor scrolls sideways by ${overflow}px at 390 px`);
+      await page.locator('tr[data-metric="cpu_load"]').getByRole('button', { name: 'Edit cpu_load' }).click();
+      await shot(page, 'settings-catalogue-390px');
+      await page.setViewportSize({ width: 1280, height: 900 });
+    });
+
+    await step('admin checks an original config.json in a dry run (report, nothing changed) before applying', async () => {
+      await page.goto('/settings?tab=catalogue');
+      const box = page.getByLabel('…or paste its text');
+      await box.fill('{"Metrics": 5}');
+      await page.getByRole('button', { name: 'Check (dry run)' }).click();
+      await page.locator('.error-state', { hasText: 'expected an array' }).waitFor();
+      check(await page.getByRole('button', { name: 'Apply import' }).isDisabled(), 'apply is possible only after a clean dry run');
+      const fixture = join(here, '..', '..', 'tests', 'Jobmon.Compat.Tests', 'Fixtures', 'horeka-config.json');
+      if (existsSync(fixture)) {
+        await box.fill(readFileSync(fixture, 'utf8'));
+        await page.getByRole('button', { name: 'Check (dry run)' }).click();
+        const report = page.locator('.import-report.dry');
+        await report.waitFor();
+        check((await report.innerText()).includes('cpuonly'), 'dry-run report names the partitions');
+        check(await page.getByRole('button', { name: 'Apply import' }).isEnabled(), 'apply enabled after the dry run');
+        check((await page.locator('tr[data-partition="/cpuonly"]').count()) === 0, 'a dry run changed the catalogue');
+      }
+    });
+
+    await step('admin sees the live log receive a line after a failed login; pause holds lines back', async () => {
+      // Dark mode for this page's screenshot.
+      await page.evaluate(() => localStorage.setItem('jobmon-theme', 'dark'));
+      await page.goto('/settings?tab=logs');
+      await page.locator('[data-connection="open"]').waitFor();
+      const failLogin = (username) =>
+        http('POST', '/api/login', { body: { username, password: 'wrong-password' }, headers: { 'X-Jobmon-Csrf': '1' }, okStatuses: [401, 429] });
+      const ghost = `e2e-ghost-${RUN}`;
+      await failLogin(ghost);
+      await page.locator('.log-line', { hasText: `Failed login for ${ghost}` }).waitFor();
+      await page.getByRole('button', { name: 'Pause' }).click();
+      const ghost2 = `e2e-ghost2-${RUN}`;
+      await failLogin(ghost2);
+      await page.getByRole('button', { name: /Resume \(\d+ new\)/ }).waitFor();
+      check((await page.locator('.log-line', { hasText: ghost2 }).count()) === 0, 'paused log still shows new lines');
+      await page.getByRole('button', { name: /Resume/ }).click();
+      await page.locator('.log-line', { hasText: `Failed login for ${ghost2}` }).waitFor();
+      await page.getByLabel('Level').selectOption('Error');
+      await page.locator('.log-line', { hasText: ghost2 }).waitFor({ state: 'detached' });
+      await page.getByLabel('Level').selectOption('Warning');
+      await page.locator('.log-line', { hasText: ghost2 }).waitFor();
+      await shot(page, 'settings-logs');
+      await page.setViewportSize({ width: 390, height: 844 });
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      check(overflow <= 1, `live log scrolls sideways by ${overflow}px at 390 px`);
+      await shot(page, 'settings-logs-390px');
+      await page.setViewportSize({ width: 1280, height: 900 });
+      await page.evaluate(() => localStorage.setItem('jobmon-theme', 'light'));
+    });
+
     await step('statistics and settings are usable at 390 px (phone)', async () => {
       await page.setViewportSize({ width: 390, height: 844 });
       for (const path of ['/statistics', '/settings']) {
@@ -476,6 +718,7 @@ async function main() {
     });
     await adm.context.close();
   }
+  await noroles?.context.close();
 }
 
 try {

@@ -11,6 +11,7 @@ import { JobsPage } from './pages/JobsPage';
 const JobPage = lazy(() => import('./pages/JobPage'));
 const StatisticsPage = lazy(() => import('./pages/StatisticsPage'));
 const SettingsPage = lazy(() => import('./pages/SettingsPage'));
+const SearchPage = lazy(() => import('./pages/SearchPage'));
 
 export function App() {
   return (
@@ -20,6 +21,7 @@ export function App() {
       <Route path="/" element={<Navigate to="/jobs" replace />} />
       <Route path="/jobs" element={<Guard access="read"><Shell><JobsPage /></Shell></Guard>} />
       <Route path="/jobs/:id" element={<Guard access="read"><Shell><Lazy><JobPage /></Lazy></Shell></Guard>} />
+      <Route path="/search" element={<Guard access="read"><Shell><Lazy><SearchPage /></Lazy></Shell></Guard>} />
       <Route path="/statistics" element={<Guard access="admin"><Shell><Lazy><StatisticsPage /></Lazy></Shell></Guard>} />
       <Route path="/settings" element={<Guard access="admin"><Shell><Lazy><SettingsPage /></Lazy></Shell></Guard>} />
       <Route path="*" element={<Shell><NotFound /></Shell>} />
@@ -73,6 +75,7 @@ function Shell({ children }: { children: ReactNode }) {
         <Link to="/jobs" className="brand">Jobmon</Link>
         <nav aria-label="Main">
           {mayRead(me.data) ? <NavLink to="/jobs">Jobs</NavLink> : null}
+          {mayRead(me.data) ? <NavLink to="/search">Search</NavLink> : null}
           {admin ? <NavLink to="/statistics">Statistics</NavLink> : null}
           {admin ? <NavLink to="/settings">Settings</NavLink> : null}
         </nav>

@@ -12,6 +12,21 @@ export interface JobTag {
   createdBy: string;
   visibility: 'private' | 'public';
   createdAt: string;
+  /** Why the automatic classifier set this tag (createdBy 'jobmon-classifier'). */
+  reason?: string | null;
+}
+
+/** Job-end statistics of one metric (node level: comparable with the metric's peakPerNode). */
+export interface MetricSummary {
+  unit: string;
+  mean: number | null;
+  max: number | null;
+  robustMax: number | null;
+}
+
+export interface JobFinding {
+  tag: string;
+  reason: string;
 }
 
 export interface JobListItem {
@@ -35,6 +50,7 @@ export interface JobListItem {
   exitCode: number | null;
   exitDescription: string | null;
   tags: JobTag[];
+  statistics?: Record<string, MetricSummary>;
 }
 
 export interface JobPage {
@@ -72,6 +88,8 @@ export interface JobDetail {
   jobScript: string | null;
   tags: JobTag[];
   version: number;
+  statistics?: Record<string, MetricSummary>;
+  findings?: JobFinding[];
 }
 
 export interface TagResult {
@@ -166,4 +184,104 @@ export interface MetricsResponse {
   to: string;
   metrics: Metric[];
   errors?: { metric: string; message: string }[];
+}
+
+export interface AuthMethods {
+  local: boolean;
+  oidc: boolean;
+}
+
+export type AccessRequestStatus = 'pending' | 'approved' | 'rejected';
+
+export interface AccessRequest {
+  id: string;
+  username: string;
+  message: string | null;
+  rolesAtRequest: string[];
+  status: AccessRequestStatus;
+  createdAt: string;
+  decidedAt: string | null;
+  decidedBy: string | null;
+  grantedRoles: string[] | null;
+  reason: string | null;
+}
+
+export const METRIC_SCOPES = ['node', 'socket', 'core', 'hwthread', 'accelerator', 'memoryDomain'] as const;
+export type MetricScope = (typeof METRIC_SCOPES)[number];
+export const AGGREGATIONS = ['sum', 'mean', 'min', 'max'] as const;
+export type MetricAggregation = (typeof AGGREGATIONS)[number];
+export const TAG_OPS = ['equals', 'notEquals', 'matches'] as const;
+export type TagOp = (typeof TAG_OPS)[number];
+
+export interface TagFilter {
+  key: string;
+  op: TagOp;
+  value: string;
+}
+
+export interface CatalogueMetric {
+  name: string;
+  displayName: string;
+  measurement: string;
+  unit: string;
+  scope: MetricScope;
+  filters: TagFilter[];
+  isCounter: boolean;
+  defaultAggregation: MetricAggregation;
+  aggregations: MetricAggregation[];
+  peakPerNode: number | null;
+  peakPerDevice: number | null;
+  categories: string[];
+}
+
+/** PUT /api/admin/catalogue/metrics/{name}: the metric without its name. */
+export type CatalogueMetricBody = Omit<CatalogueMetric, 'name'>;
+
+export interface VirtualPartition {
+  name: string;
+  /** SLURM hostlist expression. */
+  nodes: string;
+  maxTime: number | null;
+  metrics: string[];
+}
+
+export interface CataloguePartition {
+  name: string;
+  /** '' = every cluster. */
+  cluster: string;
+  maxTime: number | null;
+  metrics: string[];
+  virtualPartitions: VirtualPartition[];
+}
+
+export type CataloguePartitionBody = Omit<CataloguePartition, 'name' | 'cluster'>;
+
+export interface Catalogue {
+  metrics: CatalogueMetric[];
+  partitions: CataloguePartition[];
+  collectorIntervalSeconds: number;
+  quantiles: number[];
+  radarMetrics: string[];
+  version: number;
+}
+
+export interface ImportReport {
+  dryRun: boolean;
+  metrics: string[];
+  partitions: string[];
+  accounts: string[];
+  problems: string[];
+}
+
+export interface LogLine {
+  time: string;
+  level: string;
+  category: string;
+  message: string;
+  correlationId: string | null;
+}
+
+export interface TagSearchResult {
+  name: string;
+  jobs: number;
 }

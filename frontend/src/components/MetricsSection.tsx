@@ -194,6 +194,19 @@ function useLiveMetrics(jobId: string, query: string, enabled: boolean): boolean
         // not a metrics update: ignore
       }
     };
+    // The job ended: reload the job (state, end, statistics) and its metrics; the stream is done.
+    es.addEventListener('ended', () => {
+      es.close();
+      setOpen(false);
+      qc.invalidateQueries({ queryKey: ['job', jobId] });
+      qc.invalidateQueries({ queryKey: ['metrics', jobId] });
+    });
+    // InfluxDB does not answer: fall back to polling (which shows the 503 message) until it does.
+    es.addEventListener('unavailable', () => {
+      es.close();
+      setOpen(false);
+      qc.invalidateQueries({ queryKey: key });
+    });
     es.onerror = () => {
       if (es.readyState === EventSource.CLOSED) setOpen(false);
     };

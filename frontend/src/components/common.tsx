@@ -1,4 +1,4 @@
-import { cloneElement, isValidElement, useId, type ReactElement, type ReactNode } from 'react';
+import { cloneElement, isValidElement, useId, useState, type ReactElement, type ReactNode } from 'react';
 import { ApiError } from '../api/client';
 import type { JobState, JobTag } from '../api/types';
 
@@ -58,10 +58,23 @@ export function Loading({ label = 'Loading…' }: { label?: string }) {
   );
 }
 
+export const CLASSIFIER = 'jobmon-classifier';
+export const isFinding = (tag: JobTag) => tag.createdBy === CLASSIFIER;
+
 export function TagChip({ tag, onRemove, disabled }: { tag: JobTag; onRemove?: () => void; disabled?: boolean }) {
+  const finding = isFinding(tag);
+  const title = finding
+    ? `Automatic finding${tag.reason ? `: ${tag.reason}` : ''}`
+    : `${tag.visibility} tag by ${tag.createdBy}`;
   return (
-    <span className={`chip ${tag.visibility === 'public' ? 'chip-public' : ''}`} title={`${tag.visibility} tag by ${tag.createdBy}`}>
+    <span
+      className={`chip ${finding ? 'chip-finding' : tag.visibility === 'public' ? 'chip-public' : ''}`}
+      title={title}
+      data-finding={finding ? tag.name : undefined}
+    >
+      {finding ? <span aria-hidden="true" className="chip-icon">⚑</span> : null}
       {tag.name}
+      {finding ? <span className="sr-only"> (automatic finding{tag.reason ? `: ${tag.reason}` : ''})</span> : null}
       {onRemove ? (
         <button type="button" className="chip-remove" onClick={onRemove} disabled={disabled} aria-label={`Remove tag ${tag.name}`}>
           ×
@@ -69,6 +82,13 @@ export function TagChip({ tag, onRemove, disabled }: { tag: JobTag; onRemove?: (
       ) : null}
     </span>
   );
+}
+
+/** A field's hint: its errors (from the form's check or the server's problem) or else the normal hint. */
+export function fieldHint(errors: Record<string, string[]> | undefined, key: string, normal?: ReactNode): ReactNode {
+  const list = errors?.[key];
+  if (list?.length) return <span className="form-error" data-field-error={key}>{list.join(' ')}</span>;
+  return normal;
 }
 
 /** A labelled form control; the label is tied to the control by id, so its accessible name is just the label. */
@@ -119,3 +139,29 @@ export function CopyButton({ text, label = 'Copy' }: { text: string; label?: str
     </button>
   );
 }
+
+/** A button that asks once more inline ("Revoke" → "Really revoke?") instead of a modal dialog. */
+export function ConfirmButton({ label, confirmLabel, onConfirm, disabled }: { label: string; confirmLabel: string; onConfirm: () => void; disabled?: boolean }) {
+  const [asking, setAsking] = useState(false);
+  if (!asking) {
+    return (
+      <button type="button" className="btn btn-small" onClick={() => setAsking(true)} disabled={disabled}>
+        {label}
+      </button>
+    );
+  }
+  return (
+    <span className="confirm">
+      <button type="button" className="btn btn-small btn-danger" onClick={() => { setAsking(false); onConfirm(); }} autoFocus>
+        {confirmLabel}
+      </button>
+      <button type="button" className="btn btn-small btn-ghost" onClick={() => setAsking(false)}>Cancel</button>
+    </span>
+  );
+}
+
+export function SectionError({ error, what }: { error: unknown; what: string }) {
+  if (error instanceof ApiError && error.status === 404) return <NotAvailable what={what} />;
+  return <ErrorState error={error} title={`Could not load ${what.toLowerCase()}`} />;
+}
+

@@ -8,6 +8,12 @@ describe('formatUnit', () => {
     expect(formatUnit(1.5e9, 'B/s')).toBe('1.50 GB/s');
     expect(formatUnit(15e9, 'B/s')).toBe('15.0 GB/s');
     expect(formatUnit(150e9, 'B/s')).toBe('150 GB/s');
+  });
+  it('moves an already prefixed unit up instead of stacking prefixes', () => {
+    expect(formatUnit(1300, 'GFLOP/s')).toBe('1.30 TFLOP/s');
+    expect(formatUnit(900, 'GFLOP/s')).toBe('900 GFLOP/s');
+    expect(formatUnit(4000, 'GB')).toBe('4.00 TB');
+    expect(formatUnit(1600, 'kW')).toBe('1.60 MW');
     expect(formatUnit(999, 'W')).toBe('999 W');
     expect(formatUnit(1000, 'W')).toBe('1.00 kW');
     expect(formatUnit(2.5e12, 'FLOP/s')).toBe('2.50 TFLOP/s');

@@ -3,6 +3,8 @@
 const SI_UP = ['', 'k', 'M', 'G', 'T', 'P', 'E'];
 const SI_DOWN = ['', 'm', 'µ', 'n'];
 const BIN_UP = ['', 'Ki', 'Mi', 'Gi', 'Ti', 'Pi', 'Ei'];
+/** An SI-prefixed unit of something Jobmon scales itself: "GB/s", "GFLOP/s", "kW", "MHz". */
+const PREFIXED_UNIT = /^([kMGTP])(B|B\/s|FLOP|FLOP\/s|FLOPS|W|Hz|bit|bit\/s|b\/s|byte|bytes)$/;
 
 export interface UnitOptions {
   /** Binary prefixes (Ki, Mi, Gi … powers of 1024) instead of SI (k, M, G … powers of 1000). */
@@ -41,6 +43,12 @@ export function formatUnit(value: number | null | undefined, unit = '', options:
   if (value === 0) return `0${sep}${unit}`;
   const noPrefix = unit === '%';
   if (noPrefix) return `${formatSignificant(value, digits)}${sep}${unit}`;
+  // A unit that already has a prefix ("GFLOP/s", "GB/s" from the catalogue): 1300 GFLOP/s reads better as 1.30 TFLOP/s
+  // than as "1.30 kGFLOP/s". Values below 1000 keep the unit as given.
+  const prefixed = PREFIXED_UNIT.exec(unit);
+  if (prefixed && Math.abs(value) >= 1000) {
+    return formatUnit(value * 1000 ** (SI_UP.indexOf(prefixed[1])), prefixed[2], { ...options, binary: false, small: false });
+  }
   const base = options.binary ? 1024 : 1000;
   const up = options.binary ? BIN_UP : SI_UP;
   const abs = Math.abs(value);

@@ -2,9 +2,11 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
 import { api, ApiError } from '../api/client';
-import type { JobDetail, JobTag, TagResult } from '../api/types';
+import type { Catalogue, JobDetail, JobTag, TagResult } from '../api/types';
 import { isAdmin, useMe } from '../auth';
-import { ErrorState, Field, Loading, StateBadge } from '../components/common';
+import { ErrorState, Field, isFinding, Loading, StateBadge, TagChip } from '../components/common';
+import { useCatalogue } from '../api/catalogue';
+import { formatUnit, prefersBinary } from '../lib/format';
 import { MetricsSection } from '../components/MetricsSection';
 import { formatDateTime, formatDuration, formatDurationClock, formatRelative } from '../lib/format';
 import { compressHostlist } from '../lib/hostlist';
@@ -47,7 +49,9 @@ export default function JobPage() {
       </div>
       <p className="job-name">{j.name || <span className="muted">(no name)</span>}</p>
       <JobMetadata job={j} />
+      {j.findings?.length ? <Findings job={j} /> : null}
       <Tags job={j} />
+      {j.statistics && Object.keys(j.statistics).length ? <Statistics job={j} /> : null}
       <section className="card" aria-labelledby="metrics-title">
         <h2 id="metrics-title">Metrics</h2>
         <MetricsSection job={j} />
@@ -99,6 +103,68 @@ function JobMetadata({ job: j }: { job: JobDetail }) {
   );
 }
 
+/** The automatic classification's findings (e.g. idle GPUs), with the reason for each. */
+function Findings({ job }: { job: JobDetail }) {
+  return (
+    <section className="card findings" aria-labelledby="findings-title">
+      <h2 id="findings-title"><span aria-hidden="true">⚑ </span>Findings</h2>
+      <ul>
+        {job.findings!.map((f) => (
+          <li key={f.tag} data-finding={f.tag}>
+            <strong>{f.tag}</strong>: {f.reason}
+          </li>
+        ))}
+      </ul>
+      <p className="muted small">Found automatically from the job-end statistics; they are also shown as tags.</p>
+    </section>
+  );
+}
+
+/** Job-end statistics per metric (node level): mean, max, robust max, and the mean as a share of the node peak. */
+function Statistics({ job }: { job: JobDetail }) {
+  const catalogue = useCatalogue();
+  const byName = new Map((catalogue.data as Catalogue | undefined)?.metrics.map((m) => [m.name, m]) ?? []);
+  const rows = Object.entries(job.statistics ?? {}).sort(([a], [b]) => (byName.get(a)?.displayName ?? a).localeCompare(byName.get(b)?.displayName ?? b));
+  return (
+    <section className="card" aria-labelledby="stats-title">
+      <h2 id="stats-title">Job-end statistics</h2>
+      <div className="table-wrap">
+        <table className="stats-table">
+          <thead>
+            <tr>
+              <th scope="col">Metric</th>
+              <th scope="col" className="num">Mean</th>
+              <th scope="col" className="num">Max</th>
+              <th scope="col" className="num col-opt">Robust max</th>
+              <th scope="col" className="num">Mean of peak</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map(([name, s]) => {
+              const m = byName.get(name);
+              const unit = s.unit || m?.unit || '';
+              const fmt = (v: number | null) => formatUnit(v, unit, { binary: prefersBinary(unit) });
+              const share = m?.peakPerNode && s.mean !== null ? s.mean / m.peakPerNode : null;
+              return (
+                <tr key={name} data-metric={name}>
+                  <th scope="row">{m?.displayName ?? name}</th>
+                  <td className="num">{fmt(s.mean)}</td>
+                  <td className="num">{fmt(s.max)}</td>
+                  <td className="num col-opt">{fmt(s.robustMax)}</td>
+                  <td className="num" title={m?.peakPerNode ? `node peak ${fmt(m.peakPerNode)}` : 'no peak configured'}>
+                    {share === null ? '–' : `${Math.round(share * 100)} %`}
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
+      <p className="muted small">Per node, over the whole job (robust max leaves out short spikes).</p>
+    </section>
+  );
+}
+
 function Tags({ job }: { job: JobDetail }) {
   const me = useMe();
   const qc = useQueryClient();
@@ -134,9 +200,9 @@ function Tags({ job }: { job: JobDetail }) {
       <ul className="tag-list">
         {job.tags.map((t) => (
           <li key={t.name}>
-            <span className={`chip ${t.visibility === 'public' ? 'chip-public' : ''}`}>{t.name}</span>
+            <TagChip tag={t} />
             <span className="muted small">
-              {' '}{t.visibility} · by {t.createdBy} · {formatRelative(t.createdAt)}
+              {' '}{isFinding(t) ? `automatic finding${t.reason ? `: ${t.reason}` : ''}` : `${t.visibility} · by ${t.createdBy}`} · {formatRelative(t.createdAt)}
             </span>
             {mayRemove(t) ? (
               <button

@@ -5,6 +5,8 @@ import { api } from '../api/client';
 import type { JobPage } from '../api/types';
 import { isAdmin, useMe } from '../auth';
 import { ErrorState, Field, Loading, StateBadge, TagChip } from '../components/common';
+import { Footprint } from '../components/Footprint';
+import { useCatalogue } from '../api/catalogue';
 import {
   clearFilters, hasActiveFilters, isoToLocalInput, JOB_STATES, localInputToIso, PAGE_SIZES, parseFilters,
   serializeFilters, toApiQuery, toggleSort, updateFilters, type JobFilters, type JobState, type SortField,
@@ -30,6 +32,7 @@ const COLUMNS: Column[] = [
   { key: 'gpus', label: 'GPUs', sort: 'gpus', className: 'num col-opt' },
   { key: 'start', label: 'Start', sort: 'startTime' },
   { key: 'duration', label: 'Duration', sort: 'duration', className: 'num' },
+  { key: 'footprint', label: 'Footprint', className: 'col-opt' },
   { key: 'tags', label: 'Tags', className: 'col-opt' },
 ];
 
@@ -137,6 +140,9 @@ export function JobsPage() {
     placeholderData: keepPreviousData,
     refetchInterval: 60_000,
   });
+
+  // For the footprint column: peaks and display names. Without it the column stays empty.
+  const catalogue = useCatalogue(!!jobs.data?.items.some((j) => j.statistics && Object.keys(j.statistics).length > 0));
 
   const go = (next: JobFilters) => setParams(serializeFilters(next));
   const change = (c: Partial<JobFilters>) => go(updateFilters(filters, c));
@@ -298,6 +304,7 @@ export function JobsPage() {
                     <td className="num col-opt">{j.totalGpus}</td>
                     <td className="nowrap">{j.startKnown ? formatDateTime(j.startTime) : <span className="muted">unknown</span>}</td>
                     <td className="num nowrap" title={formatDurationClock(j.durationSeconds)}>{formatDuration(j.durationSeconds)}</td>
+                    <td className="col-opt"><Footprint statistics={j.statistics} catalogue={catalogue.data} /></td>
                     <td className="col-opt">
                       <span className="chips">
                         {j.tags.map((t) => (

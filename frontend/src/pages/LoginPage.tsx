@@ -1,6 +1,8 @@
 import { useEffect, useState, type FormEvent } from 'react';
+import { useQuery } from '@tanstack/react-query';
 import { Navigate, useNavigate, useSearchParams } from 'react-router';
-import { ApiError } from '../api/client';
+import { api, ApiError } from '../api/client';
+import type { AuthMethods } from '../api/types';
 import { mayRead, useLogin, useMe } from '../auth';
 import { useTheme } from '../theme';
 
@@ -18,6 +20,14 @@ export function LoginPage() {
   const navigate = useNavigate();
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
+  // Which sign-in methods the server offers; without an answer only the local form is shown.
+  const methods = useQuery({
+    queryKey: ['auth-methods'],
+    queryFn: ({ signal }) => api<AuthMethods>('/api/auth/methods', { signal, quiet401: true }),
+    staleTime: 5 * 60_000,
+    retry: false,
+  });
+  const oidc = !!methods.data?.oidc;
 
   useEffect(() => {
     document.title = 'Sign in · Jobmon';
@@ -80,6 +90,13 @@ export function LoginPage() {
         <button type="submit" className="btn btn-primary" disabled={login.isPending}>
           {login.isPending ? 'Signing in…' : 'Sign in'}
         </button>
+        {oidc ? (
+          <>
+            <p className="login-or" aria-hidden="true"><span>or</span></p>
+            {/* A full-page navigation: the identity provider's pages, then back with the session cookie. */}
+            <a className="btn btn-oidc" href="/auth/oauth/login">Login with OIDC</a>
+          </>
+        ) : null}
       </form>
     </main>
   );

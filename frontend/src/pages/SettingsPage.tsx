@@ -1,49 +1,51 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { api, ApiError } from '../api/client';
+import { api } from '../api/client';
 import type { AdminUser, ApiKey, CreatedApiKey, ProjectionsOverview } from '../api/types';
 import { useMe } from '../auth';
-import { CopyButton, ErrorState, Field, Loading, NotAvailable } from '../components/common';
+import { Link, useSearchParams } from 'react-router';
+import { ConfirmButton, CopyButton, ErrorState, Field, Loading, SectionError } from '../components/common';
+import { AccessRequestsPanel } from './settings/AccessRequestsPanel';
+import { CatalogueEditor } from './settings/CatalogueEditor';
+import { LiveLogPanel } from './settings/LiveLogPanel';
 import { formatCount, formatDateTime, formatRelative } from '../lib/format';
 import { localInputToIso } from '../lib/filters';
 
+const TABS = [
+  { id: 'general', label: 'Accounts and projections' },
+  { id: 'catalogue', label: 'Metric catalogue' },
+  { id: 'logs', label: 'Live log' },
+] as const;
+type Tab = (typeof TABS)[number]['id'];
+
 export default function SettingsPage() {
+  const [params] = useSearchParams();
+  const tab: Tab = (TABS.find((t) => t.id === params.get('tab'))?.id ?? 'general');
   useEffect(() => {
-    document.title = 'Settings · Jobmon';
-  }, []);
+    document.title = `${TABS.find((t) => t.id === tab)!.label} · Settings · Jobmon`;
+  }, [tab]);
   return (
     <div className="settings-page">
       <h1>Settings</h1>
-      <ApiKeys />
-      <Users />
-      <Projections />
+      <nav className="tabs" aria-label="Settings sections">
+        {TABS.map((t) => (
+          <Link key={t.id} to={t.id === 'general' ? '/settings' : `/settings?tab=${t.id}`} aria-current={t.id === tab ? 'page' : undefined} className="tab">
+            {t.label}
+          </Link>
+        ))}
+      </nav>
+      {tab === 'general' ? (
+        <>
+          <AccessRequestsPanel />
+          <ApiKeys />
+          <Users />
+          <Projections />
+        </>
+      ) : null}
+      {tab === 'catalogue' ? <CatalogueEditor /> : null}
+      {tab === 'logs' ? <LiveLogPanel /> : null}
     </div>
   );
-}
-
-/** A button that asks once more inline ("Revoke" → "Really revoke?") instead of a modal dialog. */
-function ConfirmButton({ label, confirmLabel, onConfirm, disabled }: { label: string; confirmLabel: string; onConfirm: () => void; disabled?: boolean }) {
-  const [asking, setAsking] = useState(false);
-  if (!asking) {
-    return (
-      <button type="button" className="btn btn-small" onClick={() => setAsking(true)} disabled={disabled}>
-        {label}
-      </button>
-    );
-  }
-  return (
-    <span className="confirm">
-      <button type="button" className="btn btn-small btn-danger" onClick={() => { setAsking(false); onConfirm(); }} autoFocus>
-        {confirmLabel}
-      </button>
-      <button type="button" className="btn btn-small btn-ghost" onClick={() => setAsking(false)}>Cancel</button>
-    </span>
-  );
-}
-
-function SectionError({ error, what }: { error: unknown; what: string }) {
-  if (error instanceof ApiError && error.status === 404) return <NotAvailable what={what} />;
-  return <ErrorState error={error} title={`Could not load ${what.toLowerCase()}`} />;
 }
 
 // ---------------------------------------------------------------- API keys

@@ -73,7 +73,8 @@ public sealed class Node(string name, int index, bool hasGpus, string partition,
 
 public sealed class Job
 {
-    public required long Id { get; init; }
+    /// <summary>SLURM job id; provisional until <see cref="Scheduler.FixIds"/> (before anything is sent).</summary>
+    public required long Id { get; set; }
     public required User User { get; init; }
     public required string Account { get; init; }
     public required string Name { get; init; }

@@ -30,42 +30,11 @@ public sealed class JobmonPusher(string baseUrl, string token, Log log) : IDispo
     public int Sent { get; private set; }
     public int Dropped { get; private set; }
 
-    public void Start(Job job, string cluster)
-    {
-        var body = Json(w =>
-        {
-            w.WriteNumber("Id", job.Id);
-            w.WriteString("userName", job.User.Name);
-            w.WriteNumber("userId", job.User.Uid);
-            w.WriteString("groupName", job.User.Group);
-            w.WriteNumber("groupId", job.User.Gid);
-            w.WriteString("account", job.Account);
-            w.WriteString("jobName", job.Name);
-            w.WriteString("clusterId", cluster);
-            w.WriteString("partition", job.Partition);
-            w.WriteNumber("numNodes", job.NumNodes);
-            w.WriteNumber("numTasks", job.NumNodes * job.TasksPerNode);
-            w.WriteNumber("tasksPerNode", job.TasksPerNode);
-            w.WriteNumber("GPUsPerNode", job.GpusPerNode);
-            w.WriteNumber("startTime", job.Start.ToUnixTimeSeconds());
-            w.WriteString("nodeList", string.Join('|', job.Nodes.Select(n => n.Name)));
-            w.WriteBoolean("isRunning", true);
-            w.WriteString("jobScript", "noJobSript");
-            w.WriteString("projectId", "noProject");
-        });
-        _queue.Enqueue(new Request(HttpMethod.Put, "/api/job_start", body, $"start of job {job.Id}"));
-    }
+    /// <summary>Queues the job's start; the body is built when it is sent (the job's id may still be provisional now).</summary>
+    public void Start(Job job, string cluster) => _queue.Enqueue(new Request(true, job, cluster));
 
-    public void Stop(Job job, string cluster)
-    {
-        var body = Json(w =>
-        {
-            w.WriteNumber("exitCode", job.ExitCode);
-            w.WriteNumber("stopTime", job.End.ToUnixTimeSeconds());
-            w.WriteString("clusterId", cluster);
-        });
-        _queue.Enqueue(new Request(HttpMethod.Patch, $"/api/job_stop/{job.Id}?cluster={Uri.EscapeDataString(cluster)}", body, $"stop of job {job.Id}"));
-    }
+    /// <summary>Queues the job's end (its exit code and end time are known).</summary>
+    public void Stop(Job job, string cluster) => _queue.Enqueue(new Request(false, job, cluster));
 
     /// <summary>Sends queued requests in order until the queue is empty or Jobmon fails (then waits for the back-off).</summary>
     public async Task FlushAsync(CancellationToken ct, bool ignoreBackoff = false)
@@ -167,5 +136,42 @@ public sealed class JobmonPusher(string baseUrl, string token, Log log) : IDispo
 
     public void Dispose() => _http.Dispose();
 
-    private sealed record Request(HttpMethod Method, string Path, string Body, string What);
+    private sealed record Request(bool IsStart, Job Job, string Cluster)
+    {
+        public HttpMethod Method => IsStart ? HttpMethod.Put : HttpMethod.Patch;
+
+        public string Path => IsStart ? "/api/job_start" : $"/api/job_stop/{Job.Id}?cluster={Uri.EscapeDataString(Cluster)}";
+
+        public string What => $"{(IsStart ? "start" : "stop")} of job {Job.Id}";
+
+        /// <summary>The bodies ops/slurm/jobmon_slurm sends (same keys, same order).</summary>
+        public string Body => IsStart
+            ? Json(w =>
+            {
+                w.WriteNumber("Id", Job.Id);
+                w.WriteString("userName", Job.User.Name);
+                w.WriteNumber("userId", Job.User.Uid);
+                w.WriteString("groupName", Job.User.Group);
+                w.WriteNumber("groupId", Job.User.Gid);
+                w.WriteString("account", Job.Account);
+                w.WriteString("jobName", Job.Name);
+                w.WriteString("clusterId", Cluster);
+                w.WriteString("partition", Job.Partition);
+                w.WriteNumber("numNodes", Job.NumNodes);
+                w.WriteNumber("numTasks", Job.NumNodes * Job.TasksPerNode);
+                w.WriteNumber("tasksPerNode", Job.TasksPerNode);
+                w.WriteNumber("GPUsPerNode", Job.GpusPerNode);
+                w.WriteNumber("startTime", Job.Start.ToUnixTimeSeconds());
+                w.WriteString("nodeList", string.Join('|', Job.Nodes.Select(n => n.Name)));
+                w.WriteBoolean("isRunning", true);
+                w.WriteString("jobScript", "noJobSript");
+                w.WriteString("projectId", "noProject");
+            })
+            : Json(w =>
+            {
+                w.WriteNumber("exitCode", Job.ExitCode);
+                w.WriteNumber("stopTime", Job.End.ToUnixTimeSeconds());
+                w.WriteString("clusterId", Cluster);
+            });
+    }
 }

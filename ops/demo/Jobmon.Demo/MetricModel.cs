@@ -116,8 +116,9 @@ public sealed class MetricModel(string cluster, TimeSpan interval)
         // Counters: monotonically increasing bytes since boot (a random uptime's worth at start).
         if (n.IbRecvBytes == 0) n.IbRecvBytes = Math.Round(1e9 + n.Random.NextDouble() * 5e11);
         if (n.NetRecvBytes == 0) n.NetRecvBytes = Math.Round(1e8 + n.Random.NextDouble() * 5e10);
-        n.IbRecvBytes += Math.Round(Math.Max(0, ibRate * (1 + 0.25 * Noise(n, "ib"))) * interval.TotalSeconds);
-        n.NetRecvBytes += Math.Round(Math.Max(0, ethRate * (1 + 0.25 * Noise(n, "eth"))) * interval.TotalSeconds);
+        // Log-normal noise: the rate wanders by ±25 % but never reaches zero.
+        n.IbRecvBytes += Math.Round(ibRate * Math.Exp(0.25 * Noise(n, "ib") - 0.03) * interval.TotalSeconds);
+        n.NetRecvBytes += Math.Round(ethRate * Math.Exp(0.25 * Noise(n, "eth") - 0.03) * interval.TotalSeconds);
         Point(w, "ib_recv", n, "node", 0, "bytes", n.IbRecvBytes, ts, ref points);
         Point(w, "net_bytes_in", n, "node", 0, "bytes", n.NetRecvBytes, ts, ref points);
 

@@ -100,6 +100,22 @@ public sealed class MetricSink(InfluxClient influx, Log log)
         _backoff = TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, _backoff.Ticks * 2));
     }
 
+    /// <summary>Time of the newest <c>cpu_load</c> point of <paramref name="cluster"/> since <paramref name="since"/>; null when none (or on error).</summary>
+    public static async Task<DateTimeOffset?> LatestSampleAsync(InfluxClient influx, string cluster, DateTimeOffset since, CancellationToken ct)
+    {
+        try
+        {
+            var result = await influx.QueryAsync(
+                $"SELECT last(\"value\") FROM \"cpu_load\" WHERE {InfluxQl.TagEquals("cluster", cluster)} AND time >= {InfluxQl.TimeLiteral(since)}", ct);
+            var series = result.Series.FirstOrDefault();
+            return series is { Rows.Count: > 0 } ? series.GetTime(0) : null;
+        }
+        catch (InfluxException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>
     /// <c>CREATE DATABASE</c> (idempotent on InfluxDB 1.x). On 2.x the v1 API refuses it: the bucket (with its DBRP
     /// mapping) must exist, so a refusal is reported and ignored. With <paramref name="wait"/>, waits while InfluxDB is

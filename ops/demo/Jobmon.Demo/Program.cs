@@ -62,6 +62,13 @@ if (o.InfluxUrl is not null)
     });
     if (!await MetricSink.EnsureDatabaseAsync(influx, log, stop.Token)) return 130;
     sink = new MetricSink(influx, log);
+    // After a restart, continue where the previous run's data ends instead of writing a second history over it.
+    if (t0 < now && await MetricSink.LatestSampleAsync(influx, o.Cluster, t0, stop.Token) is { } latest)
+    {
+        t0 = latest >= now ? now : Align(latest) + interval;
+        log.Info($"InfluxDB already has data of cluster '{o.Cluster}' up to {latest.ToLocalTime():HH:mm:ss}: " +
+                 (t0 < now ? $"backfilling only from {t0.ToLocalTime():HH:mm:ss}" : "no backfill"));
+    }
 }
 
 using var jobmon = new JobmonPusher(o.JobmonUrl, o.Token!, log);
@@ -116,6 +123,12 @@ for (var t = t0; t <= now && !stop.IsCancellationRequested; t += interval)
     backfillBatch = new LineProtocolWriter(WritePrecision.Seconds);
     await FlushMetricsWaiting();
 }
+
+// SLURM ids grow with time and never repeat. A restart may replay a past the previous run has already played, so ids
+// come from the wall clock at program start (ten per second since 2024, faster than any run uses them): the backfilled
+// jobs get the ids just below that, the live ones count up from it. So a later run never reuses an earlier run's id
+// (Jobmon would reject the start, or end the wrong job).
+scheduler.FixIds((DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 1_704_067_200) * 10 + rng.Next(0, 10));
 
 if (sink is not null)
 {

@@ -31,7 +31,9 @@ public sealed class Scheduler
     private readonly TimeSpan _shortest;
     private readonly List<PartitionState> _partitions = [];
     private readonly List<Job> _running = [];
+    private readonly List<Job> _provisional = [];
     private long _nextId;
+    private bool _idsFixed;
 
     public Scheduler(string cluster, int nodeCount, double speed, TimeSpan interval, Random rng, DateTimeOffset start)
     {
@@ -64,14 +66,24 @@ public sealed class Scheduler
             p.NextArrival = start + Gap(p);
         }
 
-        // SLURM job ids grow over time: derive the first id from the clock (one id per 2 s since late 2023) plus a
-        // random offset, so a later run never reuses the ids of an earlier one (a reused id of a job still running
-        // would be rejected by Jobmon with 409).
-        _nextId = Math.Max(1000, (start.ToUnixTimeSeconds() - 1_700_000_000) / 2) + rng.Next(0, 100);
         Prime(start);
     }
 
     public IReadOnlyList<Node> Nodes { get; }
+
+    /// <summary>
+    /// Turns the provisional ids of the jobs submitted so far (the backfill) into the ids just below
+    /// <paramref name="firstLiveId"/>; later jobs count up from it. Call once, before any job is sent.
+    /// </summary>
+    public void FixIds(long firstLiveId)
+    {
+        if (_idsFixed) throw new InvalidOperationException("Job ids are fixed already.");
+        var offset = firstLiveId - (_nextId + 1);
+        foreach (var job in _provisional) job.Id += offset;
+        _nextId += offset;
+        _provisional.Clear();
+        _idsFixed = true;
+    }
 
     public IReadOnlyCollection<Job> Running => _running;
 
@@ -195,7 +207,7 @@ public sealed class Scheduler
         var minutes = MinDuration.TotalMinutes * Math.Exp(_rng.NextDouble() * Math.Log(MaxDuration.TotalMinutes / MinDuration.TotalMinutes));
         var planned = TimeSpan.FromSeconds(Math.Round(minutes * 60 / _speed));
         if (planned < _shortest) planned = _shortest;
-        return new Job
+        var job = new Job
         {
             Id = _nextId += _rng.NextDouble() < 0.8 ? 1 : _rng.Next(2, 5), // other clusters' ids, array jobs …
             User = user,
@@ -219,6 +231,8 @@ public sealed class Scheduler
             },
             Submitted = submitted,
         };
+        if (!_idsFixed) _provisional.Add(job);
+        return job;
     }
 
     private static double[] NodeWeights(PartitionState p) =>

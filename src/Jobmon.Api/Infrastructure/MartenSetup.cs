@@ -71,13 +71,16 @@ public static class MartenSetup
         opts.Schema.For<Jobmon.Accounts.UserAccount>().Duplicate(x => x.Username).UniqueIndex(UniqueIndexType.DuplicatedField, "mt_doc_useraccount_uidx_username", x => x.Username);
         opts.Schema.For<Jobmon.Accounts.JwtSecretDocument>().Identity(x => x.Id);
         opts.Schema.For<Jobmon.Accounts.UserSession>().Duplicate(x => x.AccountId);
+        // Every document type is registered, so start-up creates all tables: no request races to create one later.
+        opts.Schema.For<Jobmon.Accounts.ApiKeyUsage>();
         Jobmon.Accounts.SignInSetup.ConfigureMarten(opts); // access requests, Data Protection keys
 
         // Columns for filtering and sorting, with composite indexes for the usual paths: "X's jobs, newest first"
         // and time windows (window_start/window_end are never null, so overlap tests can use them).
         var jobs = opts.Schema.For<JobView>();
-        jobs.Duplicate(x => x.WindowStart, notNull: true);
-        jobs.Duplicate(x => x.WindowEnd, notNull: true);
+        // Nullable columns so a schema upgrade can add them to existing rows; a rebuild fills them.
+        jobs.Duplicate(x => x.WindowStart);
+        jobs.Duplicate(x => x.WindowEnd);
         jobs.Duplicate(x => x.Cluster);
         jobs.Duplicate(x => x.SlurmId);
         jobs.Duplicate(x => x.User);
