@@ -37,7 +37,11 @@ public sealed class MetricsTests(InfluxServer influx) : IAsyncLifetime
         {
             ["JOBMON_INFLUXDB"] = $"http://127.0.0.1:{_proxy.Port}",
             ["JOBMON_INFLUXDB_BUCKET"] = _database,
-            ["Jobmon:MetricsRetryCooldowns:0"] = "00:00:00.500",
+            // Binding replaces array items by index: 8 short cooldowns, then the durable schedule.
+            ["Jobmon:MetricsRetryCooldowns:0"] = "00:00:00.500", ["Jobmon:MetricsRetryCooldowns:1"] = "00:00:01",
+            ["Jobmon:MetricsRetryCooldowns:2"] = "00:00:01", ["Jobmon:MetricsRetryCooldowns:3"] = "00:00:02",
+            ["Jobmon:MetricsRetryCooldowns:4"] = "00:00:02", ["Jobmon:MetricsRetryCooldowns:5"] = "00:00:03",
+            ["Jobmon:MetricsRetryCooldowns:6"] = "00:00:05", ["Jobmon:MetricsRetryCooldowns:7"] = "00:00:05",
             ["Jobmon:MetricsRetrySchedule:0"] = "00:00:01",
         });
         await SetCollectorIntervalAsync(10);
@@ -157,7 +161,7 @@ public sealed class MetricsTests(InfluxServer influx) : IAsyncLifetime
 
         _proxy.Down = false; // back: the durable retry completes the work
         JobView? view = null;
-        for (var i = 0; i < 120 && view?.StatisticsStopTime is null; i++)
+        for (var i = 0; i < 360 && view?.StatisticsStopTime is null; i++)
         {
             await Task.Delay(500);
             await using var session = _app.Store.QuerySession();

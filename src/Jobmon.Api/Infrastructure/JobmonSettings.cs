@@ -23,8 +23,10 @@ public sealed class JobmonSettings
     public string InfluxDatabase { get; set; } = "jobmon";
     public ClassificationRule[]? ClassificationRules { get; set; }
     /// <summary>Job-end statistics while InfluxDB is down: quick in-process retries, then durable scheduled retries forever.</summary>
-    public TimeSpan[] MetricsRetryCooldowns { get; set; } = [TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(10)];
-    public TimeSpan[] MetricsRetrySchedule { get; set; } = [TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(15)];
+    /// <summary>While retrying in-process the message stays in the durable inbox: a crash does not lose it.</summary>
+    public TimeSpan[] MetricsRetryCooldowns { get; set; } =
+        [TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(2), TimeSpan.FromMinutes(5)];
+    public TimeSpan[] MetricsRetrySchedule { get; set; } = [TimeSpan.FromMinutes(15)];
     /// <summary>On first start with an empty catalogue, define cc-metric-collector's usual metrics.</summary>
     public bool SeedDefaultCatalogue { get; set; } = true;
 

@@ -86,6 +86,12 @@ public sealed class JobMetricsService(IServiceProvider services, CatalogueStore 
         try { return await Influx.QueryAsync(influxQl, ct); }
         catch (InfluxUnavailableException e) { throw new MetricsUnavailableException($"InfluxDB is unreachable ({(e.IsTimeout ? "timeout" : e.Message)}).", e); }
         catch (InfluxQueryException e) when (e.StatementId is null) { throw new MetricsUnavailableException($"InfluxDB rejected the query: {e.ServerMessage}", e); }
+        // Anything else on the way (a broken connection mid-answer, an open circuit breaker, a garbled answer) is an
+        // outage too: callers answer 503 and the job-end work is retried.
+        catch (Exception e) when (e is not MetricsUnavailableException && !(e is OperationCanceledException && ct.IsCancellationRequested))
+        {
+            throw new MetricsUnavailableException($"InfluxDB is unavailable ({e.GetType().Name}: {e.Message}).", e);
+        }
         finally { telemetry.InfluxQueryDuration.Record(sw.Elapsed.TotalMilliseconds); }
     }
 
