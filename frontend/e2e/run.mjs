@@ -286,6 +286,10 @@ async function main() {
         check(charts >= 4, `job ${job.jobId}: four metric charts drawn from InfluxDB data (got ${charts})`);
         const legend = await withData.first().locator('.u-legend').innerText();
         check(legend.includes('n1') && legend.includes('n2'), `job ${job.jobId}: one line per node: ${legend}`);
+        // Charts are grouped under a heading per catalogue category; metrics without samples are one "No data" line.
+        check((await page.locator('.metric-category h3').count()) >= 1, `job ${job.jobId}: category headings`);
+        const noData = page.locator('.metrics-no-data');
+        if ((await noData.count()) > 0) check(/^No data: \S/.test(await noData.innerText()), `no-data line: ${await noData.innerText()}`);
       }
       await shot(page, 'job-page-real-metrics');
     });
@@ -366,6 +370,8 @@ async function main() {
       await row.locator('.footprint').waitFor();
       check((await row.locator('.footprint .fp-bar').count()) === 4, 'four footprint bars');
       check((await page.locator(`tr[data-job-id="${running.id}"] .footprint`).count()) === 0, 'no footprint without statistics');
+      // The catalogue (peaks) loads after the list: wait until the label names the peak.
+      await row.locator('.footprint[aria-label*="of the node peak"]').waitFor({ timeout: 10_000 }).catch(() => {});
       const label = await row.locator('.footprint').getAttribute('aria-label');
       check(/CPU load: mean 38\.0, 50 % of the node peak/.test(label ?? ''), `footprint label: ${label}`);
       const chip = row.locator('[data-finding="idle-gpus"]');
@@ -496,6 +502,17 @@ async function main() {
       await page.getByRole('heading', { name: 'Per cluster and partition' }).waitFor();
       await page.locator('.stats-page table').first().waitFor();
       await page.getByRole('link', { name: `${CLUSTER}/p` }).waitFor();
+      // Per group: a table with at least one group row; histograms over all jobs and for a ticked row.
+      const groups = page.locator('section[aria-labelledby="stats-group"]');
+      await groups.getByRole('heading', { name: 'Per group' }).waitFor();
+      await groups.locator('table tbody tr').first().waitFor();
+      const overall = page.locator('section[aria-labelledby="stats-overall"] .histogram[data-histogram="duration"] svg');
+      await overall.waitFor();
+      const durLabel = (await overall.getAttribute('aria-label')) ?? '';
+      check(/<1m .*1-10m .*10m-1h .*1-6h .*6-24h .*1-3d .*>3d /.test(durLabel), `duration histogram buckets: ${durLabel}`);
+      await page.locator('section[aria-labelledby="stats-overall"] .histogram[data-histogram="nodes"] svg').waitFor();
+      await groups.locator('table tbody tr').first().locator('input[type="checkbox"]').check();
+      await groups.locator('.histogram[data-histogram="nodes"] svg').waitFor();
       await shot(page, 'statistics');
     });
 

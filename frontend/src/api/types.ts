@@ -1,63 +1,26 @@
+import type { ApiSchema } from './generated';
 import type { JobState } from '../lib/filters';
 
 export type { JobState };
 
+// Generated from the OpenAPI document where it is precise (numbers narrowed, see generated.ts). The other types in
+// this file stay hand-written: the document declares no response body for them (summaries, metrics, catalogue,
+// admin and access-request endpoints answer untyped "OK"), or it is less precise than the UI's use (JobDetail:
+// statistics and findings are optional here because older servers leave them out).
+export type JobTag = ApiSchema<'JobTag'>;
+/** Job-end statistics of one metric (node level: comparable with the metric's peakPerNode). */
+export type MetricSummary = ApiSchema<'MetricSummary'>;
+export type JobFinding = ApiSchema<'JobFinding'>;
+export type JobListItem = ApiSchema<'JobListItem'>;
+/** GET /api/jobs. */
+export type JobPage = ApiSchema<'JobListPage'>;
+/** The ingestion result; the tag endpoints answer the same shape (the document does not declare their body). */
+export type IngestionResult = ApiSchema<'IngestionResult'>;
+export type TagResult = IngestionResult;
+
 export interface Me {
   username: string;
   roles: string[];
-}
-
-export interface JobTag {
-  name: string;
-  createdBy: string;
-  visibility: 'private' | 'public';
-  createdAt: string;
-  /** Why the automatic classifier set this tag (createdBy 'jobmon-classifier'). */
-  reason?: string | null;
-}
-
-/** Job-end statistics of one metric (node level: comparable with the metric's peakPerNode). */
-export interface MetricSummary {
-  unit: string;
-  mean: number | null;
-  max: number | null;
-  robustMax: number | null;
-}
-
-export interface JobFinding {
-  tag: string;
-  reason: string;
-}
-
-export interface JobListItem {
-  id: string;
-  cluster: string;
-  jobId: number;
-  user: string;
-  group: string;
-  account: string;
-  name: string;
-  partition: string;
-  state: JobState;
-  startKnown: boolean;
-  startTime: string | null;
-  stopTime: string | null;
-  durationSeconds: number | null;
-  numNodes: number;
-  numTasks: number;
-  totalGpus: number;
-  nodeList: string;
-  exitCode: number | null;
-  exitDescription: string | null;
-  tags: JobTag[];
-  statistics?: Record<string, MetricSummary>;
-}
-
-export interface JobPage {
-  total: number;
-  page: number;
-  pageSize: number;
-  items: JobListItem[];
 }
 
 export interface JobDetail {
@@ -92,12 +55,6 @@ export interface JobDetail {
   findings?: JobFinding[];
 }
 
-export interface TagResult {
-  jobId: string;
-  outcome: string;
-  stored: boolean;
-}
-
 export interface Summary {
   id: string;
   cluster?: string;
@@ -109,6 +66,10 @@ export interface Summary {
   gpuHours: number;
   wallHours: number;
   lastStart: string | null;
+  /** Jobs per duration bucket: "<1m", "1-10m", "10m-1h", "1-6h", "6-24h", "1-3d", ">3d". */
+  durationHistogram?: Record<string, number>;
+  /** Jobs per node-count bucket: "1", "2-4", "5-16", "17-64", "65-256", ">256". */
+  nodesHistogram?: Record<string, number>;
 }
 
 export interface RebuildStatus {

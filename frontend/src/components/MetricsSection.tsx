@@ -6,7 +6,8 @@ import { formatDuration } from '../lib/format';
 import { compressHostlist, tryExpandHostlist } from '../lib/hostlist';
 import { ErrorState, Field, Loading } from './common';
 import { createZoomGroup, MetricChart } from './MetricChart';
-import { mergeLiveMetrics, metricsQuery, type Aggregation } from '../lib/metrics';
+import { groupMetrics, mergeLiveMetrics, metricsQuery, type Aggregation } from '../lib/metrics';
+import { useCatalogue } from '../api/catalogue';
 
 export function MetricsSection({ job }: { job: JobDetail }) {
   const [node, setNode] = useState('');
@@ -16,6 +17,7 @@ export function MetricsSection({ job }: { job: JobDetail }) {
   const [autoscale, setAutoscale] = useState(true);
   const [showQuantiles, setShowQuantiles] = useState(false);
   const zoom = useMemo(() => createZoomGroup(), []);
+  const catalogue = useCatalogue();
   const [zoomKey, setZoomKey] = useState(0);
 
   const query = metricsQuery({ node, aggregation, interval });
@@ -63,6 +65,7 @@ export function MetricsSection({ job }: { job: JobDetail }) {
   }
 
   const data = metrics.data;
+  const grouped = data ? groupMetrics(data.metrics, catalogue.data?.metrics) : null;
   const unavailable = err instanceof ApiError && err.status === 404;
   return (
     <div className="metrics">
@@ -154,19 +157,31 @@ export function MetricsSection({ job }: { job: JobDetail }) {
             </ul>
           ) : null}
           {data.metrics.length === 0 ? <p className="muted">No metrics recorded for this job.</p> : null}
-          <div className="chart-grid" key={zoomKey}>
-            {data.metrics.map((m) => (
-              <MetricChart
-                key={m.name}
-                metric={m}
-                labels={hostFilter.labels}
-                autoscale={autoscale}
-                showQuantiles={showQuantiles}
-                zoom={zoom}
-                syncKey={`job-${job.id}`}
-              />
+          <div key={zoomKey}>
+            {grouped!.groups.map((g) => (
+              <section key={g.category} className="metric-category" data-category={g.category}>
+                <h3>{g.category}</h3>
+                <div className="chart-grid">
+                  {g.metrics.map((m) => (
+                    <MetricChart
+                      key={m.name}
+                      metric={m}
+                      labels={hostFilter.labels}
+                      autoscale={autoscale}
+                      showQuantiles={showQuantiles}
+                      zoom={zoom}
+                      syncKey={`job-${job.id}`}
+                    />
+                  ))}
+                </div>
+              </section>
             ))}
           </div>
+          {grouped!.noData.length ? (
+            <p className="muted metrics-no-data">
+              No data: {grouped!.noData.map((m) => m.displayName || m.name).join(', ')}
+            </p>
+          ) : null}
         </>
       ) : null}
     </div>

@@ -37,3 +37,34 @@ describe('mergeLiveMetrics', () => {
     expect(mergeLiveMetrics(base, {})).toBe(base);
   });
 });
+
+import { groupMetrics } from './metrics';
+import type { Metric } from '../api/types';
+
+describe('groupMetrics', () => {
+  const m = (name: string, values: (number | null)[]): Metric => ({
+    name, displayName: name.toUpperCase(), unit: '', category: '', scope: 'node', peak: null,
+    series: values.length ? [{ label: 'n1', times: values.map((_, i) => i), values }] : [],
+  });
+  it('groups by the first catalogue category, Other last, and collects metrics without data', () => {
+    const r = groupMetrics(
+      [m('x', [1]), m('cpu', [1, 2]), m('gpu_power', [null, null]), m('mem', [3]), m('ipc', [null, 4]), m('none', [])],
+      [
+        { name: 'cpu', categories: ['CPU', 'Load'] },
+        { name: 'ipc', categories: ['CPU'] },
+        { name: 'mem', categories: ['Memory'] },
+        { name: 'gpu_power', categories: ['GPU'] },
+        { name: 'x', categories: [] },
+      ],
+    );
+    expect(r.groups.map((g) => [g.category, g.metrics.map((x) => x.name)])).toEqual([
+      ['CPU', ['cpu', 'ipc']],
+      ['Memory', ['mem']],
+      ['Other', ['x']],
+    ]);
+    expect(r.noData.map((x) => x.name)).toEqual(['gpu_power', 'none']);
+  });
+  it('puts everything in Other without a catalogue', () => {
+    expect(groupMetrics([m('a', [1])], undefined).groups).toEqual([{ category: 'Other', metrics: [expect.objectContaining({ name: 'a' })] }]);
+  });
+});

@@ -1,4 +1,4 @@
-import type { MetricsResponse } from '../api/types';
+import type { CatalogueMetric, Metric, MetricsResponse } from '../api/types';
 
 export type Aggregation = '' | 'sum' | 'mean' | 'min' | 'max';
 
@@ -45,4 +45,38 @@ export function mergeLiveMetrics(current: MetricsResponse, update: Partial<Metri
     }
   }
   return { ...current, to: update.to ?? current.to, metrics };
+}
+
+/** Whether a metric has at least one sample (any series, any non-null value). */
+export function hasData(m: Metric): boolean {
+  return m.series.some((s) => s.values.some((v) => v !== null && v !== undefined));
+}
+
+export const OTHER_CATEGORY = 'Other';
+
+/**
+ * Groups the job page's metrics by their catalogue category (the metric's first category; "Other" when it has none
+ * or is not in the catalogue). Groups keep the order in which their first metric appears, "Other" comes last.
+ * Metrics without any sample are not grouped but listed in noData.
+ */
+export function groupMetrics(
+  metrics: Metric[],
+  catalogue: Pick<CatalogueMetric, 'name' | 'categories'>[] | undefined,
+): { groups: { category: string; metrics: Metric[] }[]; noData: Metric[] } {
+  const categoryOf = new Map((catalogue ?? []).map((c) => [c.name, c.categories.find((x) => x.trim() !== '')?.trim()]));
+  const groups = new Map<string, Metric[]>();
+  const noData: Metric[] = [];
+  for (const m of metrics) {
+    if (!hasData(m)) {
+      noData.push(m);
+      continue;
+    }
+    const cat = categoryOf.get(m.name) || OTHER_CATEGORY;
+    const list = groups.get(cat);
+    if (list) list.push(m);
+    else groups.set(cat, [m]);
+  }
+  const ordered = [...groups.entries()].map(([category, ms]) => ({ category, metrics: ms }));
+  ordered.sort((a, b) => Number(a.category === OTHER_CATEGORY) - Number(b.category === OTHER_CATEGORY));
+  return { groups: ordered, noData };
 }

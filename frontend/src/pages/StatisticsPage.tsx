@@ -5,8 +5,12 @@ import { api, ApiError } from '../api/client';
 import type { Summary } from '../api/types';
 import { BarChart } from '../components/BarChart';
 import { ErrorState, Loading, NotAvailable } from '../components/common';
+import { Histogram } from '../components/Histogram';
 import { JOB_STATES, serializeFilters, DEFAULT_FILTERS } from '../lib/filters';
 import { formatCount, formatDateTime, formatHours } from '../lib/format';
+import { DURATION_BUCKETS, NODES_BUCKETS, sumHistograms } from '../lib/histograms';
+
+type Kind = 'user' | 'group' | 'partition';
 
 type Metric = 'jobs' | 'nodeHours' | 'gpuHours' | 'wallHours';
 const METRICS: { key: Metric; label: string }[] = [
@@ -28,11 +32,37 @@ export default function StatisticsPage() {
     queryKey: ['summaries', 'partitions'],
     queryFn: ({ signal }) => api<Summary[]>('/api/summaries/partitions', { signal }),
   });
+  const groups = useQuery({
+    queryKey: ['summaries', 'groups'],
+    queryFn: ({ signal }) => api<Summary[]>('/api/summaries/groups', { signal }),
+  });
   return (
     <div className="stats-page">
       <h1>Statistics</h1>
+      <OverallHistograms partitions={partitions.data} />
       <SummarySection title="Per user" kind="user" query={users} />
+      <SummarySection title="Per group" kind="group" query={groups} />
       <SummarySection title="Per cluster and partition" kind="partition" query={partitions} />
+    </div>
+  );
+}
+
+/** Histograms of all jobs: the sum over the partitions' summaries (every job is in exactly one partition). */
+function OverallHistograms({ partitions }: { partitions?: Summary[] }) {
+  if (!partitions || partitions.length === 0) return null;
+  return (
+    <section className="card" aria-labelledby="stats-overall">
+      <h2 id="stats-overall">All jobs</h2>
+      <HistogramPair summaries={partitions} title="All jobs" />
+    </section>
+  );
+}
+
+function HistogramPair({ summaries, title }: { summaries: Summary[]; title: string }) {
+  return (
+    <div className="histogram-pair">
+      <Histogram kind="duration" title={`Job duration · ${title}`} buckets={DURATION_BUCKETS} data={sumHistograms(summaries.map((s) => s.durationHistogram), DURATION_BUCKETS)} />
+      <Histogram kind="nodes" title={`Nodes per job · ${title}`} buckets={NODES_BUCKETS} data={sumHistograms(summaries.map((s) => s.nodesHistogram), NODES_BUCKETS)} />
     </div>
   );
 }
@@ -43,10 +73,12 @@ function SummarySection({
   query,
 }: {
   title: string;
-  kind: 'user' | 'partition';
+  kind: Kind;
   query: { data?: Summary[]; error: unknown; isPending: boolean; isError: boolean };
 }) {
   const [metric, setMetric] = useState<Metric>('nodeHours');
+  const [selected, setSelected] = useState<string[]>([]);
+  const toggleSelected = (rowId: string) => setSelected((sel) => (sel.includes(rowId) ? sel.filter((x) => x !== rowId) : [...sel, rowId]));
   const [sort, setSort] = useState<{ key: Metric | 'id' | 'running'; desc: boolean }>({ key: 'nodeHours', desc: true });
   const rows = useMemo(() => {
     const list = [...(query.data ?? [])];
@@ -62,6 +94,7 @@ function SummarySection({
   const linkTo = (s: Summary) => {
     const f = { ...DEFAULT_FILTERS, state: [], tags: [] };
     if (kind === 'user') f.user = s.id;
+    else if (kind === 'group') f.group = s.id;
     else {
       f.cluster = s.cluster ?? s.id.split('/')[0];
       f.partition = s.partition ?? s.id.split('/').slice(1).join('/');
@@ -102,7 +135,7 @@ function SummarySection({
         ) : (
           <>
             <BarChart
-              title={`${METRICS.find((m) => m.key === metric)!.label} ${kind === 'user' ? 'per user' : 'per partition'} (top 15)`}
+              title={`${METRICS.find((m) => m.key === metric)!.label} per ${kind} (top 15)`}
               format={metric === 'jobs' ? formatCount : formatHours}
               bars={query.data.map((s) => ({
                 label: s.id,
@@ -126,7 +159,8 @@ function SummarySection({
               <table>
                 <thead>
                   <tr>
-                    {header('id', kind === 'user' ? 'User' : 'Cluster/partition', false)}
+                    <th scope="col"><span className="sr-only">Histograms</span></th>
+                    {header('id', kind === 'user' ? 'User' : kind === 'group' ? 'Group' : 'Cluster/partition', false)}
                     {header('jobs', 'Jobs')}
                     {header('running', 'Running')}
                     {JOB_STATES.filter((s) => s !== 'running').map((s) => (
@@ -140,7 +174,10 @@ function SummarySection({
                 </thead>
                 <tbody>
                   {rows.map((s) => (
-                    <tr key={s.id}>
+                    <tr key={s.id} data-row={s.id} aria-selected={selected.includes(s.id)}>
+                      <td>
+                        <input type="checkbox" checked={selected.includes(s.id)} onChange={() => toggleSelected(s.id)} aria-label={`Show histograms of ${s.id}`} />
+                      </td>
                       <td><Link to={linkTo(s)}>{s.id}</Link></td>
                       <td className="num">{formatCount(s.jobs)}</td>
                       <td className="num">{formatCount(s.running)}</td>
@@ -156,6 +193,13 @@ function SummarySection({
                 </tbody>
               </table>
             </div>
+            {selected.length === 0 ? (
+              <p className="muted small">Tick rows to see their job-duration and node-count histograms.</p>
+            ) : (
+              query.data
+                .filter((s) => selected.includes(s.id))
+                .map((s) => <HistogramPair key={s.id} summaries={[s]} title={s.id} />)
+            )}
           </>
         )
       ) : null}
