@@ -19,7 +19,7 @@ public static class JobQueries
         return app;
     }
 
-    private static async Task<IResult> List(HttpContext http, IQuerySession session, TimeProvider clock, CancellationToken ct)
+    private static async Task<IResult> List(HttpContext http, IDocumentStore store, TimeProvider clock, CancellationToken ct)
     {
         var (query, errors) = JobListQuery.Parse(http.Request.Query);
         if (query is null) return Problems.Validation(errors);
@@ -27,9 +27,14 @@ public static class JobQueries
         if (!caller.SeesAllJobs) query = query with { User = caller.Name };
         var now = clock.GetUtcNow();
 
-        var filtered = query.Apply(session.Query<JobView>(), now);
-        var total = await filtered.CountAsync(ct);
-        var page = await query.Order(filtered).Skip((query.Page - 1) * query.PageSize).Take(query.PageSize).ToListAsync(ct);
+        // The count and the page are independent: two sessions run them in parallel on the server.
+        await using var countSession = store.QuerySession();
+        await using var pageSession = store.QuerySession();
+        var totalTask = query.Apply(countSession.Query<JobView>(), now).CountAsync(ct);
+        var pageTask = query.Order(query.Apply(pageSession.Query<JobView>(), now)).Skip((query.Page - 1) * query.PageSize).Take(query.PageSize).ToListAsync(ct);
+        await Task.WhenAll(totalTask, pageTask);
+        var total = await totalTask;
+        var page = await pageTask;
         return Results.Ok(new JobListPage(total, query.Page, query.PageSize, page.Select(j => JobListItem.From(j, now)).ToList()));
     }
 
