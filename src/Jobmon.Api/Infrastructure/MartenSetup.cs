@@ -100,7 +100,7 @@ public static class MartenSetup
             foreach (var columns in new[]
                      {
                          new[] { "cluster", "window_start" }, ["user", "window_start"], ["account", "window_start"], ["group", "window_start"],
-                         ["cluster", "partition", "window_start"], ["state", "window_start"], ["slurm_id", "cluster"],
+                         ["cluster", "partition", "window_start"], ["cluster", "partition", "state", "window_start"], ["state", "window_start"], ["slurm_id", "cluster"],
                      })
                 mapping.AddIndex(columns);
         });
