@@ -129,7 +129,7 @@ public static class AccessRequests
             await outbox.PublishAsync(Mail(requested));
         }
         try { await session.SaveChangesAsync(ct); }
-        catch (Exception e) when (e.ToString().Contains("23505"))
+        catch (Exception e) when (Jobmon.Infrastructure.DatabaseErrors.IsUniqueViolation(e))
         {
             return TooMany(http, "You already have a pending access request; an administrator will answer it.", null, null);
         }
@@ -241,5 +241,5 @@ public static class AccessRequests
     }
 
     private static bool IsConcurrencyConflict(Exception e) =>
-        e is JasperFx.ConcurrencyException || e.GetType().Name.Contains("Concurrency") || e.ToString().Contains("23505");
+        e is JasperFx.ConcurrencyException || e.GetType().Name.Contains("Concurrency") || Jobmon.Infrastructure.DatabaseErrors.IsUniqueViolation(e);
 }

@@ -170,7 +170,7 @@ public static class AccountEndpoints
         new EventContext(by, http.CorrelationId(), "admin").ApplyTo(session);
         session.Events.StartStream<UserAccount>(id, new UserCreated(id, username!, roles, "local", Passwords.Hash(password!), by));
         try { await session.SaveChangesAsync(ct); }
-        catch (Exception e) when (e.ToString().Contains("23505")) { return Problems.Conflict($"user {username} already exists."); }
+        catch (Exception e) when (Jobmon.Infrastructure.DatabaseErrors.IsUniqueViolation(e)) { return Problems.Conflict($"user {username} already exists."); }
         return Results.Created($"/api/admin/users/{username}", new UserInfo(username!, roles, false, "local", DateTimeOffset.UtcNow, null));
     }
 

@@ -140,7 +140,7 @@ public sealed class AccountService(IDocumentStore store, JobmonSettings settings
         session.Events.StartStream<UserAccount>(id, new UserCreated(id, "admin", [Roles.Admin], "local", Passwords.Hash(password), "bootstrap"));
         session.SetHeader("causedBy", "bootstrap");
         try { await session.SaveChangesAsync(ct); }
-        catch (Exception e) when (e.ToString().Contains("23505")) { return; } // another replica created it
+        catch (Exception e) when (Jobmon.Infrastructure.DatabaseErrors.IsUniqueViolation(e)) { return; } // another replica created it
         if (generated)
             Console.WriteLine($"\n*** Jobmon bootstrap: created account 'admin' with password: {password}\n*** (shown once; set JOBMON_ADMIN_PASSWORD to choose it)\n");
         else

@@ -213,7 +213,7 @@ public sealed class OidcAccounts(IDocumentStore store, AccountService accounts, 
                 await session.SaveChangesAsync(ct);
                 logger.LogInformation("Created account {Username} at first OIDC login (roles: {Roles})", username, string.Join(",", roles));
             }
-            catch (Exception e) when (e.ToString().Contains("23505")) { } // created by a parallel login
+            catch (Exception e) when (Jobmon.Infrastructure.DatabaseErrors.IsUniqueViolation(e)) { } // created by a parallel login
             account = await accounts.FindAsync(username, ct);
             if (account is null) return (null, "The account could not be created.");
         }

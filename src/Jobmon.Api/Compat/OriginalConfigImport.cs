@@ -108,7 +108,7 @@ public static class OriginalConfigImport
             // The bcrypt hash is kept as it is and upgraded at the user's next login.
             session.Events.StartStream<UserAccount>(id, new UserCreated(id, username, [local.Role], "imported", local.BCryptHash, context.CausedBy));
             try { await session.SaveChangesAsync(ct); }
-            catch (Exception e) when (e.ToString().Contains("23505")) { report.Problems.Add($"account {username} already exists"); }
+            catch (Exception e) when (Jobmon.Infrastructure.DatabaseErrors.IsUniqueViolation(e)) { report.Problems.Add($"account {username} already exists"); }
         }
         return report;
     }

@@ -127,7 +127,7 @@ public sealed class OriginalDatabaseImport(IDocumentStore store, ILogger<Origina
             if (!dryRun)
             {
                 try { await session.SaveChangesAsync(ct); }
-                catch (Exception e) when (e.ToString().Contains("23505"))
+                catch (Exception e) when (Jobmon.Infrastructure.DatabaseErrors.IsUniqueViolation(e))
                 {
                     problems.Add($"a batch of {batch.Length} jobs conflicts with running jobs already in Jobmon (same cluster and id); import them after those end");
                     imported -= batch.Length;

@@ -65,8 +65,7 @@ public sealed class JobIngestion(IDocumentStore store, ILogger<JobIngestion> log
 
     private static bool IsConflict(Exception e) =>
         e is ConcurrencyException or ExistingStreamIdCollisionException ||
-        e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } ||
-        e is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } ||
+        DatabaseErrors.IsUniqueViolation(e) ||
         (e.InnerException is not null && IsConflict(e.InnerException));
 }
 
