@@ -219,6 +219,11 @@ public sealed class InfluxClient
         {
             throw Unavailable(operation, $"broke the connection: {ex.Message}", isTimeout: false, ex);
         }
+        catch (System.Net.Sockets.SocketException ex)
+        {
+            // A reset while the request body is still being sent surfaces unwrapped.
+            throw Unavailable(operation, $"broke the connection: {ex.Message}", isTimeout: false, ex);
+        }
     }
 
     private InfluxUnavailableException Unavailable(string operation, string what, bool isTimeout, Exception inner)

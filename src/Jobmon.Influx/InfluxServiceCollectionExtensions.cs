@@ -64,7 +64,9 @@ public static class InfluxServiceCollectionExtensions
                 return ValueTask.FromResult(false);
             }
 
-            return ValueTask.FromResult(HttpClientResiliencePredicates.IsTransient(args.Outcome));
+            // A connection reset while the body is being sent arrives as a bare socket/IO error: transient as well.
+            return ValueTask.FromResult(HttpClientResiliencePredicates.IsTransient(args.Outcome)
+                || args.Outcome.Exception is System.Net.Sockets.SocketException or IOException);
         };
         var sampling = options.Timeout * 2 + TimeSpan.FromSeconds(1);
         if (resilience.CircuitBreaker.SamplingDuration < sampling)
