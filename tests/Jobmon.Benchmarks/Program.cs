@@ -143,7 +143,7 @@ async Task<(Process Api, string Url)> StartApiAsync(string connectionString)
     {
         RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = AppContext.BaseDirectory,
     };
-    psi.Environment["JOBMON_POSTGRES"] = connectionString + ";Maximum Pool Size=100";
+    psi.Environment["JOBMON_POSTGRES"] = connectionString + ";Maximum Pool Size=100" + Environment.GetEnvironmentVariable("BENCH_CS_EXTRA");
     psi.Environment["JOBMON_INGEST_TOKEN"] = "bench-ingest-token-0123456789";
     psi.Environment["JOBMON_ADMIN_TOKEN"] = "bench-admin-token-0123456789";
     psi.Environment["Logging__LogLevel__Default"] = "Warning";
@@ -178,10 +178,11 @@ async Task IngestBenchmark()
         using var client = Client(url, "bench-ingest-token-0123456789");
         long nextId = 1;
         var rows = new List<string>();
-        foreach (var clients in new[] { 1, 8, 32 })
+        var only = Arg("--clients", 0);
+        foreach (var clients in only > 0 ? [only] : new[] { 1, 8, 32 })
         {
             // Warm-up, then measure.
-            await RunPairs(client, clients, TimeSpan.FromSeconds(2), () => Interlocked.Increment(ref nextId));
+            await RunPairs(client, clients, TimeSpan.FromSeconds(only > 0 ? 8 : 2), () => Interlocked.Increment(ref nextId));
             var (pairs, elapsed, latencies) = await RunPairs(client, clients, TimeSpan.FromSeconds(seconds), () => Interlocked.Increment(ref nextId));
             var eventsPerSecond = pairs * 2 / elapsed.TotalSeconds;
             var raw = await PgbenchInsertRate(cs, clients, seconds);

@@ -199,4 +199,41 @@ public sealed class IngestionTests(SharedApp shared)
         ids.Select(r => r.JobId).Distinct().Count().ShouldBe(1);
         ids.Count(r => r.Stored).ShouldBe(1);
     }
+    [Fact]
+    public async Task Concurrent_requests_are_committed_together_yet_each_event_keeps_its_own_request_and_a_job_ends_once()
+    {
+        // Many requests at once go through the group-commit writers: each event must still carry its own request's
+        // correlation id, and four identical stops of one job must store exactly one end.
+        var cluster = Unique.Name("g");
+        var jobs = Enumerable.Range(0, 30).Select(_ => new SlurmJob(cluster, Unique.SlurmId())).ToList();
+        async Task<IngestionResult> Send(Func<HttpClient, Task<HttpResponseMessage>> request, string correlationId)
+        {
+            var client = _app.Ingest();
+            client.DefaultRequestHeaders.Add("X-Correlation-Id", correlationId);
+            var response = await request(client);
+            response.StatusCode.ShouldBe(HttpStatusCode.OK);
+            return await response.ReadAs<IngestionResult>();
+        }
+
+        var starts = await Task.WhenAll(jobs.Select((j, i) =>
+            Send(c => c.PutAsync("/api/job_start", HttpExtensions.FormJson(j.StartJson())), $"start-{cluster}-{i}")));
+        starts.ShouldAllBe(s => s.Stored);
+        starts.Select(s => s.JobId).Distinct().Count().ShouldBe(jobs.Count);
+
+        var stops = await Task.WhenAll(jobs.SelectMany((j, i) => Enumerable.Range(0, 4).Select(k =>
+            Send(c => c.PatchJson($"/api/job_stop/{j.Id}?cluster={cluster}", SlurmJob.StopJson(0, j.StartTime + 600)), $"stop-{cluster}-{i}-{k}"))));
+        for (var i = 0; i < jobs.Count; i++)
+        {
+            var mine = stops.Skip(4 * i).Take(4).ToList();
+            mine.ShouldAllBe(s => s.JobId == starts[i].JobId);
+            mine.Count(s => s.Stored).ShouldBe(1);
+
+            var history = await (await _app.Admin().GetAsync($"/api/jobs/{starts[i].JobId}/history")).ReadAs<List<JobHistoryEntry>>();
+            history.Select(h => h.Type).ShouldBe(["job_started", "job_ended"]);
+            history[0].CorrelationId.ShouldBe($"start-{cluster}-{i}");
+            history[1].CorrelationId!.ShouldStartWith($"stop-{cluster}-{i}-");
+            history.ShouldAllBe(h => h.CausedBy == "ingest-token" && h.Source == "slurm-v1");
+            (await JobAsync(starts[i].JobId)).State.ShouldBe(JobState.Completed);
+        }
+    }
 }

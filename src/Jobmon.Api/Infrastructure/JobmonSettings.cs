@@ -10,6 +10,8 @@ public sealed class JobmonSettings
     public string Schema { get; set; } = "jobmon";
     /// <summary>Token accepted for job ingestion (job-control) until API keys replace it.</summary>
     public string? IngestToken { get; set; }
+    /// <summary>Writer loops that group-commit SLURM starts and stops (Jobmon:IngestionWriters).</summary>
+    public int IngestionWriters { get; set; } = 4;
     /// <summary>Token that grants the admin role (scripts, tests, operators before accounts exist).</summary>
     public string? AdminToken { get; set; }
     public string? JwtSecret { get; set; }
@@ -127,6 +129,8 @@ public sealed class JobmonSettings
     {
         if (string.IsNullOrWhiteSpace(PostgresConnectionString))
             throw new InvalidOperationException("JOBMON_POSTGRES is not set: give Jobmon a PostgreSQL connection string (ops/run starts a private server when it is unset).");
+        if (IngestionWriters is < 1 or > 64)
+            throw new InvalidOperationException("Jobmon:IngestionWriters must be between 1 and 64.");
         if (IngestToken is { Length: < 16 })
             throw new InvalidOperationException("JOBMON_INGEST_TOKEN must be at least 16 characters long.");
         if (AdminToken is { Length: < 16 })

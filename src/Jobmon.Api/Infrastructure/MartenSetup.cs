@@ -31,10 +31,25 @@ public static class MartenSetup
         return services;
     }
 
+    /// <summary>Npgsql settings Jobmon relies on for throughput, unless the operator's connection string sets them:
+    /// no DISCARD ALL when a connection goes back to the pool (it throws away the cached plans of Marten's plpgsql
+    /// append function; Jobmon keeps no session state: no SET, temp tables or session locks) and automatic preparation
+    /// of the statements a process repeats (Marten's upserts and lookups). Measured in ARCHITECTURE.md "Throughput".</summary>
+    public static string WithPoolDefaults(string connectionString)
+    {
+        // The typed builder's ContainsKey answers for every known keyword: look at the keys actually given.
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString }.Keys
+            .Cast<string>().Select(k => k.Replace(" ", "").ToLowerInvariant()).ToHashSet();
+        var builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+        if (!given.Contains("noresetonclose")) builder.NoResetOnClose = true;
+        if (!given.Contains("maxautoprepare")) builder.MaxAutoPrepare = 64;
+        return builder.ConnectionString;
+    }
+
     /// <summary>The store configuration, shared by the app and the benchmark's bulk loader.</summary>
     public static void Configure(StoreOptions opts, JobmonSettings settings)
     {
-        opts.Connection(settings.PostgresConnectionString);
+        opts.Connection(WithPoolDefaults(settings.PostgresConnectionString));
         opts.DatabaseSchemaName = settings.Schema;
         opts.Events.DatabaseSchemaName = settings.Schema;
         opts.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
@@ -58,9 +73,10 @@ public static class MartenSetup
             o.BatchSize = 10_000;
             o.RebuildFlushThreshold = 20_000;
         });
-        opts.Projections.Add<UserSummaryProjection>(ProjectionLifecycle.Async);
-        opts.Projections.Add<PartitionSummaryProjection>(ProjectionLifecycle.Async);
-        opts.Projections.Add<GroupSummaryProjection>(ProjectionLifecycle.Async);
+        // Summaries: large pages when catching up, so many events of one user update that user's summary once.
+        opts.Projections.Add<UserSummaryProjection>(ProjectionLifecycle.Async, o => o.BatchSize = 5_000);
+        opts.Projections.Add<PartitionSummaryProjection>(ProjectionLifecycle.Async, o => o.BatchSize = 5_000);
+        opts.Projections.Add<GroupSummaryProjection>(ProjectionLifecycle.Async, o => o.BatchSize = 5_000);
         opts.Projections.Errors.SkipApplyErrors = false;
         opts.Projections.RebuildErrors.SkipApplyErrors = false;
 
@@ -81,22 +97,24 @@ public static class MartenSetup
         // Nullable columns so a schema upgrade can add them to existing rows; a rebuild fills them.
         jobs.Duplicate(x => x.WindowStart);
         jobs.Duplicate(x => x.WindowEnd);
-        jobs.Duplicate(x => x.Cluster);
-        jobs.Duplicate(x => x.SlurmId);
-        jobs.Duplicate(x => x.User);
-        jobs.Duplicate(x => x.Group, configure: i => i.Name = "mt_doc_jobview_idx_group");
-        jobs.Duplicate(x => x.Account);
         jobs.Duplicate(x => x.Partition);
-        jobs.Duplicate(x => x.State, pgType: "varchar");
         jobs.Duplicate(x => x.StopTime);
         jobs.Duplicate(x => x.DurationSeconds);
         jobs.Duplicate(x => x.NumNodes);
-        jobs.Duplicate(x => x.RunningKey);
         jobs.UniqueIndex(UniqueIndexType.DuplicatedField, "mt_doc_jobview_uidx_running_key", x => x.RunningKey!);
         jobs.Index(x => x.TagNames, i => { i.Method = IndexMethod.gin; i.Name = "mt_doc_jobview_idx_tag_names"; });
         opts.Policies.ForAllDocuments(mapping =>
         {
             if (mapping.DocumentType != typeof(JobView)) return;
+            // Columns without a single-column index of their own: the composite indexes below lead with them, and
+            // every index costs each ingestion and rebuild write (Marten's Duplicate() always adds one).
+            mapping.DuplicateField(nameof(JobView.Cluster));
+            mapping.DuplicateField(nameof(JobView.SlurmId));
+            mapping.DuplicateField(nameof(JobView.User));
+            mapping.DuplicateField(nameof(JobView.Group));
+            mapping.DuplicateField(nameof(JobView.Account));
+            mapping.DuplicateField(nameof(JobView.State), pgType: "varchar");
+            mapping.DuplicateField(nameof(JobView.RunningKey)); // only the unique index above
             foreach (var columns in new[]
                      {
                          new[] { "cluster", "window_start" }, ["user", "window_start"], ["account", "window_start"], ["group", "window_start"],

@@ -5,35 +5,134 @@ using Marten;
 using Marten.Exceptions;
 using Npgsql;
 using JasperFx;
+using JasperFx.Events;
+using System.Threading.Channels;
 
 namespace Jobmon.Jobs.Ingestion;
 
 /// <summary>Runs ingestion decisions against the event store: read the jobs under the SLURM identity, decide, append,
 /// commit. Answers only after the commit, so a 2xx means the event is durable. Retries the decision when a
-/// concurrent writer got there first (optimistic concurrency on the stream, unique running key across streams).</summary>
-public sealed class JobIngestion(IDocumentStore store, ILogger<JobIngestion> logger)
+/// concurrent writer got there first (optimistic concurrency on the stream, unique running key across streams).
+/// <para>SLURM starts and stops are group-committed: a few writer loops take whatever requests are waiting, decide
+/// them against one lookup and append them in one transaction (ARCHITECTURE.md, "Ingestion throughput"). An idle
+/// writer takes a lone request at once, so a quiet system pays no batching delay.</para></summary>
+public sealed class JobIngestion : IAsyncDisposable
 {
     private const int Attempts = 3;
+    /// <summary>Requests decided and committed together at most; a batch never holds two commands for one SLURM id.</summary>
+    private const int MaxBatch = 64;
+    private readonly IDocumentStore store;
+    private readonly ILogger<JobIngestion> logger;
+    private readonly Channel<Pending> queue = Channel.CreateUnbounded<Pending>();
+    private readonly Task[] writers;
 
-    public Task<Decision> StartAsync(StartJob cmd, EventContext context, CancellationToken ct) =>
-        RunAsync(context, ct, async session =>
-        {
-            // Plain parameterized SQL on the indexed columns: the hottest query of the ingestion path, no LINQ parsing.
-            var known = await session.QueryAsync<JobView>(
-                "where d.slurm_id = ? and (d.cluster = ? or d.cluster = '') order by d.window_start desc limit 200",
-                ct, cmd.SlurmId, cmd.Cluster);
-            return IngestionDecisions.Decide(cmd, known, Guid.CreateVersion7);
-        });
+    public JobIngestion(IDocumentStore store, JobmonSettings settings, ILogger<JobIngestion> logger)
+    {
+        this.store = store;
+        this.logger = logger;
+        writers = Enumerable.Range(0, Math.Max(1, settings.IngestionWriters)).Select(_ => Task.Run(WriteLoopAsync)).ToArray();
+    }
 
-    public Task<Decision> StopAsync(StopJob cmd, EventContext context, CancellationToken ct) =>
-        RunAsync(context, ct, async session =>
+    public Task<Decision> StartAsync(StartJob cmd, EventContext context, CancellationToken ct) => Enqueue(new Pending(cmd, context, ct));
+
+    public Task<Decision> StopAsync(StopJob cmd, EventContext context, CancellationToken ct) => Enqueue(new Pending(cmd, context, ct));
+
+    private Task<Decision> Enqueue(Pending pending)
+    {
+        if (!queue.Writer.TryWrite(pending)) throw new ObjectDisposedException(nameof(JobIngestion), "Jobmon is shutting down");
+        return pending.Done.Task;
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var carried = new List<Pending>(); // later commands for a SLURM id already in the batch: they go next time
+        while (carried.Count > 0 || await queue.Reader.WaitToReadAsync())
         {
-            var known = cmd.Cluster is { } cluster
-                ? await session.QueryAsync<JobView>(
-                    "where d.slurm_id = ? and (d.cluster = ? or d.cluster = '') order by d.window_start desc limit 200", ct, cmd.SlurmId, cluster)
-                : await session.QueryAsync<JobView>("where d.slurm_id = ? order by d.window_start desc limit 200", ct, cmd.SlurmId);
-            return IngestionDecisions.Decide(cmd, known, Guid.CreateVersion7);
-        });
+            var batch = new List<Pending>(MaxBatch);
+            var ids = new HashSet<long>();
+            var waiting = carried;
+            carried = [];
+            foreach (var p in waiting) (ids.Add(p.SlurmId) ? batch : carried).Add(p);
+            while (batch.Count < MaxBatch && queue.Reader.TryRead(out var p)) (ids.Add(p.SlurmId) ? batch : carried).Add(p);
+            batch.RemoveAll(p => p.Ct.IsCancellationRequested && p.Done.TrySetCanceled(p.Ct));
+            if (batch.Count == 0) continue;
+            try
+            {
+                await CommitBatchAsync(batch);
+            }
+            catch (Exception e) when (batch.Count > 1 || IsConflict(e))
+            {
+                // A concurrent writer got there first, or one request fails: decide each alone, with retries, so
+                // one request's failure is only its own.
+                logger.LogInformation(e, "Ingestion batch of {Count} not committed; deciding each request alone", batch.Count);
+                foreach (var p in batch) await RunAloneAsync(p);
+            }
+            catch (Exception e)
+            {
+                batch[0].Done.TrySetException(e);
+            }
+        }
+    }
+
+    /// <summary>One lookup for the whole batch, decisions in arrival order, one transaction.</summary>
+    private async Task CommitBatchAsync(List<Pending> batch)
+    {
+        await using var session = store.LightweightSession();
+        var ids = batch.Select(p => p.SlurmId).Distinct().ToArray();
+        // Plain parameterized SQL on the indexed column: the hottest query of the ingestion path, no LINQ parsing.
+        // No ORDER BY/LIMIT in SQL: with them PostgreSQL walks the window_start index instead of the slurm_id one.
+        var known = (await session.QueryAsync<JobView>("where d.slurm_id = ANY(?)", CancellationToken.None, ids))
+            .OrderByDescending(j => j.WindowStart).ToLookup(j => j.SlurmId);
+        var decisions = new Decision[batch.Count];
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var p = batch[i];
+            var decision = decisions[i] = p.Decide(known[p.SlurmId].ToList());
+            if (decision is not Decision.Append append) continue;
+            var events = append.Events.Select(e => p.Context.Stamp(session.Events.BuildEvent(e))).ToArray<object>();
+            if (append.IsNew)
+                session.Events.StartStream<JobView>(append.JobId, events);
+            else
+                session.Events.Append(append.JobId, known[p.SlurmId].First(j => j.Id == append.JobId).Version + events.Length, events);
+        }
+        await session.SaveChangesAsync(CancellationToken.None);
+        for (var i = 0; i < batch.Count; i++) batch[i].Done.TrySetResult(decisions[i]);
+    }
+
+    private async Task RunAloneAsync(Pending p)
+    {
+        try
+        {
+            p.Done.TrySetResult(await RunAsync(p.Context, CancellationToken.None, async session =>
+            {
+                var known = await session.QueryAsync<JobView>("where d.slurm_id = ? order by d.window_start desc limit 200", CancellationToken.None, p.SlurmId);
+                return p.Decide(known);
+            }));
+        }
+        catch (Exception e)
+        {
+            p.Done.TrySetException(e);
+        }
+    }
+
+    /// <summary>A start or stop waiting for its batch.</summary>
+    private sealed record Pending(object Command, EventContext Context, CancellationToken Ct)
+    {
+        public TaskCompletionSource<Decision> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public long SlurmId => Command switch { StartJob s => s.SlurmId, StopJob s => s.SlurmId, _ => 0 };
+        public Decision Decide(IReadOnlyList<JobView> known) => Command switch
+        {
+            StartJob s => IngestionDecisions.Decide(s, known, Guid.CreateVersion7),
+            StopJob s => IngestionDecisions.Decide(s, known, Guid.CreateVersion7),
+            _ => throw new InvalidOperationException($"not an ingestion command: {Command}"),
+        };
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        queue.Writer.TryComplete();
+        await Task.WhenAll(writers);
+    }
 
     /// <summary>Decides and appends in one session; the decision function may be re-run after a conflict.</summary>
     public async Task<Decision> RunAsync(EventContext context, CancellationToken ct, Func<IDocumentSession, Task<Decision>> decide)
@@ -64,7 +163,7 @@ public sealed class JobIngestion(IDocumentStore store, ILogger<JobIngestion> log
     }
 
     private static bool IsConflict(Exception e) =>
-        e is ConcurrencyException or ExistingStreamIdCollisionException ||
+        e is ConcurrencyException or Marten.Exceptions.ExistingStreamIdCollisionException or JasperFx.Events.ExistingStreamIdCollisionException ||
         DatabaseErrors.IsUniqueViolation(e) ||
         (e.InnerException is not null && IsConflict(e.InnerException));
 }
@@ -81,6 +180,16 @@ public sealed record EventContext(string CausedBy, string CorrelationId, string 
         session.LastModifiedBy = CausedBy;
         session.SetHeader("source", Source);
         session.SetHeader("causedBy", CausedBy); // Marten's user_name column is not filled in Quick append mode
+    }
+
+    /// <summary>The same metadata on one event, for batches whose events come from different requests.</summary>
+    public IEvent Stamp(IEvent e)
+    {
+        e.CorrelationId = CorrelationId;
+        e.UserName = CausedBy;
+        e.SetHeader("source", Source);
+        e.SetHeader("causedBy", CausedBy);
+        return e;
     }
 }
 
