@@ -62,6 +62,7 @@ builder.Host.UseWolverine(opts =>
 
 var app = builder.Build();
 if (args.FirstOrDefault() == "import-original") return await Jobmon.Compat.ImportOriginalCommand.RunAsync(app, args);
+if (args.FirstOrDefault() == "rebuild-job-view") return await Jobmon.Jobs.Rebuild.RebuildJobViewCommand.RunAsync(app);
 app.UseCorrelationIds();
 app.UseJobmonExceptionHandler();
 app.UseStatusCodePages();

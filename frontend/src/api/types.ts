@@ -79,6 +79,9 @@ export interface RebuildStatus {
   finishedAt: string | null;
   error: string | null;
   startedBy: string | null;
+  /** Jobs rebuilt so far, of total (bulk job view rebuild only). */
+  done?: number | null;
+  total?: number | null;
 }
 
 export interface ProjectionStatus {

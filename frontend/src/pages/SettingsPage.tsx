@@ -392,6 +392,11 @@ function Projections() {
                           <>
                             <span className={`badge rebuild-${p.rebuild.state}`}>{p.rebuild.state}</span>{' '}
                             {running ? `since ${formatRelative(p.rebuild.startedAt).replace(' ago', '')}` : formatDateTime(p.rebuild.finishedAt)}
+                            {p.rebuild.total != null ? (
+                              <span className="muted" data-testid="rebuild-progress">
+                                {' '}({formatCount(p.rebuild.done ?? 0)} of {formatCount(p.rebuild.total)} jobs)
+                              </span>
+                            ) : null}
                             {p.rebuild.startedBy ? <span className="muted"> by {p.rebuild.startedBy}</span> : null}
                             {p.rebuild.error ? <div className="form-error">{p.rebuild.error}</div> : null}
                           </>

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using JasperFx.Events.Daemon;
 using Jobmon.Infrastructure;
+using Jobmon.Jobs.Rebuild;
 using Marten;
 
 namespace Jobmon.Admin;
@@ -8,7 +9,9 @@ namespace Jobmon.Admin;
 public sealed record ProjectionStatus(string Name, string Lifecycle, IReadOnlyList<ShardStatus> Shards, RebuildStatus? Rebuild);
 public sealed record ShardStatus(string Shard, long Sequence, long Behind);
 public sealed record ProjectionsOverview(long HighWaterMark, long EventCount, long StreamCount, IReadOnlyList<ProjectionStatus> Projections);
-public sealed record RebuildStatus(string Projection, string State, DateTimeOffset StartedAt, DateTimeOffset? FinishedAt, string? Error, string StartedBy);
+/// <param name="Done">Jobs rebuilt so far (bulk job view rebuild only), of <paramref name="Total"/>.</param>
+public sealed record RebuildStatus(string Projection, string State, DateTimeOffset StartedAt, DateTimeOffset? FinishedAt, string? Error, string StartedBy,
+    long? Done = null, long? Total = null);
 
 /// <summary>Rebuilds running in this process (a rebuild is driven by the node that was asked).</summary>
 public sealed class RebuildTracker
@@ -18,7 +21,8 @@ public sealed class RebuildTracker
 
 public static class ProjectionAdmin
 {
-    public static IServiceCollection AddProjectionAdmin(this IServiceCollection services) => services.AddSingleton<RebuildTracker>();
+    public static IServiceCollection AddProjectionAdmin(this IServiceCollection services) =>
+        services.AddSingleton<RebuildTracker>().AddSingleton<JobViewRebuild>();
 
     public static IEndpointRouteBuilder MapProjectionAdmin(this IEndpointRouteBuilder app)
     {
@@ -47,7 +51,7 @@ public static class ProjectionAdmin
     private static async Task<IResult> Status(IDocumentStore store, RebuildTracker tracker, CancellationToken ct) =>
         Results.Ok(await OverviewAsync(store, tracker, ct));
 
-    private static IResult Rebuild(string name, HttpContext http, IDocumentStore store, IProjectionCoordinator coordinator,
+    private static IResult Rebuild(string name, HttpContext http, IDocumentStore store, IProjectionCoordinator coordinator, JobViewRebuild rebuilder,
         RebuildTracker tracker, IHostApplicationLifetime lifetime, ILoggerFactory loggers)
     {
         var known = store.Options.Events.Projections().Select(p => p.Name).ToList();
@@ -63,9 +67,19 @@ public static class ProjectionAdmin
             try
             {
                 logger.LogInformation("Rebuilding projection {Projection} for {Caller}", name, caller);
-                var daemon = coordinator.DaemonForMainDatabase();
-                await daemon.RebuildProjectionAsync(name, TimeSpan.FromHours(6), lifetime.ApplicationStopping);
-                tracker.Rebuilds[name] = started with { State = "completed", FinishedAt = DateTimeOffset.UtcNow };
+                if (name == JobViewRebuild.ProjectionName)
+                {
+                    // The job view: bulk rebuild (folds job streams in parallel, COPY), with jobs done as progress.
+                    var progress = new Progress<RebuildProgress>(p => tracker.Rebuilds[name] = started with { Done = p.Streams, Total = p.StreamsTotal });
+                    var done = await rebuilder.RunAsync(progress, lifetime.ApplicationStopping);
+                    tracker.Rebuilds[name] = started with { State = "completed", FinishedAt = DateTimeOffset.UtcNow, Done = done.Streams, Total = done.StreamsTotal };
+                }
+                else
+                {
+                    var daemon = coordinator.DaemonForMainDatabase();
+                    await daemon.RebuildProjectionAsync(name, TimeSpan.FromHours(6), lifetime.ApplicationStopping);
+                    tracker.Rebuilds[name] = started with { State = "completed", FinishedAt = DateTimeOffset.UtcNow };
+                }
                 logger.LogInformation("Rebuilt projection {Projection}", name);
             }
             catch (Exception e)

@@ -90,6 +90,7 @@ public sealed class OriginalDatabaseImport(IDocumentStore store, ILogger<Origina
         foreach (var batch in toImport.Chunk(500))
         {
             await using var session = store.LightweightSession();
+            if (!dryRun) await Jobmon.Jobs.Rebuild.JobWriteLock.EnterSharedAsync(session, ct);
             session.CorrelationId = Guid.NewGuid().ToString("N");
             session.SetHeader("source", "original-import");
             session.SetHeader("causedBy", "import");

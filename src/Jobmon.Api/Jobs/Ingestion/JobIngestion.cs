@@ -7,6 +7,7 @@ using Npgsql;
 using JasperFx;
 using JasperFx.Events;
 using System.Threading.Channels;
+using Jobmon.Jobs.Rebuild;
 
 namespace Jobmon.Jobs.Ingestion;
 
@@ -78,6 +79,7 @@ public sealed class JobIngestion : IAsyncDisposable
     private async Task CommitBatchAsync(List<Pending> batch)
     {
         await using var session = store.LightweightSession();
+        await JobWriteLock.EnterSharedAsync(session, CancellationToken.None);
         var ids = batch.Select(p => p.SlurmId).Distinct().ToArray();
         // Plain parameterized SQL on the indexed column: the hottest query of the ingestion path, no LINQ parsing.
         // No ORDER BY/LIMIT in SQL: with them PostgreSQL walks the window_start index instead of the slurm_id one.
@@ -140,6 +142,7 @@ public sealed class JobIngestion : IAsyncDisposable
         for (var attempt = 1; ; attempt++)
         {
             await using var session = store.LightweightSession();
+            await JobWriteLock.EnterSharedAsync(session, ct);
             context.ApplyTo(session);
             var decision = await decide(session);
             if (decision is not Decision.Append append) return decision;

@@ -1,0 +1,236 @@
+using System.Threading.Channels;
+using JasperFx.Events;
+using JasperFx.Events.Aggregation;
+using JasperFx.Documents;
+using System.Reflection;
+using Marten.Schema;
+using Marten;
+using Npgsql;
+
+namespace Jobmon.Jobs.Rebuild;
+
+/// <summary>Progress of a bulk rebuild: streams (jobs) and events folded so far, of the total.</summary>
+public sealed record RebuildProgress(long Streams, long StreamsTotal, long Events);
+
+/// <summary>
+/// Rebuilds the job view in bulk: job streams are folded in parallel chunks by the job view projection's own
+/// aggregator (the same Create/Apply code as the inline projection) and written with COPY, instead of the async
+/// daemon's one-page-at-a-time upserts (ARCHITECTURE.md, "Replay"). Writers of job events hold the job-write lock in
+/// shared mode (<see cref="JobWriteLock"/>); the rebuild holds it exclusively, so no job changes while the view is
+/// rebuilt, on any node. Readers are not blocked: during the rebuild the job list fills up, as with Marten's rebuild.
+/// </summary>
+public sealed class JobViewRebuild(IDocumentStore store, ILogger<JobViewRebuild> logger)
+{
+    public const string ProjectionName = "JobView";
+    private const int StreamsPerChunk = 2_000;
+
+    public async Task<RebuildProgress> RunAsync(IProgress<RebuildProgress>? progress, CancellationToken ct)
+    {
+        var options = store.Options as StoreOptions ?? throw new InvalidOperationException("a Marten DocumentStore is needed");
+        var schema = options.Events.DatabaseSchemaName;
+        var mapping = (DocumentMapping)((IReadOnlyStoreOptions)options).FindOrResolveDocumentType(typeof(JobView));
+        var table = mapping.TableName.QualifiedName;
+        var writer = new JobViewCopyWriter(mapping, store.Options.Serializer());
+        var streamType = ((Marten.Events.EventGraph)options.Events).AggregateAliasFor(typeof(JobView));
+        var aggregator = options.Projections.All.OfType<IAggregator<JobView, IQuerySession>>().Single();
+
+        await using var gate = store.Storage.Database.CreateConnection();
+        await gate.OpenAsync(ct);
+        await JobWriteLock.AcquireExclusiveAsync(gate, ct);
+        try
+        {
+            var highWater = await ScalarAsync<long>(gate, $"select coalesce(max(seq_id), 0) from {schema}.mt_events", ct);
+            var total = await ScalarAsync<long>(gate, $"select count(*) from {schema}.mt_streams where type = @type", ct, ("type", (object)streamType));
+            await ScalarAsync<int>(gate, $"truncate {table}; select 1", ct);
+            logger.LogInformation("Rebuilding the job view from {Streams} job streams (events up to {HighWater})", total, highWater);
+
+            var chunks = Channel.CreateBounded<Guid[]>(4);
+            long streams = 0, events = 0;
+            var producer = Task.Run(async () =>
+            {
+                try
+                {
+                    var last = Guid.Empty;
+                    while (true)
+                    {
+                        var ids = new List<Guid>(StreamsPerChunk);
+                        await using (var cmd = new NpgsqlCommand(
+                            $"select id from {schema}.mt_streams where type = @type and id > @last order by id limit {StreamsPerChunk}", gate))
+                        {
+                            cmd.Parameters.AddWithValue("type", streamType);
+                            cmd.Parameters.AddWithValue("last", last);
+                            await using var reader = await cmd.ExecuteReaderAsync(ct);
+                            while (await reader.ReadAsync(ct)) ids.Add(reader.GetGuid(0));
+                        }
+                        if (ids.Count == 0) break;
+                        last = ids[^1];
+                        await chunks.Writer.WriteAsync(ids.ToArray(), ct);
+                    }
+                    chunks.Writer.Complete();
+                }
+                catch (Exception e)
+                {
+                    chunks.Writer.Complete(e);
+                }
+            }, ct);
+
+            // Two folders/writers keep both the database and this process busy: one loads while the other writes.
+            var workers = Enumerable.Range(0, 2).Select(_ => Task.Run(async () =>
+            {
+                await foreach (var ids in chunks.Reader.ReadAllAsync(ct))
+                {
+                    var docs = new List<JobView>(ids.Length);
+                    await using (var session = store.QuerySession())
+                    {
+                        var loaded = await session.Events.QueryAllRawEvents()
+                            .Where(e => ids.Contains(e.StreamId) && e.Sequence <= highWater)
+                            .OrderBy(e => e.StreamId).ThenBy(e => e.Version)
+                            .ToListAsync(ct);
+                        foreach (var stream in loaded.GroupBy(e => e.StreamId))
+                            if (await aggregator.BuildAsync(stream.ToList(), session, null, ct) is { } view) docs.Add(view);
+                        Interlocked.Add(ref events, loaded.Count);
+                    }
+                    if (docs.Count > 0)
+                    {
+                        await using var conn = store.Storage.Database.CreateConnection();
+                        await conn.OpenAsync(ct);
+                        await writer.CopyAsync(conn, docs, ct);
+                    }
+                    progress?.Report(new RebuildProgress(Interlocked.Add(ref streams, ids.Length), total, Interlocked.Read(ref events)));
+                }
+            }, ct)).ToArray();
+            await Task.WhenAll(workers.Append(producer));
+
+            // An inline projection has no daemon position; drop one a daemon rebuild may have left behind.
+            await ScalarAsync<int>(gate, $"delete from {schema}.mt_event_progression where name = @name; select 1", ct, ("name", (object)(ProjectionName + ":All")));
+            var done = new RebuildProgress(streams, total, events);
+            logger.LogInformation("Rebuilt the job view: {Streams} jobs from {Events} events", streams, events);
+            return done;
+        }
+        finally
+        {
+            await JobWriteLock.ReleaseExclusiveAsync(gate, CancellationToken.None);
+        }
+    }
+
+    private static async Task<T> ScalarAsync<T>(NpgsqlConnection conn, string sql, CancellationToken ct, params (string Name, object Value)[] parameters)
+    {
+        await using var cmd = new NpgsqlCommand(sql, conn);
+        foreach (var (name, value) in parameters) cmd.Parameters.AddWithValue(name, value);
+        return (T)(await cmd.ExecuteScalarAsync(ct))!;
+    }
+}
+
+/// <summary><c>rebuild-job-view</c>: the bulk rebuild from the command line (the JasperFx <c>projections rebuild</c>
+/// command stays available and rebuilds through Marten's async daemon, much more slowly).</summary>
+public static class RebuildJobViewCommand
+{
+    public static async Task<int> RunAsync(WebApplication app)
+    {
+        var store = app.Services.GetRequiredService<IDocumentStore>();
+        await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var last = TimeSpan.Zero;
+        var progress = new Progress<RebuildProgress>(p =>
+        {
+            if (started.Elapsed - last < TimeSpan.FromSeconds(2)) return;
+            last = started.Elapsed;
+            Console.WriteLine($"{p.Streams:N0} of {p.StreamsTotal:N0} jobs, {p.Events:N0} events");
+        });
+        var done = await app.Services.GetRequiredService<JobViewRebuild>().RunAsync(progress, CancellationToken.None);
+        Console.WriteLine($"Rebuilt the job view: {done.Streams:N0} jobs from {done.Events:N0} events in {started.Elapsed.TotalSeconds:F1} s " +
+                          $"({done.Events / Math.Max(0.001, started.Elapsed.TotalSeconds):F0} events/s)");
+        return 0;
+    }
+}
+
+/// <summary>
+/// Writes job views with COPY, every column as the inline projection's upsert writes it: the JSON document, the stream
+/// version as Marten's numeric revision (mt_version; Marten's own bulk loader writes 1 there, which would make every
+/// later append to a rebuilt job miss its expected version) and each duplicated column, read from the mapping so a
+/// new duplicated field is copied too. <c>Rebuilt_job_view_rows_equal_the_inline_rows_column_by_column</c> checks it.
+/// </summary>
+public sealed class JobViewCopyWriter
+{
+    private readonly (string Column, Func<JobView, object?> Value, NpgsqlTypes.NpgsqlDbType Type)[] duplicated;
+    private readonly Marten.ISerializer serializer;
+    private readonly string copy;
+
+    public JobViewCopyWriter(DocumentMapping mapping, Marten.ISerializer serializer)
+    {
+        this.serializer = serializer;
+        duplicated = mapping.DuplicatedFields.Select(f => (f.ColumnName, ValueOf(f.Members), f.DbType)).ToArray();
+        var columns = new[] { "id", "data", "mt_version", "mt_dotnet_type" }.Concat(duplicated.Select(d => d.Column)).Select(c => $"\"{c}\"");
+        copy = $"COPY {mapping.TableName.QualifiedName} ({string.Join(", ", columns)}) FROM STDIN (FORMAT BINARY)";
+    }
+
+    public async Task CopyAsync(NpgsqlConnection conn, IReadOnlyList<JobView> docs, CancellationToken ct)
+    {
+        await using var importer = await conn.BeginBinaryImportAsync(copy, ct);
+        foreach (var doc in docs)
+        {
+            await importer.StartRowAsync(ct);
+            await importer.WriteAsync(doc.Id, NpgsqlTypes.NpgsqlDbType.Uuid, ct);
+            await importer.WriteAsync(serializer.ToJson(doc), NpgsqlTypes.NpgsqlDbType.Jsonb, ct);
+            await importer.WriteAsync((long)doc.Version, NpgsqlTypes.NpgsqlDbType.Bigint, ct);
+            await importer.WriteAsync(typeof(JobView).FullName!, NpgsqlTypes.NpgsqlDbType.Varchar, ct);
+            foreach (var (_, value, type) in duplicated)
+            {
+                switch (value(doc))
+                {
+                    case null: await importer.WriteNullAsync(ct); break;
+                    case Enum e: await importer.WriteAsync(e.ToString(), type, ct); break;
+                    case DateTimeOffset t: await importer.WriteAsync(t.ToUniversalTime(), type, ct); break;
+                    case var v: await importer.WriteAsync(v, type, ct); break;
+                }
+            }
+        }
+        await importer.CompleteAsync(ct);
+    }
+
+    private static Func<JobView, object?> ValueOf(MemberInfo[] path) => doc =>
+    {
+        object? value = doc;
+        foreach (var member in path)
+            value = value is null ? null : member switch
+            {
+                PropertyInfo p => p.GetValue(value),
+                FieldInfo f => f.GetValue(value),
+                _ => throw new NotSupportedException(member.ToString()),
+            };
+        return value;
+    };
+}
+
+/// <summary>A PostgreSQL advisory lock between writers of job events (shared, for the length of their transaction)
+/// and a bulk rebuild of the job view (exclusive), across every Jobmon process on the database.</summary>
+public static class JobWriteLock
+{
+    /// <summary>"JOBMONJV" as a number: an application-wide key no other lock of ours uses.</summary>
+    public const long Key = 0x4A4F424D4F4E4A56;
+
+    /// <summary>Taken first in every transaction that appends job events, so it never waits while holding rows.</summary>
+    public static readonly string SharedForTransactionSql = $"select 1 from pg_advisory_xact_lock_shared({Key})";
+
+    /// <summary>Opens the session's transaction and takes the lock in shared mode before anything else, so a writer
+    /// never holds job rows while it waits for a rebuild (which would deadlock with the rebuild's truncate).</summary>
+    public static async Task EnterSharedAsync(IDocumentSession session, CancellationToken ct)
+    {
+        await session.BeginTransactionAsync(ct);
+        await session.QueryAsync<int>(SharedForTransactionSql, ct);
+    }
+
+    public static async Task AcquireExclusiveAsync(NpgsqlConnection conn, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("select pg_advisory_lock(@key)", conn);
+        cmd.Parameters.AddWithValue("key", Key);
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    public static async Task ReleaseExclusiveAsync(NpgsqlConnection conn, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("select pg_advisory_unlock(@key)", conn);
+        cmd.Parameters.AddWithValue("key", Key);
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+}
