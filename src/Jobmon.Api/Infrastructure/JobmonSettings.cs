@@ -6,6 +6,9 @@ namespace Jobmon.Infrastructure;
 public sealed class JobmonSettings
 {
     public string PostgresConnectionString { get; set; } = "";
+    /// <summary>Derived from <see cref="PostgresConnectionString"/> on first use (MartenSetup.ForAdHocQueries).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    internal string? AdHocQueryConnectionString { get; set; }
     /// <summary>Database schema for Marten's tables (tests use one schema per host).</summary>
     public string Schema { get; set; } = "jobmon";
     /// <summary>Token accepted for job ingestion (job-control) until API keys replace it.</summary>

@@ -22,11 +22,13 @@ public static class MartenSetup
             .AddAsyncDaemon(settings.DaemonMode == "Solo" ? DaemonMode.Solo : DaemonMode.HotCold)
             .IntegrateWithWolverine()
             // Job ends drive the metric statistics/archive/classification: a durable subscription (the daemon tracks
-            // its position), handed to Wolverine's durable local queue with retries.
+            // its position), handed to Wolverine's durable local queue with retries. Without InfluxDB there is nothing
+            // to compute, so no message is queued (the subscription still advances).
             .PublishEventsToWolverine("JobEndMetrics", relay =>
             {
-                relay.PublishEvent<JobEnded>((e, bus) => bus.PublishAsync(new Jobmon.Metrics.FinalizeJobMetrics(e.StreamId)));
-                relay.PublishEvent<JobTimedOut>((e, bus) => bus.PublishAsync(new Jobmon.Metrics.FinalizeJobMetrics(e.StreamId)));
+                var withMetrics = settings.InfluxUrl is not null;
+                relay.PublishEvent<JobEnded>((e, bus) => withMetrics ? bus.PublishAsync(new Jobmon.Metrics.FinalizeJobMetrics(e.StreamId)) : ValueTask.CompletedTask);
+                relay.PublishEvent<JobTimedOut>((e, bus) => withMetrics ? bus.PublishAsync(new Jobmon.Metrics.FinalizeJobMetrics(e.StreamId)) : ValueTask.CompletedTask);
             });
         return services;
     }
@@ -34,8 +36,8 @@ public static class MartenSetup
     /// <summary>Npgsql settings Jobmon relies on for throughput, unless the operator's connection string sets them:
     /// no DISCARD ALL when a connection goes back to the pool (it throws away the cached plans of Marten's plpgsql
     /// append function; Jobmon keeps no session state: no SET, temp tables or session locks) and automatic preparation
-    /// of the statements a process repeats (Marten's upserts and lookups), each still planned for its own values.
-    /// Measured in ARCHITECTURE.md "Ingestion throughput".</summary>
+    /// of the statements a process repeats (Marten's upserts and lookups). Measured in ARCHITECTURE.md "Ingestion
+    /// throughput".</summary>
     public static string WithPoolDefaults(string connectionString)
     {
         // The typed builder's ContainsKey answers for every known keyword: look at the keys actually given.
@@ -44,9 +46,17 @@ public static class MartenSetup
         var builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
         if (!given.Contains("noresetonclose")) builder.NoResetOnClose = true;
         if (!given.Contains("maxautoprepare")) builder.MaxAutoPrepare = 64;
-        // Prepared, yet planned for each call's values: a generic plan for the job list's filters picks bitmap ANDs
-        // over unselective indexes (measured: 60 ms instead of 6 ms for "an account's multi-node jobs").
-        if (!given.Contains("options")) builder.Options = "-c plan_cache_mode=force_custom_plan";
+        return builder.ConnectionString;
+    }
+
+    /// <summary>Connections for ad-hoc filtered queries (the job list): prepared statements there are planned for each
+    /// call's values. A cached generic plan for the list's filters picks bitmap ANDs over unselective indexes (measured:
+    /// 60 ms instead of 6 ms for "an account's multi-node jobs"); the ingestion path keeps generic plans, which its
+    /// plpgsql append function needs to stay cheap.</summary>
+    public static string ForAdHocQueries(string connectionString)
+    {
+        var builder = new Npgsql.NpgsqlConnectionStringBuilder(WithPoolDefaults(connectionString));
+        builder.Options = $"{builder.Options} -c plan_cache_mode=force_custom_plan".Trim();
         return builder.ConnectionString;
     }
 

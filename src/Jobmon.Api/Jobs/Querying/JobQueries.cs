@@ -19,7 +19,7 @@ public static class JobQueries
         return app;
     }
 
-    private static async Task<IResult> List(HttpContext http, IDocumentStore store, TimeProvider clock, CancellationToken ct)
+    private static async Task<IResult> List(HttpContext http, IDocumentStore store, JobmonSettings settings, TimeProvider clock, CancellationToken ct)
     {
         var (query, errors) = JobListQuery.Parse(http.Request.Query);
         if (query is null) return Problems.Validation(errors);
@@ -28,8 +28,14 @@ public static class JobQueries
         var now = clock.GetUtcNow();
 
         // The count and the page are independent: two sessions run them in parallel on the server.
-        await using var countSession = store.QuerySession();
-        await using var pageSession = store.QuerySession();
+        // Connections that plan each list query for its filter values (MartenSetup.ForAdHocQueries).
+        var connection = settings.AdHocQueryConnectionString ??= MartenSetup.ForAdHocQueries(settings.PostgresConnectionString);
+        // Marten ignores a connection string in SessionOptions; an open connection of ours is used (and closed by us).
+        await using var countConnection = new Npgsql.NpgsqlConnection(connection);
+        await using var pageConnection = new Npgsql.NpgsqlConnection(connection);
+        await Task.WhenAll(countConnection.OpenAsync(ct), pageConnection.OpenAsync(ct));
+        await using var countSession = store.QuerySession(Marten.Services.SessionOptions.ForConnection(countConnection));
+        await using var pageSession = store.QuerySession(Marten.Services.SessionOptions.ForConnection(pageConnection));
         var totalTask = query.Apply(countSession.Query<JobView>(), now).CountAsync(ct);
         var pageTask = query.Order(query.Apply(pageSession.Query<JobView>(), now)).Skip((query.Page - 1) * query.PageSize).Take(query.PageSize).ToListAsync(ct);
         await Task.WhenAll(totalTask, pageTask);
