@@ -544,9 +544,9 @@ async function main() {
     });
 
     await step('admin rebuilds a projection and follows its progress', async () => {
-      const row = page.locator('tr[data-projection="UserSummary"]');
+      const row = page.locator('tr[data-projection="Summaries"]');
       await row.getByRole('button', { name: 'Rebuild', exact: true }).click();
-      await row.getByRole('button', { name: 'Rebuild UserSummary' }).click();
+      await row.getByRole('button', { name: 'Rebuild Summaries' }).click();
       await row.locator('.badge.rebuild-running, .badge.rebuild-completed').first().waitFor();
       await row.locator('.badge.rebuild-completed').waitFor({ timeout: 60_000 });
     });

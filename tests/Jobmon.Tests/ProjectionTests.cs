@@ -124,7 +124,7 @@ public sealed class ProjectionTests
         }
         (await SnapshotAsync(app.Store))["JobView"].Count.ShouldBe(0);
 
-        foreach (var name in new[] { "JobView", "UserSummary", "PartitionSummary" })
+        foreach (var name in new[] { "JobView", "Summaries" })
         {
             (await app.Admin().PostAsync($"/api/admin/projections/{name}/rebuild", null)).StatusCode.ShouldBe(HttpStatusCode.Accepted);
             var deadline = DateTime.UtcNow.AddSeconds(60);
@@ -260,6 +260,6 @@ public sealed class ProjectionTests
         var shardsFirst = first.RunningShards();
         var shardsSecond = second.RunningShards();
         shardsFirst.Intersect(shardsSecond).ShouldBeEmpty();
-        shardsFirst.Union(shardsSecond).ShouldBe(["PartitionSummary:All", "UserSummary:All", "GroupSummary:All", "JobEndMetrics:All"], ignoreOrder: true);
+        shardsFirst.Union(shardsSecond).ShouldBe(["Summaries:All", "JobEndMetrics:All"], ignoreOrder: true);
     }
 }

@@ -87,10 +87,15 @@ public static class MartenSetup
             o.BatchSize = 10_000;
             o.RebuildFlushThreshold = 20_000;
         });
-        // Summaries: large pages when catching up, so many events of one user update that user's summary once.
-        opts.Projections.Add<UserSummaryProjection>(ProjectionLifecycle.Async, o => o.BatchSize = 5_000);
-        opts.Projections.Add<PartitionSummaryProjection>(ProjectionLifecycle.Async, o => o.BatchSize = 5_000);
-        opts.Projections.Add<GroupSummaryProjection>(ProjectionLifecycle.Async, o => o.BatchSize = 5_000);
+        // The user, partition and group summaries share one daemon shard (a composite projection): each event page
+        // is loaded and deserialized once for all three; large pages update a busy user's summary once per page.
+        opts.Projections.CompositeProjectionFor("Summaries", summaries =>
+        {
+            summaries.Add<UserSummaryProjection>();
+            summaries.Add<PartitionSummaryProjection>();
+            summaries.Add<GroupSummaryProjection>();
+            summaries.Options.BatchSize = 5_000;
+        });
         opts.Projections.Errors.SkipApplyErrors = false;
         opts.Projections.RebuildErrors.SkipApplyErrors = false;
 
