@@ -150,6 +150,35 @@ public sealed class ProjectionTests
         }
     }
 
+    [Fact]
+    public async Task Identical_starts_and_stops_sent_through_two_processes_store_one_job_and_one_end()
+    {
+        // Two processes decide in different batches: the loser's commit fails (unique running key, stream version)
+        // and its requests are decided again alone, finding what the winner stored.
+        var database = await PostgresServer.CreateDatabaseAsync();
+        await using var first = await JobmonApp.StartAsync(database, daemonMode: "HotCold");
+        await using var second = await JobmonApp.StartAsync(database, daemonMode: "HotCold");
+        for (var round = 0; round < 6; round++)
+        {
+            var job = new SlurmJob("c2", 700 + round, StartTime: T0 + round);
+            var starts = await Task.WhenAll(Enumerable.Range(0, 12).Select(i =>
+                (i % 2 == 0 ? first : second).Ingest().PutAsync("/api/job_start", HttpExtensions.FormJson(job.StartJson()))));
+            starts.ShouldAllBe(r => r.StatusCode == HttpStatusCode.OK);
+            var started = await Task.WhenAll(starts.Select(r => r.ReadAs<IngestionResult>()));
+            started.Select(r => r.JobId).Distinct().Count().ShouldBe(1);
+            started.Count(r => r.Stored).ShouldBe(1);
+
+            var stops = await Task.WhenAll(Enumerable.Range(0, 12).Select(i =>
+                (i % 2 == 0 ? second : first).Ingest().PatchJson($"/api/job_stop/{job.Id}?cluster=c2", SlurmJob.StopJson(0, job.StartTime + 60))));
+            stops.ShouldAllBe(r => r.StatusCode == HttpStatusCode.OK);
+            var stopped = await Task.WhenAll(stops.Select(r => r.ReadAs<IngestionResult>()));
+            stopped.ShouldAllBe(r => r.JobId == started[0].JobId);
+            stopped.Count(r => r.Stored).ShouldBe(1);
+            var history = await (await first.Admin().GetAsync($"/api/jobs/{started[0].JobId}/history")).ReadAs<List<JobHistoryEntry>>();
+            history.Select(h => h.Type).ShouldBe(["job_started", "job_ended"]);
+        }
+    }
+
     /// <summary>Every column of every job view row but the modification time, as text.</summary>
     private static async Task<Dictionary<string, string>> JobViewRowsAsync(JobmonApp app)
     {

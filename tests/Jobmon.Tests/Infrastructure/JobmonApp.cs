@@ -41,6 +41,9 @@ public sealed class JobmonApp : WebApplicationFactory<Program>
             ["JOBMON_ADMIN_TOKEN"] = AdminToken,
             ["Jobmon:DaemonMode"] = daemonMode,
             ["Jobmon:SweeperEnabled"] = "false",
+            // Several group-commit writers on any machine, so concurrent requests for one job meet in different
+            // batches and the conflict fallback is exercised (the default is one writer per two cores).
+            ["Jobmon:IngestionWriters"] = "4",
         };
         foreach (var (k, v) in extra ?? new Dictionary<string, string?>()) settings[k] = v;
         var app = new JobmonApp(settings["JOBMON_POSTGRES"]!, settings);
