@@ -70,7 +70,8 @@ public static class ProjectionAdmin
                 if (name == JobViewRebuild.ProjectionName)
                 {
                     // The job view: bulk rebuild (folds job streams in parallel, COPY), with jobs done as progress.
-                    var progress = new Progress<RebuildProgress>(p => tracker.Rebuilds[name] = started with { Done = p.Streams, Total = p.StreamsTotal });
+                    // Reported synchronously: Progress<T> would post callbacks that could land after "completed".
+                    var progress = new InlineProgress<RebuildProgress>(p => tracker.Rebuilds[name] = started with { Done = p.Streams, Total = p.StreamsTotal });
                     var done = await rebuilder.RunAsync(progress, lifetime.ApplicationStopping);
                     tracker.Rebuilds[name] = started with { State = "completed", FinishedAt = DateTimeOffset.UtcNow, Done = done.Streams, Total = done.StreamsTotal };
                 }

@@ -9,6 +9,14 @@ using Npgsql;
 
 namespace Jobmon.Jobs.Rebuild;
 
+/// <summary>An <see cref="IProgress{T}"/> that reports on the caller's thread, in order (unlike <see cref="Progress{T}"/>,
+/// which posts to the thread pool, so a late report can overwrite a final state).</summary>
+public sealed class InlineProgress<T>(Action<T> report) : IProgress<T>
+{
+    private readonly Lock gate = new();
+    public void Report(T value) { lock (gate) report(value); }
+}
+
 /// <summary>Progress of a bulk rebuild: streams (jobs) and events folded so far, of the total.</summary>
 public sealed record RebuildProgress(long Streams, long StreamsTotal, long Events);
 
@@ -131,7 +139,7 @@ public static class RebuildJobViewCommand
         await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
         var started = System.Diagnostics.Stopwatch.StartNew();
         var last = TimeSpan.Zero;
-        var progress = new Progress<RebuildProgress>(p =>
+        var progress = new InlineProgress<RebuildProgress>(p =>
         {
             if (started.Elapsed - last < TimeSpan.FromSeconds(2)) return;
             last = started.Elapsed;
