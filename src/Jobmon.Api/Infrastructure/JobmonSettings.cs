@@ -13,9 +13,9 @@ public sealed class JobmonSettings
     public string Schema { get; set; } = "jobmon";
     /// <summary>Token accepted for job ingestion (job-control) until API keys replace it.</summary>
     public string? IngestToken { get; set; }
-    /// <summary>Writer loops that group-commit SLURM starts and stops (Jobmon:IngestionWriters): one per two cores by
-    /// default. Fewer writers make larger batches; on 2 cores one writer measured best (ARCHITECTURE.md).</summary>
-    public int IngestionWriters { get; set; } = Math.Clamp(Environment.ProcessorCount / 2, 1, 8);
+    /// <summary>Writer loops that group-commit SLURM starts and stops (Jobmon:IngestionWriters): one per two cores, at
+    /// least two (a lone writer stalls on every slow fsync). Fewer writers make larger batches (ARCHITECTURE.md).</summary>
+    public int IngestionWriters { get; set; } = Math.Clamp(Environment.ProcessorCount / 2, 2, 8);
     /// <summary>Token that grants the admin role (scripts, tests, operators before accounts exist).</summary>
     public string? AdminToken { get; set; }
     public string? JwtSecret { get; set; }
