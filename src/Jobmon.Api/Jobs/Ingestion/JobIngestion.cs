@@ -80,11 +80,7 @@ public sealed class JobIngestion : IAsyncDisposable
     {
         await using var session = store.LightweightSession();
         await JobWriteLock.EnterSharedAsync(session, CancellationToken.None);
-        var ids = batch.Select(p => p.SlurmId).Distinct().ToArray();
-        // Plain parameterized SQL on the indexed column: the hottest query of the ingestion path, no LINQ parsing.
-        // No ORDER BY/LIMIT in SQL: with them PostgreSQL walks the window_start index instead of the slurm_id one.
-        var known = (await session.QueryAsync<JobView>("where d.slurm_id = ANY(?)", CancellationToken.None, ids))
-            .OrderByDescending(j => j.WindowStart).ToLookup(j => j.SlurmId);
+        var known = await KnownJobsAsync(session, batch.Select(p => p.SlurmId).Distinct().ToArray());
         var decisions = new Decision[batch.Count];
         for (var i = 0; i < batch.Count; i++)
         {
@@ -101,14 +97,21 @@ public sealed class JobIngestion : IAsyncDisposable
         for (var i = 0; i < batch.Count; i++) batch[i].Done.TrySetResult(decisions[i]);
     }
 
+    /// <summary>Every job under these SLURM ids (any cluster), newest first per id. Plain parameterized SQL on the
+    /// indexed column: the hottest query of the ingestion path, no LINQ parsing. No ORDER BY/LIMIT in SQL: with them
+    /// PostgreSQL walks the window_start index instead of the slurm_id one.</summary>
+    private static async Task<ILookup<long, JobView>> KnownJobsAsync(IQuerySession session, long[] slurmIds) =>
+        (await session.QueryAsync<JobView>("where d.slurm_id = ANY(?)", CancellationToken.None, slurmIds))
+            .OrderByDescending(j => j.WindowStart).ToLookup(j => j.SlurmId);
+
     private async Task RunAloneAsync(Pending p)
     {
         try
         {
             p.Done.TrySetResult(await RunAsync(p.Context, CancellationToken.None, async session =>
             {
-                var known = await session.QueryAsync<JobView>("where d.slurm_id = ? order by d.window_start desc limit 200", CancellationToken.None, p.SlurmId);
-                return p.Decide(known);
+                var known = await KnownJobsAsync(session, [p.SlurmId]);
+                return p.Decide(known[p.SlurmId].ToList());
             }));
         }
         catch (Exception e)
