@@ -74,6 +74,10 @@ public static class MartenSetup
         opts.Events.MetadataConfig.EnableAll(); // who, correlation id, causation id, headers(source): the audit trail
         opts.Events.UseMandatoryStreamTypeDeclaration = true;
         opts.Events.EnableEventTypeIndex = true;
+        // Inline projections take an aggregate from the session's identity map when it is there: the ingestion batch
+        // (an identity-map session) has just loaded the job views it appends to, so they are not loaded twice. Only
+        // that session keeps an identity map (all others are lightweight), and JobView is immutable.
+        opts.Events.UseIdentityMapForAggregates = true;
 
         // Required with our DistributedLock redirect (ops/packages/redirect): Marten 9.58 defaults to false, which
         // makes Weasel ask DistributedLock.Postgres 1.3.1 for a multiplexed lock on a DbDataSource; that throws

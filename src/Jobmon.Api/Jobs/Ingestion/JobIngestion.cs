@@ -78,7 +78,8 @@ public sealed class JobIngestion : IAsyncDisposable
     /// <summary>One lookup for the whole batch, decisions in arrival order, one transaction.</summary>
     private async Task CommitBatchAsync(List<Pending> batch)
     {
-        await using var session = store.LightweightSession();
+        // Identity map: the views looked up here are reused by the inline projection instead of being loaded again.
+        await using var session = store.IdentitySession();
         await JobWriteLock.EnterSharedAsync(session, CancellationToken.None);
         var known = await KnownJobsAsync(session, batch.Select(p => p.SlurmId).Distinct().ToArray());
         var decisions = new Decision[batch.Count];
