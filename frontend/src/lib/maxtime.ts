@@ -1,5 +1,6 @@
 // A partition's MaxTime as people type it: SLURM "d-hh:mm:ss" (also "hh:mm:ss", "d-hh", "d-hh:mm"), or hours ("24",
 // "1.5", "36h"); also "90m", "2d". The API stores seconds.
+import { formatDurationClock } from './format';
 
 /** Text → seconds; '' → null (no limit); unreadable → undefined. */
 export function parseMaxTime(text: string): number | null | undefined {
@@ -34,15 +35,7 @@ function positive(n: number): number | undefined {
 /** Seconds → "d-hh:mm:ss" (days only when there are some); null → ''. */
 export function formatMaxTime(seconds: number | null | undefined): string {
   if (seconds === null || seconds === undefined || !Number.isFinite(seconds) || seconds <= 0) return '';
-  let s = Math.round(seconds);
-  const d = Math.floor(s / 86400);
-  s -= d * 86400;
-  const h = Math.floor(s / 3600);
-  s -= h * 3600;
-  const m = Math.floor(s / 60);
-  s -= m * 60;
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${d > 0 ? `${d}-` : ''}${pad(h)}:${pad(m)}:${pad(s)}`;
+  return formatDurationClock(Math.round(seconds));
 }
 
 /** Readable description for the hint below the field: "2 days 4 hours" style. */
