@@ -29,28 +29,12 @@ return 0;
 // A 64-node, 24-hour job with 10 metrics: the job metric view through the API vs the bare InfluxQL for the same data.
 async Task MetricsBenchmark()
 {
-    var influxDir = Directory.CreateTempSubdirectory("jobmon-bench-influx-").FullName;
-    var influxPort = PostgresServer.FreePort();
-    await File.WriteAllTextAsync(Path.Combine(influxDir, "influxdb.conf"), $$"""
-        reporting-disabled = true
-        bind-address = "127.0.0.1:{{PostgresServer.FreePort()}}"
-        [meta]
-          dir = "{{influxDir}}/meta"
-        [data]
-          dir = "{{influxDir}}/data"
-          wal-dir = "{{influxDir}}/wal"
-          query-log-enabled = false
-        [http]
-          bind-address = "127.0.0.1:{{influxPort}}"
-          log-enabled = false
-        [logging]
-          level = "warn"
-        """);
-    using var influxd = Process.Start(new ProcessStartInfo("influxd", $"-config {influxDir}/influxdb.conf") { RedirectStandardOutput = true, RedirectStandardError = true })!;
-    var influxUrl = $"http://127.0.0.1:{influxPort}";
+    // The tests' InfluxDB fixture: JOBMON_TEST_INFLUXDB if set, else a private influxd 1.x in a temporary folder.
+    var influx = new Jobmon.Testing.InfluxServer();
+    await influx.InitializeAsync();
+    var influxUrl = influx.BaseUrl;
+    var bucket = influx.Database;
     using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(5) };
-    for (var i = 0; i < 100; i++) { try { if ((await http.GetAsync(influxUrl + "/ping")).IsSuccessStatusCode) break; } catch { } await Task.Delay(200); }
-    await http.PostAsync(influxUrl + "/query", new FormUrlEncodedContent(new Dictionary<string, string> { ["q"] = "CREATE DATABASE \"bench\"" }));
     try
     {
         var start = new DateTimeOffset(2025, 5, 1, 0, 0, 0, TimeSpan.Zero);
@@ -77,13 +61,13 @@ async Task MetricsBenchmark()
                     }
                 }
             }
-            (await http.PostAsync($"{influxUrl}/write?db=bench&precision=s", new StringContent(lines.ToString()))).EnsureSuccessStatusCode();
+            (await http.PostAsync($"{influxUrl}/write?db={bucket}&precision=s", new StringContent(lines.ToString()))).EnsureSuccessStatusCode();
         }
         Console.WriteLine($"\nWrote {points:N0} points for 64 nodes x 24 h x {metrics.Length} metrics in {sw.Elapsed.TotalSeconds:F0} s");
 
         var cs = await PostgresServer.CreateDatabaseAsync("bench_metrics");
         Environment.SetEnvironmentVariable("JOBMON_INFLUXDB", influxUrl);
-        Environment.SetEnvironmentVariable("JOBMON_INFLUXDB_BUCKET", "bench");
+        Environment.SetEnvironmentVariable("JOBMON_INFLUXDB_BUCKET", bucket);
         var (api, url) = await StartApiAsync(cs);
         try
         {
@@ -113,7 +97,7 @@ async Task MetricsBenchmark()
                 response.EnsureSuccessStatusCode();
                 if (i >= 2) apiTimes.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
                 t = Stopwatch.GetTimestamp();
-                var bare = await http.PostAsync($"{influxUrl}/query?db=bench&epoch=ms", new FormUrlEncodedContent(new Dictionary<string, string> { ["q"] = statements }));
+                var bare = await http.PostAsync($"{influxUrl}/query?db={bucket}&epoch=ms", new FormUrlEncodedContent(new Dictionary<string, string> { ["q"] = statements }));
                 await bare.Content.ReadAsStringAsync();
                 bare.EnsureSuccessStatusCode();
                 if (i >= 2) bareTimes.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
@@ -130,8 +114,7 @@ async Task MetricsBenchmark()
     }
     finally
     {
-        influxd.Kill(true);
-        Directory.Delete(influxDir, true);
+        await influx.DisposeAsync();
     }
 }
 
