@@ -32,6 +32,26 @@ public sealed class ValidationTests(SharedApp shared)
     }
 
     [Fact]
+    public async Task Bodies_without_a_length_are_read_whole_and_bodies_over_the_limit_are_413()
+    {
+        // Chunked (no Content-Length): the reader starts with a small pooled buffer and must grow it without losing bytes.
+        var nodes = string.Join("|", Enumerable.Range(1, 3000).Select(i => $"node{i:00000}"));
+        var job = new SlurmJob(Unique.Name("chunked"), Unique.SlurmId(), NumNodes: 3000, Nodes: nodes);
+        var chunked = new StreamContent(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(job.StartJson())));
+        chunked.Headers.ContentType = new("application/x-www-form-urlencoded");
+        chunked.Headers.ContentLength = null;
+        (await _app.Ingest().PutAsync("/api/job_start", chunked)).EnsureSuccessStatusCode();
+        var stored = (await (await _app.Admin().GetAsync($"/api/jobs?cluster={job.Cluster}")).ReadAs<JobListPage>()).Items.Single();
+        stored.NumNodes.ShouldBe(3000);
+
+        var huge = new string(' ', Jobmon.Infrastructure.JsonBody.MaxBytes) + "{}";
+        (await _app.Ingest().PutAsync("/api/job_start", HttpExtensions.FormJson(huge))).StatusCode.ShouldBe(HttpStatusCode.RequestEntityTooLarge);
+        var hugeChunked = new StreamContent(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(huge)));
+        hugeChunked.Headers.ContentLength = null;
+        (await _app.Ingest().PutAsync("/api/job_start", hugeChunked)).StatusCode.ShouldBe(HttpStatusCode.RequestEntityTooLarge);
+    }
+
+    [Fact]
     public async Task Wrong_types_missing_fields_negative_counts_and_absurd_values_are_each_named_and_nothing_is_stored()
     {
         var cluster = Unique.Name("bad");
