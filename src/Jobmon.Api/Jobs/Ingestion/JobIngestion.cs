@@ -110,7 +110,7 @@ public sealed class JobIngestion : IAsyncDisposable
     {
         await session.BeginTransactionAsync(CancellationToken.None);
         var batch = session.CreateBatchQuery();
-        var locked = batch.Query<string>(JobWriteLock.SharedForTransactionTextSql);
+        var locked = batch.Query<string>(JobWriteLock.SharedForTransactionSql);
         var jobs = batch.Query<JobView>(KnownJobsWhere, slurmIds);
         await batch.Execute(CancellationToken.None);
         await locked;
