@@ -294,12 +294,13 @@ async Task SeedAndRebuild(IDocumentStore store, string cs)
     {
         await conn.OpenAsync();
         await new NpgsqlCommand("VACUUM ANALYZE jobmon.mt_doc_jobview", conn).ExecuteNonQueryAsync();
-        // The seeded jobs are history: the async shards (summaries, job-end processing) start after them, so the list
-        // is measured on a settled system rather than during a catch-up of a million job ends.
+        // The seeded jobs are history: the async shards (the composite summaries shard and the positions of its three
+        // parts, job-end processing) start after them, so the list is measured on a settled system rather than during
+        // a catch-up of a million job ends.
         await new NpgsqlCommand("""
             insert into jobmon.mt_event_progression (name, last_seq_id, last_updated)
             select shard, (select max(seq_id) from jobmon.mt_events), now()
-            from unnest(array['UserSummary:All', 'PartitionSummary:All', 'GroupSummary:All', 'JobEndMetrics:All']) as shard
+            from unnest(array['Summaries:All', 'UserSummary:All', 'PartitionSummary:All', 'GroupSummary:All', 'JobEndMetrics:All']) as shard
             on conflict (name) do update set last_seq_id = excluded.last_seq_id
             """, conn).ExecuteNonQueryAsync();
     }

@@ -155,7 +155,7 @@ public static class RebuildJobViewCommand
 /// Writes job views with COPY, every column as the inline projection's upsert writes it: the JSON document, the stream
 /// version as Marten's numeric revision (mt_version; Marten's own bulk loader writes 1 there, which would make every
 /// later append to a rebuilt job miss its expected version) and each duplicated column, read from the mapping so a
-/// new duplicated field is copied too. <c>Rebuilt_job_view_rows_equal_the_inline_rows_column_by_column</c> checks it.
+/// new duplicated field is copied too. <c>Rebuilding_every_projection_reproduces_every_document</c> checks it column by column.
 /// </summary>
 public sealed class JobViewCopyWriter
 {
@@ -228,16 +228,13 @@ public static class JobWriteLock
         await session.QueryAsync<string>(SharedForTransactionSql, ct);
     }
 
-    public static async Task AcquireExclusiveAsync(NpgsqlConnection conn, CancellationToken ct)
-    {
-        await using var cmd = new NpgsqlCommand("select pg_advisory_lock(@key)", conn);
-        cmd.Parameters.AddWithValue("key", Key);
-        await cmd.ExecuteNonQueryAsync(ct);
-    }
+    public static Task AcquireExclusiveAsync(NpgsqlConnection conn, CancellationToken ct) => OnKeyAsync(conn, "pg_advisory_lock", ct);
 
-    public static async Task ReleaseExclusiveAsync(NpgsqlConnection conn, CancellationToken ct)
+    public static Task ReleaseExclusiveAsync(NpgsqlConnection conn, CancellationToken ct) => OnKeyAsync(conn, "pg_advisory_unlock", ct);
+
+    private static async Task OnKeyAsync(NpgsqlConnection conn, string function, CancellationToken ct)
     {
-        await using var cmd = new NpgsqlCommand("select pg_advisory_unlock(@key)", conn);
+        await using var cmd = new NpgsqlCommand($"select {function}(@key)", conn);
         cmd.Parameters.AddWithValue("key", Key);
         await cmd.ExecuteNonQueryAsync(ct);
     }
