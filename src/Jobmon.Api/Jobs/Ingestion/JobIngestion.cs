@@ -26,11 +26,13 @@ public sealed class JobIngestion : IAsyncDisposable
     private readonly ILogger<JobIngestion> logger;
     private readonly Channel<Pending> queue = Channel.CreateUnbounded<Pending>();
     private readonly Task[] writers;
+    private readonly JobEventBatchWriter batchWriter;
 
     public JobIngestion(IDocumentStore store, JobmonSettings settings, ILogger<JobIngestion> logger)
     {
         this.store = store;
         this.logger = logger;
+        batchWriter = new JobEventBatchWriter(store);
         writers = Enumerable.Range(0, Math.Max(1, settings.IngestionWriters)).Select(_ => Task.Run(WriteLoopAsync)).ToArray();
     }
 
@@ -75,25 +77,22 @@ public sealed class JobIngestion : IAsyncDisposable
         }
     }
 
-    /// <summary>One lookup for the whole batch, decisions in arrival order, one transaction.</summary>
+    /// <summary>One lookup for the whole batch, decisions in arrival order, one transaction: two round trips
+    /// (<see cref="JobEventBatchWriter"/>).</summary>
     private async Task CommitBatchAsync(List<Pending> batch)
     {
-        // Identity map: the views looked up here are reused by the inline projection instead of being loaded again.
-        await using var session = store.IdentitySession();
-        var known = await LockAndLookUpAsync(session, batch.Select(p => p.SlurmId).Distinct().ToArray());
+        await using var open = await batchWriter.BeginAsync(batch.Select(p => p.SlurmId).Distinct().ToArray(), CancellationToken.None);
         var decisions = new Decision[batch.Count];
+        var appends = new List<JobEventBatchWriter.Append>(batch.Count);
         for (var i = 0; i < batch.Count; i++)
         {
             var p = batch[i];
-            var decision = decisions[i] = p.Decide(known[p.SlurmId].ToList());
-            if (decision is not Decision.Append append) continue;
-            var events = append.Events.Select(e => p.Context.Stamp(session.Events.BuildEvent(e))).ToArray<object>();
-            if (append.IsNew)
-                session.Events.StartStream<JobView>(append.JobId, events);
-            else
-                session.Events.Append(append.JobId, known[p.SlurmId].First(j => j.Id == append.JobId).Version + events.Length, events);
+            var known = open.Known[p.SlurmId].ToList();
+            var decision = decisions[i] = p.Decide(known);
+            if (decision is Decision.Append append)
+                appends.Add(new(append.JobId, append.IsNew ? null : known.First(j => j.Id == append.JobId), append.Events, p.Context));
         }
-        await session.SaveChangesAsync(CancellationToken.None);
+        if (appends.Count > 0) await batchWriter.CommitAsync(open, appends, CancellationToken.None);
         for (var i = 0; i < batch.Count; i++) batch[i].Done.TrySetResult(decisions[i]);
     }
 
@@ -101,25 +100,9 @@ public sealed class JobIngestion : IAsyncDisposable
     /// indexed column: the hottest query of the ingestion path, no LINQ parsing. No ORDER BY/LIMIT in SQL: with them
     /// PostgreSQL walks the window_start index instead of the slurm_id one.</summary>
     private static async Task<ILookup<long, JobView>> KnownJobsAsync(IQuerySession session, long[] slurmIds) =>
-        ByNewest(await session.QueryAsync<JobView>(KnownJobsWhere, CancellationToken.None, slurmIds));
-
-    /// <summary>Opens the transaction, takes the job-write lock (shared) and looks the jobs up in one round trip: two
-    /// statements of one batch, so the lookup's snapshot is taken after the lock is granted. Each round trip costs a
-    /// writer far more in waiting than PostgreSQL spends on these statements.</summary>
-    private static async Task<ILookup<long, JobView>> LockAndLookUpAsync(IDocumentSession session, long[] slurmIds)
-    {
-        await session.BeginTransactionAsync(CancellationToken.None);
-        var batch = session.CreateBatchQuery();
-        var locked = batch.Query<string>(JobWriteLock.SharedForTransactionSql);
-        var jobs = batch.Query<JobView>(KnownJobsWhere, slurmIds);
-        await batch.Execute(CancellationToken.None);
-        await locked;
-        return ByNewest(await jobs);
-    }
+        (await session.QueryAsync<JobView>(KnownJobsWhere, CancellationToken.None, slurmIds)).OrderByDescending(j => j.WindowStart).ToLookup(j => j.SlurmId);
 
     private const string KnownJobsWhere = "where d.slurm_id = ANY(?)";
-
-    private static ILookup<long, JobView> ByNewest(IEnumerable<JobView> jobs) => jobs.OrderByDescending(j => j.WindowStart).ToLookup(j => j.SlurmId);
 
     private async Task RunAloneAsync(Pending p)
     {

@@ -152,23 +152,21 @@ public static class RebuildJobViewCommand
 }
 
 /// <summary>
-/// Writes job views with COPY, every column as the inline projection's upsert writes it: the JSON document, the stream
-/// version as Marten's numeric revision (mt_version; Marten's own bulk loader writes 1 there, which would make every
-/// later append to a rebuilt job miss its expected version) and each duplicated column, read from the mapping so a
-/// new duplicated field is copied too. <c>Rebuilding_every_projection_reproduces_every_document</c> checks it column by column.
+/// Writes job views with COPY, every column as the inline projection's upsert writes it (<see cref="JobViewColumns"/>;
+/// Marten's own bulk loader writes 1 as mt_version, which would make every later append to a rebuilt job miss its
+/// expected version). <c>Rebuilding_every_projection_reproduces_every_document</c> checks it column by column.
 /// </summary>
 public sealed class JobViewCopyWriter
 {
-    private readonly (string Column, Func<JobView, object?> Value, NpgsqlTypes.NpgsqlDbType Type)[] duplicated;
+    private readonly JobViewColumns columns;
     private readonly Marten.ISerializer serializer;
     private readonly string copy;
 
     public JobViewCopyWriter(DocumentMapping mapping, Marten.ISerializer serializer)
     {
         this.serializer = serializer;
-        duplicated = mapping.DuplicatedFields.Select(f => (f.ColumnName, ValueOf(f.Members), f.DbType)).ToArray();
-        var columns = new[] { "id", "data", "mt_version", "mt_dotnet_type" }.Concat(duplicated.Select(d => d.Column)).Select(c => $"\"{c}\"");
-        copy = $"COPY {mapping.TableName.QualifiedName} ({string.Join(", ", columns)}) FROM STDIN (FORMAT BINARY)";
+        columns = new JobViewColumns(mapping);
+        copy = $"COPY {columns.Table} ({string.Join(", ", columns.QuotedColumns)}) FROM STDIN (FORMAT BINARY)";
     }
 
     public async Task CopyAsync(NpgsqlConnection conn, IReadOnlyList<JobView> docs, CancellationToken ct)
@@ -180,33 +178,15 @@ public sealed class JobViewCopyWriter
             await importer.WriteAsync(doc.Id, NpgsqlTypes.NpgsqlDbType.Uuid, ct);
             await importer.WriteAsync(serializer.ToJson(doc), NpgsqlTypes.NpgsqlDbType.Jsonb, ct);
             await importer.WriteAsync((long)doc.Version, NpgsqlTypes.NpgsqlDbType.Bigint, ct);
-            await importer.WriteAsync(typeof(JobView).FullName!, NpgsqlTypes.NpgsqlDbType.Varchar, ct);
-            foreach (var (_, value, type) in duplicated)
+            await importer.WriteAsync(columns.DotnetType, NpgsqlTypes.NpgsqlDbType.Varchar, ct);
+            foreach (var column in columns.DuplicatedColumns)
             {
-                switch (value(doc))
-                {
-                    case null: await importer.WriteNullAsync(ct); break;
-                    case Enum e: await importer.WriteAsync(e.ToString(), type, ct); break;
-                    case DateTimeOffset t: await importer.WriteAsync(t.ToUniversalTime(), type, ct); break;
-                    case var v: await importer.WriteAsync(v, type, ct); break;
-                }
+                if (JobViewColumns.ToDb(column.Value(doc)) is { } value) await importer.WriteAsync(value, column.Type, ct);
+                else await importer.WriteNullAsync(ct);
             }
         }
         await importer.CompleteAsync(ct);
     }
-
-    private static Func<JobView, object?> ValueOf(MemberInfo[] path) => doc =>
-    {
-        object? value = doc;
-        foreach (var member in path)
-            value = value is null ? null : member switch
-            {
-                PropertyInfo p => p.GetValue(value),
-                FieldInfo f => f.GetValue(value),
-                _ => throw new NotSupportedException(member.ToString()),
-            };
-        return value;
-    };
 }
 
 /// <summary>A PostgreSQL advisory lock between writers of job events (shared, for the length of their transaction)
