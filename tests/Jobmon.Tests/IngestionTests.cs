@@ -236,4 +236,55 @@ public sealed class IngestionTests(SharedApp shared)
             (await JobAsync(starts[i].JobId)).State.ShouldBe(JobState.Completed);
         }
     }
+
+    [Fact]
+    public async Task The_ingestion_batch_writes_the_same_rows_as_Martens_own_append_and_Marten_appends_after_it()
+    {
+        // Job A goes through the HTTP API (the group-commit writer's set-based SQL); job B gets the same events through
+        // Marten's own unit of work (Quick append + inline projection). Every stored column must agree.
+        var job = new SlurmJob(Unique.Name("m"), Unique.SlurmId());
+        var a = (await (await _app.Ingest().PutAsync("/api/job_start", HttpExtensions.FormJson(job.StartJson()))).ReadAs<IngestionResult>()).JobId;
+        (await _app.Ingest().PatchJson($"/api/job_stop/{job.Id}?cluster={job.Cluster}", SlurmJob.StopJson(0, job.StartTime + 600))).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        var b = Guid.CreateVersion7();
+        await using (var session = _app.Store.LightweightSession())
+        {
+            var written = await session.Events.FetchStreamAsync(a);
+            written.Select(e => e.Version).ShouldBe([1L, 2L]);
+            written.Select(e => e.EventTypeName).ShouldBe(["job_started", "job_ended"]);
+            written.ShouldAllBe(e => e.Headers!["source"].ToString() == "slurm-v1" && e.Headers["causedBy"].ToString() == "ingest-token");
+            new EventContext("ingest-token", "marten-" + b, "slurm-v1").ApplyTo(session);
+            session.Events.StartStream<JobView>(b, ((JobStarted)written[0].Data) with { JobId = b }, ((JobEnded)written[1].Data) with { JobId = b });
+            await session.SaveChangesAsync();
+        }
+
+        await using var conn = new Npgsql.NpgsqlConnection(_app.ConnectionString);
+        await conn.OpenAsync();
+        var schema = _app.Store.Options.Events.DatabaseSchemaName;
+        async Task<List<string>> Rows(string sql, Guid id)
+        {
+            await using var cmd = new Npgsql.NpgsqlCommand(sql, conn);
+            cmd.Parameters.AddWithValue("id", id);
+            await using var reader = await cmd.ExecuteReaderAsync();
+            var rows = new List<string>();
+            while (await reader.ReadAsync()) rows.Add(reader.GetString(0));
+            return rows;
+        }
+        // Identity, time and the job id inside the payload differ by construction; everything else must not.
+        var events = $"select (to_jsonb(e) - 'seq_id' - 'id' - 'stream_id' - 'timestamp' - 'correlation_id' || jsonb_build_object('data', e.data - 'jobId'))::text from {schema}.mt_events e where stream_id = @id order by version";
+        var streams = $"select (to_jsonb(s) - 'id' - 'timestamp' - 'created')::text from {schema}.mt_streams s where id = @id";
+        var views = $"select (to_jsonb(d) - 'id' - 'mt_last_modified' || jsonb_build_object('data', d.data - 'id' - 'lastChangedAt'))::text from {schema}.mt_doc_jobview d where id = @id";
+        var eventsA = await Rows(events, a);
+        eventsA.Count.ShouldBe(2);
+        eventsA.ShouldBe(await Rows(events, b));
+        (await Rows(streams, a)).ShouldBe(await Rows(streams, b));
+        (await Rows(views, a)).ShouldHaveSingleItem().ShouldBe((await Rows(views, b)).Single());
+        (await Rows($"select (seq_id < (select seq_id from {schema}.mt_events where stream_id = @id and version = 2))::text from {schema}.mt_events where stream_id = @id and version = 1", a)).ShouldBe(["true"]);
+
+        // Marten appends after the batch's events: the stream's version is where Marten expects it.
+        (await _app.Admin().PostAsJsonAsync($"/api/jobs/{a}/tags", new { name = "after-batch" })).StatusCode.ShouldBe(HttpStatusCode.OK);
+        var history = await (await _app.Admin().GetAsync($"/api/jobs/{a}/history")).ReadAs<List<JobHistoryEntry>>();
+        history.Select(h => h.Type).ShouldBe(["job_started", "job_ended", "job_tag_added"]);
+        (await Rows($"select mt_version::text from {schema}.mt_doc_jobview where id = @id", a)).ShouldBe(["3"]);
+    }
 }
