@@ -35,8 +35,8 @@ public static class MartenSetup
 
     /// <summary>Npgsql settings Jobmon relies on for throughput, unless the operator's connection string sets them:
     /// no DISCARD ALL when a connection goes back to the pool (it throws away the cached plans of Marten's plpgsql
-    /// append function; Jobmon keeps no session state: no SET, temp tables or session locks) and automatic preparation
-    /// of the statements a process repeats (Marten's upserts and lookups). Measured in ARCHITECTURE.md "Ingestion
+    /// append function; Jobmon keeps no session state: no session-level SET, temp tables or session locks) and
+    /// automatic preparation of the statements a process repeats (the ingestion batch's, Marten's upserts and lookups). Measured in ARCHITECTURE.md "Ingestion
     /// throughput".</summary>
     public static string WithPoolDefaults(string connectionString)
     {
@@ -74,10 +74,6 @@ public static class MartenSetup
         opts.Events.MetadataConfig.EnableAll(); // who, correlation id, causation id, headers(source): the audit trail
         opts.Events.UseMandatoryStreamTypeDeclaration = true;
         opts.Events.EnableEventTypeIndex = true;
-        // Inline projections take an aggregate from the session's identity map when it is there: the ingestion batch
-        // (an identity-map session) has just loaded the job views it appends to, so they are not loaded twice. Only
-        // that session keeps an identity map (all others are lightweight), and JobView is immutable.
-        opts.Events.UseIdentityMapForAggregates = true;
 
         // Required with our DistributedLock redirect (ops/packages/redirect): Marten 9.58 defaults to false, which
         // makes Weasel ask DistributedLock.Postgres 1.3.1 for a multiplexed lock on a DbDataSource; that throws
