@@ -53,26 +53,24 @@ public sealed class JobViewRebuild(IDocumentStore store, ILogger<JobViewRebuild>
 
             var chunks = Channel.CreateBounded<Guid[]>(4);
             long streams = 0, events = 0;
+            // One ordered scan streams every job stream's id (paging with "id > last ... limit" was planned as a full
+            // scan and sort per page once the statement was prepared: quadratic in the number of jobs).
             var producer = Task.Run(async () =>
             {
                 try
                 {
-                    var last = Guid.Empty;
-                    while (true)
+                    await using var cmd = new NpgsqlCommand($"select id from {schema}.mt_streams where type = @type order by id", gate);
+                    cmd.Parameters.AddWithValue("type", streamType);
+                    await using var reader = await cmd.ExecuteReaderAsync(ct);
+                    var ids = new List<Guid>(StreamsPerChunk);
+                    while (await reader.ReadAsync(ct))
                     {
-                        var ids = new List<Guid>(StreamsPerChunk);
-                        await using (var cmd = new NpgsqlCommand(
-                            $"select id from {schema}.mt_streams where type = @type and id > @last order by id limit {StreamsPerChunk}", gate))
-                        {
-                            cmd.Parameters.AddWithValue("type", streamType);
-                            cmd.Parameters.AddWithValue("last", last);
-                            await using var reader = await cmd.ExecuteReaderAsync(ct);
-                            while (await reader.ReadAsync(ct)) ids.Add(reader.GetGuid(0));
-                        }
-                        if (ids.Count == 0) break;
-                        last = ids[^1];
+                        ids.Add(reader.GetGuid(0));
+                        if (ids.Count < StreamsPerChunk) continue;
                         await chunks.Writer.WriteAsync(ids.ToArray(), ct);
+                        ids.Clear();
                     }
+                    if (ids.Count > 0) await chunks.Writer.WriteAsync(ids.ToArray(), ct);
                     chunks.Writer.Complete();
                 }
                 catch (Exception e)
