@@ -48,6 +48,7 @@ public sealed class JobEventBatchWriter
         var schema = events.DatabaseSchemaName;
         var tenant = StorageConstants.DefaultTenantId;
 
+        // Plain SQL on the indexed column, no ORDER BY/LIMIT: with them PostgreSQL walks the window_start index instead.
         lookUpSql = $"select id, data, mt_version from {columns.Table} where slurm_id = ANY($1)";
         insertStreamsSql = $"""
             insert into {schema}.mt_streams (id, type, version, timestamp, tenant_id)
@@ -129,7 +130,7 @@ public sealed class JobEventBatchWriter
                     jobs.Add(view);
                 }
             }
-            return new Batch(conn, jobs.OrderByDescending(j => j.WindowStart).ToLookup(j => j.SlurmId));
+            return new Batch(conn, ByNewest(jobs));
         }
         catch
         {
@@ -137,6 +138,8 @@ public sealed class JobEventBatchWriter
             throw;
         }
     }
+
+    public static ILookup<long, JobView> ByNewest(IEnumerable<JobView> jobs) => jobs.OrderByDescending(j => j.WindowStart).ToLookup(j => j.SlurmId);
 
     /// <summary>One decided append: a new job stream, or events after <paramref name="Current"/> (its view as looked up).</summary>
     public sealed record Append(Guid JobId, JobView? Current, object[] Events, EventContext Context);

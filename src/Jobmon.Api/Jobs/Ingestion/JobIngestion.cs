@@ -96,11 +96,9 @@ public sealed class JobIngestion : IAsyncDisposable
         for (var i = 0; i < batch.Count; i++) batch[i].Done.TrySetResult(decisions[i]);
     }
 
-    /// <summary>Every job under these SLURM ids (any cluster), newest first per id. Plain parameterized SQL on the
-    /// indexed column: the hottest query of the ingestion path, no LINQ parsing. No ORDER BY/LIMIT in SQL: with them
-    /// PostgreSQL walks the window_start index instead of the slurm_id one.</summary>
+    /// <summary>Every job under these SLURM ids (any cluster), newest first per id, for a request decided alone.</summary>
     private static async Task<ILookup<long, JobView>> KnownJobsAsync(IQuerySession session, long[] slurmIds) =>
-        (await session.QueryAsync<JobView>(KnownJobsWhere, CancellationToken.None, slurmIds)).OrderByDescending(j => j.WindowStart).ToLookup(j => j.SlurmId);
+        JobEventBatchWriter.ByNewest(await session.QueryAsync<JobView>(KnownJobsWhere, CancellationToken.None, slurmIds));
 
     private const string KnownJobsWhere = "where d.slurm_id = ANY(?)";
 
