@@ -27,6 +27,23 @@ function serverErrors(error: unknown): FieldErrors | undefined {
   return error instanceof ApiError && error.status === 400 ? error.problem.errors : undefined;
 }
 
+/** The end of an editor form: the server's errors no field shows, then save and cancel. */
+function SaveAndCancel({ what, save, rest, onCancel, children }: {
+  what: string; save: { isPending: boolean; isError: boolean; error: unknown }; rest: FieldErrors; onCancel: () => void; children?: ReactNode;
+}) {
+  return (
+    <>
+      {Object.keys(rest).length ? <ErrorState error={new ApiError(400, { title: `The server refused the ${what}`, errors: rest })} /> : null}
+      {save.isError && !serverErrors(save.error) ? <ErrorState error={save.error} title={`Could not save the ${what}`} /> : null}
+      {children}
+      <div className="filter-actions">
+        <button type="submit" className="btn btn-primary" disabled={save.isPending}>{save.isPending ? 'Saving…' : `Save ${what}`}</button>
+        <button type="button" className="btn btn-ghost" onClick={onCancel}>Cancel</button>
+      </div>
+    </>
+  );
+}
+
 export function CatalogueEditor() {
   const catalogue = useCatalogue();
   if (catalogue.isPending) return <Loading label="Loading the metric catalogue…" />;
@@ -241,13 +258,9 @@ function MetricEditor({ metric, existing, onCancel, onSaved }: {
           Add filter
         </button>
       </fieldset>
-      {Object.keys(rest).length ? <ErrorState error={new ApiError(400, { title: 'The server refused the metric', errors: rest })} /> : null}
-      {save.isError && !serverErrors(save.error) ? <ErrorState error={save.error} title="Could not save the metric" /> : null}
-      {save.isError && serverErrors(save.error) ? <p className="form-error" role="alert">The server refused some fields; see the messages next to them.</p> : null}
-      <div className="filter-actions">
-        <button type="submit" className="btn btn-primary" disabled={save.isPending}>{save.isPending ? 'Saving…' : 'Save metric'}</button>
-        <button type="button" className="btn btn-ghost" onClick={onCancel}>Cancel</button>
-      </div>
+      <SaveAndCancel what="metric" save={save} rest={rest} onCancel={onCancel}>
+        {save.isError && serverErrors(save.error) ? <p className="form-error" role="alert">The server refused some fields; see the messages next to them.</p> : null}
+      </SaveAndCancel>
     </form>
   );
 }
@@ -438,12 +451,7 @@ function PartitionEditor({ partition, catalogue, onCancel, onSaved }: {
           Add virtual partition
         </button>
       </fieldset>
-      {Object.keys(rest).length ? <ErrorState error={new ApiError(400, { title: 'The server refused the partition', errors: rest })} /> : null}
-      {save.isError && !serverErrors(save.error) ? <ErrorState error={save.error} title="Could not save the partition" /> : null}
-      <div className="filter-actions">
-        <button type="submit" className="btn btn-primary" disabled={save.isPending}>{save.isPending ? 'Saving…' : 'Save partition'}</button>
-        <button type="button" className="btn btn-ghost" onClick={onCancel}>Cancel</button>
-      </div>
+      <SaveAndCancel what="partition" save={save} rest={rest} onCancel={onCancel} />
     </form>
   );
 }
