@@ -86,26 +86,32 @@ public sealed class JobEventBatchWriter
         public NpgsqlConnection Connection { get; } = connection;
         /// <summary>Every job under the batch's SLURM ids (any cluster), newest first per id.</summary>
         public ILookup<long, JobView> Known { get; } = known;
-        public bool Committed { get; set; }
+        public bool Committed { get; internal set; }
 
-        public async ValueTask DisposeAsync()
-        {
-            try
-            {
-                if (!Committed && Connection.State == System.Data.ConnectionState.Open)
-                    await new NpgsqlCommand("ROLLBACK", Connection).ExecuteNonQueryAsync(CancellationToken.None);
-            }
-            catch (NpgsqlException)
-            {
-                // A broken connection: the server rolls the transaction back itself; the pool drops the connection.
-            }
-            await Connection.DisposeAsync();
-        }
+        public ValueTask DisposeAsync() => CloseAsync(Connection, Committed);
     }
 
-    /// <summary>Round trip 1: opens the transaction, takes the job-write lock (shared) and looks the jobs up. Two
-    /// statements after BEGIN, so the lookup's snapshot is taken after the lock is granted (a rebuild may have just
-    /// finished).</summary>
+    /// <summary>Rolls an uncommitted transaction back before the connection goes back to the pool.</summary>
+    private static async ValueTask CloseAsync(NpgsqlConnection connection, bool committed)
+    {
+        try
+        {
+            if (!committed && connection.State == System.Data.ConnectionState.Open)
+            {
+                await using var rollback = new NpgsqlCommand("ROLLBACK", connection);
+                await rollback.ExecuteNonQueryAsync(CancellationToken.None);
+            }
+        }
+        catch (NpgsqlException)
+        {
+            // A broken connection: the server rolls the transaction back itself; the pool drops the connection.
+        }
+        await connection.DisposeAsync();
+    }
+
+    /// <summary>Round trip 1: opens the transaction, takes the job-write lock (shared) and looks the jobs up. The lock
+    /// and the lookup are separate statements, so the lookup's snapshot is taken after the lock is granted (a rebuild
+    /// may have just finished).</summary>
     public async Task<Batch> BeginAsync(long[] slurmIds, CancellationToken ct)
     {
         var conn = store.Storage.Database.CreateConnection();
@@ -134,7 +140,7 @@ public sealed class JobEventBatchWriter
         }
         catch
         {
-            await new Batch(conn, System.Array.Empty<JobView>().ToLookup(j => j.SlurmId)).DisposeAsync();
+            await CloseAsync(conn, committed: false);
             throw;
         }
     }
