@@ -1,7 +1,6 @@
 using System.Threading.Channels;
 using JasperFx.Events;
 using JasperFx.Events.Aggregation;
-using System.Reflection;
 using Marten.Schema;
 using Marten;
 using Npgsql;
