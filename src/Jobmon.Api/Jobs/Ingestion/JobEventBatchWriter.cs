@@ -34,7 +34,7 @@ public sealed class JobEventBatchWriter
     private readonly JobViewColumns columns;
     private readonly IAggregator<JobView, IQuerySession> aggregator;
     private readonly string streamType;
-    private readonly string lookUpSql, insertStreamsSql, updateStreamsSql, insertEventsSql, upsertViewsSql;
+    private readonly string lookUpSql, lockSql, writeSql;
 
     public JobEventBatchWriter(IDocumentStore store)
     {
@@ -50,35 +50,33 @@ public sealed class JobEventBatchWriter
 
         // Plain SQL on the indexed column, no ORDER BY/LIMIT: with them PostgreSQL walks the window_start index instead.
         lookUpSql = $"select id, data, mt_version from {columns.Table} where slurm_id = ANY($1)";
-        insertStreamsSql = $"""
-            insert into {schema}.mt_streams (id, type, version, timestamp, tenant_id)
-            select u.id, $3, u.version, now(), '{tenant}' from unnest($1, $2) as u(id, version)
-            """;
-        // greatest(): like Marten's append function, never move a version back (see its #5539 note).
-        updateStreamsSql = $"""
-            update {schema}.mt_streams as s set version = greatest(s.version, u.version), timestamp = now()
-            from unnest($1, $2) as u(id, version) where s.id = u.id
-            """;
-        insertEventsSql = $"""
-            insert into {schema}.mt_events (seq_id, id, stream_id, version, data, type, tenant_id, timestamp, mt_dotnet_type, is_archived, correlation_id, headers)
-            select nextval('{schema}.mt_events_sequence'), u.id, u.stream_id, u.version, u.data, u.type, '{tenant}', $6, u.dotnet_type, false, u.correlation_id, u.headers
-            from unnest($1, $2, $3, $4, $5, $7, $8, $9) as u(id, stream_id, version, data, type, dotnet_type, correlation_id, headers)
-            """;
+        // The shared job-write lock, and for this transaction only plans by index: the write is prepared, and
+        // PostgreSQL keeps a generic plan made while the tables were small (a new database, before its first
+        // autoanalyze); a hash join over a sequential scan of mt_streams took 2 ms per batch and growing in a benchmark.
+        lockSql = "select set_config('enable_seqscan', 'off', true), set_config('enable_hashjoin', 'off', true), " +
+                  $"set_config('enable_mergejoin', 'off', true) from pg_advisory_xact_lock_shared({JobWriteLock.Key})";
+        // One statement for streams, events and views; its foreign-key checks run at its end, after the new streams
+        // exist. greatest(): like Marten's append function, never move a stream's version back (its #5539 note).
         var duplicated = columns.DuplicatedColumns.Select((d, i) => (Quoted: $"\"{d.Column}\"", Alias: $"c{i}")).ToArray();
-        upsertViewsSql = $"""
+        writeSql = $"""
+            with new_streams as (
+                insert into {schema}.mt_streams (id, type, version, timestamp, tenant_id)
+                select u.id, $3, u.version, now(), '{tenant}' from unnest($1, $2) as u(id, version)
+            ), moved_streams as (
+                update {schema}.mt_streams as s set version = greatest(s.version, u.version), timestamp = now()
+                from unnest($4, $5) as u(id, version) where s.id = u.id
+            ), new_events as (
+                insert into {schema}.mt_events (seq_id, id, stream_id, version, data, type, tenant_id, timestamp, mt_dotnet_type, is_archived, correlation_id, headers)
+                select nextval('{schema}.mt_events_sequence'), u.id, u.stream_id, u.version, u.data, u.type, '{tenant}', $11, u.dotnet_type, false, u.correlation_id, u.headers
+                from unnest($6, $7, $8, $9, $10, $12, $13, $14) as u(id, stream_id, version, data, type, dotnet_type, correlation_id, headers)
+            )
             insert into {columns.Table} ({string.Join(", ", columns.QuotedColumns)}, mt_last_modified)
-            select u.id, u.data, u.version, $4, {string.Join(", ", duplicated.Select(d => "u." + d.Alias))}, transaction_timestamp()
-            from unnest($1, $2, $3, {string.Join(", ", duplicated.Select((_, i) => $"${i + 5}"))}) as u(id, data, version, {string.Join(", ", duplicated.Select(d => d.Alias))})
+            select u.id, u.data, u.version, $18, {string.Join(", ", duplicated.Select(d => "u." + d.Alias))}, transaction_timestamp()
+            from unnest($15, $16, $17, {string.Join(", ", duplicated.Select((_, i) => $"${i + 19}"))}) as u(id, data, version, {string.Join(", ", duplicated.Select(d => d.Alias))})
             on conflict (id) do update set data = excluded.data, mt_version = excluded.mt_version, mt_dotnet_type = excluded.mt_dotnet_type,
                 mt_last_modified = excluded.mt_last_modified, {string.Join(", ", duplicated.Select(d => $"{d.Quoted} = excluded.{d.Quoted}"))}
             """;
     }
-
-    /// <summary>For this transaction only: plan lookups by index. The batch's statements are prepared, and PostgreSQL
-    /// keeps a generic plan made while the tables were small (a new database, before its first autoanalyze): a hash
-    /// join over a sequential scan of <c>mt_streams</c> took 2 ms per batch and growing in a benchmark run.</summary>
-    private const string IndexPlansOnlySql =
-        "select set_config('enable_seqscan', 'off', true), set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true)";
 
     /// <summary>An open batch: its connection holds the transaction and the shared job-write lock.</summary>
     public sealed class Batch(NpgsqlConnection connection, ILookup<long, JobView> known) : IAsyncDisposable
@@ -120,15 +118,14 @@ public sealed class JobEventBatchWriter
             await conn.OpenAsync(ct);
             await using var batch = new NpgsqlBatch(conn);
             batch.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN"));
-            batch.BatchCommands.Add(new NpgsqlBatchCommand(IndexPlansOnlySql));
-            batch.BatchCommands.Add(new NpgsqlBatchCommand(JobWriteLock.SharedForTransactionSql));
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(lockSql));
             var lookUp = new NpgsqlBatchCommand(lookUpSql);
             lookUp.Parameters.Add(new NpgsqlParameter { Value = slurmIds, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
             batch.BatchCommands.Add(lookUp);
             var jobs = new List<JobView>();
             await using (var reader = await batch.ExecuteReaderAsync(ct))
             {
-                while (!(reader.FieldCount == 3 && reader.GetName(1) == "data") && await reader.NextResultAsync(ct)) { } // past the settings and the lock
+                while (!(reader.FieldCount == 3 && reader.GetName(1) == "data") && await reader.NextResultAsync(ct)) { } // past the lock's result
                 while (await reader.ReadAsync(ct))
                 {
                     var view = serializer.FromJson<JobView>(reader, 1);
@@ -187,26 +184,20 @@ public sealed class JobEventBatchWriter
         movedStreams.Sort((a, b) => a.Id.CompareTo(b.Id));
         views.Sort((a, b) => a.Id.CompareTo(b.Id));
 
-        await using var batch = new NpgsqlBatch(open.Connection);
-        if (newStreams.Count > 0)
-            batch.BatchCommands.Add(Command(insertStreamsSql,
-                ArrayOf(newStreams.Select(s => s.Id), NpgsqlDbType.Uuid), ArrayOf(newStreams.Select(s => s.Version), NpgsqlDbType.Bigint),
-                new NpgsqlParameter { Value = streamType, NpgsqlDbType = NpgsqlDbType.Varchar }));
-        if (movedStreams.Count > 0)
-            batch.BatchCommands.Add(Command(updateStreamsSql,
-                ArrayOf(movedStreams.Select(s => s.Id), NpgsqlDbType.Uuid), ArrayOf(movedStreams.Select(s => s.Version), NpgsqlDbType.Bigint)));
-        batch.BatchCommands.Add(Command(insertEventsSql,
+        var parameters = new List<NpgsqlParameter>
+        {
+            ArrayOf(newStreams.Select(s => s.Id), NpgsqlDbType.Uuid), ArrayOf(newStreams.Select(s => s.Version), NpgsqlDbType.Bigint),
+            new() { Value = streamType, NpgsqlDbType = NpgsqlDbType.Varchar },
+            ArrayOf(movedStreams.Select(s => s.Id), NpgsqlDbType.Uuid), ArrayOf(movedStreams.Select(s => s.Version), NpgsqlDbType.Bigint),
             ArrayOf(rows.Select(e => e.Id), NpgsqlDbType.Uuid),
             ArrayOf(rows.Select(e => e.StreamId), NpgsqlDbType.Uuid),
             ArrayOf(rows.Select(e => e.Version), NpgsqlDbType.Bigint),
             ArrayOf(rows.Select(e => serializer.ToJson(e.Data)), NpgsqlDbType.Jsonb),
             ArrayOf(rows.Select(e => e.EventTypeName), NpgsqlDbType.Varchar),
-            new NpgsqlParameter { Value = timestamp, NpgsqlDbType = NpgsqlDbType.TimestampTz },
+            new() { Value = timestamp, NpgsqlDbType = NpgsqlDbType.TimestampTz },
             ArrayOf(rows.Select(e => e.DotNetTypeName), NpgsqlDbType.Varchar),
             ArrayOf(rows.Select(e => e.CorrelationId), NpgsqlDbType.Varchar),
-            ArrayOf(rows.Select(e => e.Headers is null ? null : serializer.ToJson(e.Headers)), NpgsqlDbType.Jsonb)));
-        var viewParameters = new List<NpgsqlParameter>
-        {
+            ArrayOf(rows.Select(e => e.Headers is null ? null : serializer.ToJson(e.Headers)), NpgsqlDbType.Jsonb),
             ArrayOf(views.Select(v => v.Id), NpgsqlDbType.Uuid),
             ArrayOf(views.Select(v => serializer.ToJson(v)), NpgsqlDbType.Jsonb),
             ArrayOf(views.Select(v => (long)v.Version), NpgsqlDbType.Bigint),
@@ -216,19 +207,15 @@ public sealed class JobEventBatchWriter
         {
             var values = System.Array.CreateInstance(column.ClrType, views.Count);
             for (var i = 0; i < views.Count; i++) values.SetValue(JobViewColumns.ToDb(column.Value(views[i])), i);
-            viewParameters.Add(new NpgsqlParameter { Value = values, NpgsqlDbType = NpgsqlDbType.Array | column.Type });
+            parameters.Add(new NpgsqlParameter { Value = values, NpgsqlDbType = NpgsqlDbType.Array | column.Type });
         }
-        batch.BatchCommands.Add(Command(upsertViewsSql, viewParameters.ToArray()));
+        await using var batch = new NpgsqlBatch(open.Connection);
+        var write = new NpgsqlBatchCommand(writeSql);
+        write.Parameters.AddRange(parameters.ToArray());
+        batch.BatchCommands.Add(write);
         batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
         await batch.ExecuteNonQueryAsync(ct);
         open.Committed = true;
-    }
-
-    private static NpgsqlBatchCommand Command(string sql, params NpgsqlParameter[] parameters)
-    {
-        var command = new NpgsqlBatchCommand(sql);
-        command.Parameters.AddRange(parameters);
-        return command;
     }
 
     private static NpgsqlParameter ArrayOf<T>(IEnumerable<T> values, NpgsqlDbType type) =>
