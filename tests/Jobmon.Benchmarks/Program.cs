@@ -286,7 +286,7 @@ async Task SeedAndRebuild(IDocumentStore store, string cs)
         await new NpgsqlCommand("VACUUM (ANALYZE) jobmon.mt_events, jobmon.mt_streams", conn) { CommandTimeout = 0 }.ExecuteNonQueryAsync();
     }
     Console.WriteLine($"Vacuumed the seeded event store in {sw.Elapsed.TotalSeconds:F1} s (not part of the rebuild)");
-    // Full rebuild of the job view (the inline projection) through the daemon.
+    // Full rebuild of the job view (the inline projection): ours by default, Marten's daemon with --marten-rebuild.
     sw.Restart();
     if (args.Contains("--marten-rebuild"))
     {

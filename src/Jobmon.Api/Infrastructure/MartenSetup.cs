@@ -36,8 +36,8 @@ public static class MartenSetup
     /// <summary>Npgsql settings Jobmon relies on for throughput, unless the operator's connection string sets them:
     /// no DISCARD ALL when a connection goes back to the pool (it throws away the cached plans of Marten's plpgsql
     /// append function; Jobmon keeps no session state: no session-level SET, temp tables or session locks) and
-    /// automatic preparation of the statements a process repeats (the ingestion batch's, Marten's upserts and lookups). Measured in ARCHITECTURE.md "Ingestion
-    /// throughput".</summary>
+    /// automatic preparation of the statements a process repeats (the ingestion batch's, Marten's upserts and
+    /// lookups). Measured in ARCHITECTURE.md "Ingestion throughput".</summary>
     public static string WithPoolDefaults(string connectionString)
     {
         // The typed builder's ContainsKey answers for every known keyword: look at the keys actually given.
@@ -51,8 +51,8 @@ public static class MartenSetup
 
     /// <summary>Connections for ad-hoc filtered queries (the job list): prepared statements there are planned for each
     /// call's values. A cached generic plan for the list's filters picks bitmap ANDs over unselective indexes (measured:
-    /// 60 ms instead of 6 ms for "an account's multi-node jobs"); the ingestion path keeps generic plans, which its
-    /// plpgsql append function needs to stay cheap.</summary>
+    /// 60 ms instead of 6 ms for "an account's multi-node jobs"); the writing paths keep cached generic plans (the
+    /// ingestion batch's statements, Marten's plpgsql append function), which keep them cheap.</summary>
     public static string ForAdHocQueries(string connectionString)
     {
         var builder = new Npgsql.NpgsqlConnectionStringBuilder(WithPoolDefaults(connectionString));

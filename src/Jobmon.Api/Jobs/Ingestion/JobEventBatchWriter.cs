@@ -53,8 +53,8 @@ public sealed class JobEventBatchWriter
         // The shared job-write lock, and for this transaction only plans by index: the write is prepared, and
         // PostgreSQL keeps a generic plan made while the tables were small (a new database, before its first
         // autoanalyze); a hash join over a sequential scan of mt_streams took 2 ms per batch and growing in a benchmark.
-        lockSql = "select set_config('enable_seqscan', 'off', true), set_config('enable_hashjoin', 'off', true), " +
-                  $"set_config('enable_mergejoin', 'off', true) from pg_advisory_xact_lock_shared({JobWriteLock.Key})";
+        lockSql = JobWriteLock.SharedForTransactionSql(
+            "set_config('enable_seqscan', 'off', true), set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true)");
         // One statement for streams, events and views; its foreign-key checks run at its end, after the new streams
         // exist. greatest(): like Marten's append function, never move a stream's version back (its #5539 note).
         var duplicated = columns.DuplicatedColumns.Select((d, i) => (Quoted: $"\"{d.Column}\"", Alias: $"c{i}")).ToArray();
