@@ -1,6 +1,8 @@
 namespace Jobmon.Jobs;
 
-public enum JobState { Running, Completed, Failed, Cancelled, Timeout }
+/// <summary>A job's state. The end states are SLURM's final states (sacct/scontrol names) and ClusterCockpit's job states;
+/// stored and serialised by name (camelCase in JSON: outOfMemory, nodeFail, bootFail).</summary>
+public enum JobState { Running, Completed, Failed, Cancelled, Timeout, OutOfMemory, NodeFail, Preempted, Requeued, BootFail, Deadline, Stopped }
 
 /// <summary>SLURM_JOB_EXIT_CODE is a wait(2) status: low 7 bits = terminating signal, next byte = exit code.</summary>
 public static class ExitStatus
