@@ -13,12 +13,16 @@ public static class CatalogueEndpoints
     {
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false) },
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        // An explicit null where the records say non-null (a filter's "value": null) is a 400 naming the field, not a
+        // NullReferenceException later; missing members of nested records are checked by the endpoints.
+        RespectNullableAnnotations = true,
     };
 
-    public sealed record MetricBody(string? DisplayName, string? Measurement, string? Unit, MetricScope? Scope, TagFilter[]? Filters,
-        bool? IsCounter, Aggregation? DefaultAggregation, Aggregation[]? Aggregations, double? PeakPerNode, double? PeakPerDevice, string[]? Categories);
-    public sealed record PartitionBody(long? MaxTime, string[]? Metrics, VirtualPartition[]? VirtualPartitions);
-    public sealed record SettingsBody(int? CollectorIntervalSeconds, double[]? Quantiles, string[]? RadarMetrics);
+    public sealed record MetricBody(string? DisplayName = null, string? Measurement = null, string? Unit = null, MetricScope? Scope = null,
+        TagFilter[]? Filters = null, bool? IsCounter = null, Aggregation? DefaultAggregation = null, Aggregation[]? Aggregations = null,
+        double? PeakPerNode = null, double? PeakPerDevice = null, string[]? Categories = null);
+    public sealed record PartitionBody(long? MaxTime = null, string[]? Metrics = null, VirtualPartition[]? VirtualPartitions = null);
+    public sealed record SettingsBody(int? CollectorIntervalSeconds = null, double[]? Quantiles = null, string[]? RadarMetrics = null);
 
     public static IEndpointRouteBuilder MapCatalogue(this IEndpointRouteBuilder app)
     {
@@ -60,7 +64,9 @@ public static class CatalogueEndpoints
     {
         try
         {
-            var body = await JsonSerializer.DeserializeAsync<T>(request.Body, Json, ct);
+            using var document = await JsonDocument.ParseAsync(request.Body, new JsonDocumentOptions { MaxDepth = 16 }, ct);
+            if (InputGuard.Check(document.RootElement) is { } bad) return (null, Problems.Validation(bad.Field, bad.Message));
+            var body = document.RootElement.Deserialize<T>(Json);
             return body is null ? (null, Problems.Validation("body", "a JSON object is required.")) : (body, null);
         }
         catch (JsonException e)
@@ -91,6 +97,11 @@ public static class CatalogueEndpoints
     {
         var (body, problem) = await ReadAsync<PartitionBody>(http.Request, ct);
         if (body is null) return problem!;
+        // Members missing from a virtual partition arrive as null (System.Text.Json does not enforce them).
+        var missing = (body.VirtualPartitions ?? []).SelectMany((v, i) => new (string Field, object? Value)[]
+                { ($"virtualPartitions[{i}].name", v.Name), ($"virtualPartitions[{i}].nodes", v.Nodes), ($"virtualPartitions[{i}].metrics", v.Metrics) })
+            .Where(f => f.Value is null).ToDictionary(f => f.Field, _ => new[] { "is required." });
+        if (missing.Count > 0) return Problems.Validation(missing);
         var partition = new PartitionDefinition(name, cluster ?? "", body.MaxTime, body.Metrics ?? [], body.VirtualPartitions ?? []);
         var current = await catalogue.LoadAsync(ct);
         var errors = CatalogueValidation.Validate(partition, current);
