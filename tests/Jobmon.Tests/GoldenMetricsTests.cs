@@ -356,4 +356,56 @@ public sealed class GoldenMetricsTests(InfluxServer influx) : IAsyncLifetime
         mem.GetProperty("sourceUnit").GetString().ShouldBe("kB");
         catalogue.ShouldContain(m => m.GetProperty("name").GetString() == "site_metric"); // other metrics stay
     }
+
+    [Fact]
+    public async Task The_live_feed_pushes_the_view_the_page_asked_for()
+    {
+        // A running job that started 307 s ago (an arbitrary second); samples every 10 s at …3.417 until now.
+        var now = DateTimeOffset.UtcNow;
+        var start = DateTimeOffset.FromUnixTimeSeconds(now.ToUnixTimeSeconds() - 307);
+        var lp = new StringBuilder();
+        for (var t = start.AddSeconds(-60).AddMilliseconds(3417); t < now; t = t.AddSeconds(10))
+        {
+            for (var c = 0; c < 8; c++) lp.Append(Line("cpu_user", "ln01", "hwthread", c, 50, t, ("unit", "Percent")));
+            lp.Append(Line("cpu_user", "ln01", "node", null, 400, t, ("unit", "Percent")));
+        }
+        await influx.WriteAsync(_database, lp.ToString(), "ns");
+        var job = new SlurmJob("gold", Unique.SlurmId(), NumNodes: 1, Nodes: "ln01", StartTime: start.ToUnixTimeSeconds());
+        var id = await StartJobAsync(job);
+
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        async Task<JsonElement> FirstUpdate(string query)
+        {
+            using var response = await _app.Admin().GetAsync($"/api/jobs/{id}/live{query}", HttpCompletionOption.ResponseHeadersRead, cts.Token);
+            response.StatusCode.ShouldBe(HttpStatusCode.OK);
+            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cts.Token));
+            while (await reader.ReadLineAsync(cts.Token) is { } line)
+                if (line.StartsWith("data: ")) return JsonDocument.Parse(line["data: ".Length..]).RootElement;
+            throw new InvalidOperationException("the stream ended without an update");
+        }
+
+        // One node's devices at 20 s: the 8 hwthreads (no "node" line), 50 % each, windows on the job's 20 s grid.
+        var devices = await FirstUpdate("?node=ln01&interval=20&metrics=cpu_user");
+        devices.GetProperty("interval").GetInt64().ShouldBe(20);
+        var cpu = Metric(devices, "cpu_user");
+        var series = Series(cpu);
+        series.Keys.ShouldBe(Enumerable.Range(0, 8).Select(c => $"hwthread {c}").ToArray());
+        series.Values.ShouldAllBe(v => v.Length > 0 && v.All(x => x == 50));
+        Times(cpu).ShouldAllBe(t => (t - start.ToUnixTimeMilliseconds()) % 20_000 == 0 && t >= start.ToUnixTimeMilliseconds());
+        devices.GetProperty("metrics").GetArrayLength().ShouldBe(1); // only the metric asked for
+
+        // All nodes with the mean across hwthreads: 50, not the node rows' 400.
+        var mean = Series(Metric(await FirstUpdate("?aggregation=mean&interval=30&metrics=cpu_user"), "cpu_user"));
+        mean.Keys.ShouldBe(["ln01"]);
+        mean["ln01"].ShouldAllBe(v => v == 50);
+        // The default (sum) reads the node rows: 400.
+        Series(Metric(await FirstUpdate("?metrics=cpu_user"), "cpu_user"))["ln01"].ShouldAllBe(v => v == 400);
+
+        foreach (var (query, field) in new[] { ("?interval=0", "interval"), ("?aggregation=median", "aggregation"), ("?node=elsewhere", "node") })
+        {
+            var bad = await _app.Admin().GetAsync($"/api/jobs/{id}/live{query}");
+            bad.StatusCode.ShouldBe(HttpStatusCode.BadRequest, query);
+            JsonDocument.Parse(await bad.Content.ReadAsStringAsync()).RootElement.GetProperty("errors").TryGetProperty(field, out _).ShouldBeTrue(query);
+        }
+    }
 }
