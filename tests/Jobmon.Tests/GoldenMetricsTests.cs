@@ -331,6 +331,8 @@ public sealed class GoldenMetricsTests(InfluxServer influx) : IAsyncLifetime
         var oneNode = await MetricsAsync(gpuJob, "?interval=60&node=gn01");
         Metric(oneNode, "nv_fb_mem_used").GetProperty("peak").GetDouble().ShouldBe(94.0 * 1024 * 1024 * 1024);
         Series(Metric(oneNode, "nv_fb_mem_used")).Keys.ShouldBe(["accelerator 0", "accelerator 1", "accelerator 2", "accelerator 3"]);
+        // The job-end statistics carry the partition's peak (the jobs list's footprint and the findings use it).
+        (await StatisticsAsync(gpuJob)).Statistics["nv_fb_mem_used"].Peak.ShouldBe(4 * 94.0 * 1024 * 1024 * 1024);
         // Another partition keeps the catalogue's peak (256 GiB).
         var (_, cpuJob) = await FinishedJobAsync("cn01", 1, Start, Stop);
         Metric(await MetricsAsync(cpuJob, "?interval=60&metrics=mem_used"), "mem_used").GetProperty("peak").GetDouble().ShouldBe(256.0 * 1024 * 1024 * 1024);

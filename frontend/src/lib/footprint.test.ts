@@ -30,6 +30,12 @@ describe('footprintBars', () => {
     expect(bars.map((b) => [b.name, b.fraction])).toEqual([['load_one', 0.5], ['mem_bw', 0.25]]);
     expect(bars[0].label).toBe('CPU load');
   });
+  it('prefers the peak recorded with the statistics (the job partition peak) over the catalogue peak', () => {
+    // mem_bw: catalogue peak 400e9 (50 %), this partition's 200e9 → 100e9 / 200e9 = 0.5.
+    const [bar] = footprintBars({ mem_bw: { unit: 'B/s', mean: 100e9, max: null, robustMax: null, peak: 200e9 } }, metrics, names);
+    expect(bar.peak).toBe(200e9);
+    expect(bar.fraction).toBe(0.5);
+  });
   it('clamps above the peak and marks it', () => {
     const [bar] = footprintBars({ nv_util: { unit: '%', mean: 130, max: 130, robustMax: 130 } }, metrics, names);
     expect(bar.fraction).toBe(1);

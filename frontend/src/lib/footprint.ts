@@ -39,7 +39,9 @@ export function footprintBars(
     const s = statistics[name];
     if (!s || s.mean === null || s.mean === undefined || !Number.isFinite(s.mean)) continue;
     const m = byName.get(name);
-    const peak = m?.peakPerNode && m.peakPerNode > 0 ? m.peakPerNode : null;
+    // The peak recorded with the statistics is the job's partition's (mixed node types); older records have none.
+    const recorded = s.peak ?? m?.peakPerNode;
+    const peak = recorded && recorded > 0 ? recorded : null;
     const raw = peak ? s.mean / peak : null;
     bars.push({
       name,
