@@ -376,18 +376,22 @@ public sealed class GoldenMetricsTests(InfluxServer influx) : IAsyncLifetime
         var id = await StartJobAsync(job);
 
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        async Task<JsonElement> FirstUpdate(string query)
+        async Task<List<JsonElement>> Updates(string query, int count)
         {
             using var response = await _app.Admin().GetAsync($"/api/jobs/{id}/live{query}", HttpCompletionOption.ResponseHeadersRead, cts.Token);
             response.StatusCode.ShouldBe(HttpStatusCode.OK);
             using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cts.Token));
-            while (await reader.ReadLineAsync(cts.Token) is { } line)
-                if (line.StartsWith("data: ")) return JsonDocument.Parse(line["data: ".Length..]).RootElement;
-            throw new InvalidOperationException("the stream ended without an update");
+            var updates = new List<JsonElement>();
+            while (updates.Count < count && await reader.ReadLineAsync(cts.Token) is { } line)
+                if (line.StartsWith("data: ")) updates.Add(JsonDocument.Parse(line["data: ".Length..]).RootElement);
+            updates.Count.ShouldBe(count, "the stream ended early");
+            return updates;
         }
+        async Task<JsonElement> FirstUpdate(string query) => (await Updates(query, 1))[0];
 
         // One node's devices at 20 s: the 8 hwthreads (no "node" line), 50 % each, windows on the job's 20 s grid.
-        var devices = await FirstUpdate("?node=ln01&interval=20&metrics=cpu_user");
+        var pushes = await Updates("?node=ln01&interval=20&metrics=cpu_user", 2);
+        var devices = pushes[0];
         devices.GetProperty("interval").GetInt64().ShouldBe(20);
         var cpu = Metric(devices, "cpu_user");
         var series = Series(cpu);
@@ -395,6 +399,13 @@ public sealed class GoldenMetricsTests(InfluxServer influx) : IAsyncLifetime
         series.Values.ShouldAllBe(v => v.Length > 0 && v.All(x => x == 50));
         Times(cpu).ShouldAllBe(t => (t - start.ToUnixTimeMilliseconds()) % 20_000 == 0 && t >= start.ToUnixTimeMilliseconds());
         devices.GetProperty("metrics").GetArrayLength().ShouldBe(1); // only the metric asked for
+        // The next push (a collector interval later) repeats only the last windows, still on the job's grid:
+        // it starts at the window holding "first push − 2 × 20 s", so at most 3 windows, all already or newly on the grid.
+        var next = Metric(pushes[1], "cpu_user");
+        var firstPushEnd = devices.GetProperty("to").GetDateTimeOffset();
+        Times(next).ShouldAllBe(t => (t - start.ToUnixTimeMilliseconds()) % 20_000 == 0);
+        Times(next)[0].ShouldBeGreaterThanOrEqualTo(firstPushEnd.AddSeconds(-60).ToUnixTimeMilliseconds());
+        Times(next).Length.ShouldBeLessThanOrEqualTo(3);
 
         // All nodes with the mean across hwthreads: 50, not the node rows' 400.
         var mean = Series(Metric(await FirstUpdate("?aggregation=mean&interval=30&metrics=cpu_user"), "cpu_user"));
