@@ -289,7 +289,7 @@ public sealed class GoldenMetricsTests(InfluxServer influx) : IAsyncLifetime
                   "AvailableAggFns": ["mean", "sum"], "Unit": "%", "DisplayName": "CPU user", "MaxPerNode": 100, "MaxPerType": 100,
                   "FilterFunc": "", "PostQueryOp": "", "SeparationKey": "hostname", "PThreadAggFn": "" },
                 { "GUID": "22222222-2222-2222-2222-222222222222", "Type": "hwthread", "Categories": ["CPU"], "Measurement": "flops_dp", "AggFn": "sum",
-                  "AvailableAggFns": ["sum", "max"], "Unit": "MFLOP/s", "DisplayName": "DP", "MaxPerNode": 0, "MaxPerType": 0,
+                  "AvailableAggFns": ["sum", "max"], "Unit": "MFLOP/s", "DisplayName": "DP", "MaxPerNode": 4000, "MaxPerType": 50,
                   "FilterFunc": "", "PostQueryOp": "", "SeparationKey": "hostname", "PThreadAggFn": "" }
               ],
               "Partitions": { "legacy": { "MaxTime": 3600, "Metrics": ["11111111-1111-1111-1111-111111111111", "22222222-2222-2222-2222-222222222222"], "VirtualPartitions": {} } },
@@ -304,8 +304,12 @@ public sealed class GoldenMetricsTests(InfluxServer influx) : IAsyncLifetime
         view.GetProperty("metrics").GetArrayLength().ShouldBe(2);
         // type == "hwthread" as the original filtered: mean over the 8 hwthread rows 50/80 (not 800/1280 % with the node row summed in).
         Series(Metric(view, "cpu_user"))["cn01"].ShouldBe([50, 50, 50, 80, 80, 80, 80]);
-        // sum over the hwthread rows only: 8 × 1000 = 8000 MFLOP/s as configured (no unit conversion for imported metrics).
-        Series(Metric(view, "flops_dp"))["cn01"].ShouldAllBe(v => v == 8000);
+        // sum over the hwthread rows only: 8 × 1000 = 8000 MFLOP/s, served in the base unit: 8e9 FLOP/s.
+        var flops = Metric(view, "flops_dp");
+        Series(flops)["cn01"].ShouldAllBe(v => v == 8e9);
+        flops.GetProperty("unit").GetString().ShouldBe("FLOP/s");
+        // The original's MaxPerNode 4000 (MFLOP/s) and MaxPerType 50 scale with it.
+        flops.GetProperty("peak").GetDouble().ShouldBe(4e9);
     }
 
     [Fact]
