@@ -8,8 +8,9 @@ export type { JobState };
 // admin and access-request endpoints answer untyped "OK"), or it is less precise than the UI's use (JobDetail:
 // statistics and findings are optional here because older servers leave them out).
 export type JobTag = ApiSchema<'JobTag'>;
-/** Job-end statistics of one metric (node level: comparable with the metric's peakPerNode). */
-export type MetricSummary = ApiSchema<'MetricSummary'>;
+/** Job-end statistics of one metric (node level: comparable with the metric's peakPerNode, or with `peak`, the job's
+ * partition's per-node peak, which newer servers record; optional until the OpenAPI snapshot is refreshed). */
+export type MetricSummary = ApiSchema<'MetricSummary'> & { peak?: number | null };
 export type JobFinding = ApiSchema<'JobFinding'>;
 export type JobListItem = ApiSchema<'JobListItem'>;
 /** GET /api/jobs. */

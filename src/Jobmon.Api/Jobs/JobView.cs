@@ -5,7 +5,8 @@ namespace Jobmon.Jobs;
 public sealed record JobTag(string Name, string CreatedBy, TagVisibility Visibility, DateTimeOffset CreatedAt, string? Reason = null);
 
 /// <summary>Job-level summary of one metric, kept on the view so lists can filter and sort without InfluxDB.</summary>
-public sealed record MetricSummary(string Unit, double? Mean, double? Max, double? RobustMax);
+/// <param name="Peak">The metric's per-node peak on the job's partition when the statistics were recorded (partition peaks win).</param>
+public sealed record MetricSummary(string Unit, double? Mean, double? Max, double? RobustMax, double? Peak = null);
 
 /// <summary>
 /// The job read model: one document per job stream, projected inline (same transaction as the append), so the
@@ -104,7 +105,7 @@ public sealed record JobView
 
     public JobView Apply(IEvent<Jobmon.Metrics.JobMetricStatisticsRecorded> e) => this with
     {
-        Statistics = e.Data.Metrics.ToDictionary(m => m.Key, m => new MetricSummary(m.Value.Unit, m.Value.Mean, m.Value.Max, m.Value.RobustMax)),
+        Statistics = e.Data.Metrics.ToDictionary(m => m.Key, m => new MetricSummary(m.Value.Unit, m.Value.Mean, m.Value.Max, m.Value.RobustMax, m.Value.Peak)),
         StatisticsStopTime = e.Data.StopTime,
         LastChangedAt = At(e),
     };
