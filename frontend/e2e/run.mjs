@@ -294,6 +294,48 @@ async function main() {
       await shot(page, 'job-page-real-metrics');
     });
 
+    await step('the Quartiles switch on a multi-node job keeps every chart and adds the quantile lines (no page errors)', async () => {
+      // The API sends quantiles.bands.q25/q50/q75 for jobs with more than one node; a UI that read quantiles.q25
+      // threw a TypeError per chart and blanked them all.
+      const errors = [];
+      const onError = (e) => errors.push(e.message);
+      page.on('pageerror', onError);
+      try {
+        await page.goto(`/jobs/${finished.id}`);
+        const withData = page.locator('.metric-chart', { has: page.locator('.u-legend', { hasText: 'n2' }) });
+        await withData.first().waitFor();
+        const before = await withData.count();
+        const api = await admin('GET', `/api/jobs/${finished.id}/metrics`);
+        const withBands = (api.json?.metrics ?? []).filter((m) => m.quantiles?.bands?.q50?.length > 0).map((m) => m.name);
+        check(withBands.length >= 4, `the API sends quantile bands for the 2-node job (${withBands.join(', ')})`);
+        const toggle = page.getByLabel('Quartiles');
+        if (!(await toggle.isChecked())) await toggle.check();
+        else {
+          await toggle.uncheck();
+          await toggle.check();
+        }
+        const withMedian = page.locator('.metric-chart', { has: page.locator('.u-legend', { hasText: 'median' }) });
+        await withMedian.first().waitFor();
+        const quartileCharts = await withMedian.count();
+        check(quartileCharts === withBands.length, `every chart with bands shows the quartile lines (${quartileCharts} of ${withBands.length})`);
+        const legend = await withMedian.first().locator('.u-legend').innerText();
+        check(legend.includes('25th pct') && legend.includes('75th pct') && legend.includes('n1'), `quartile legend keeps the node lines: ${legend}`);
+        check((await withData.count()) === before, `all ${before} charts still drawn with quartiles on`);
+        // A chart whose data uPlot cannot read keeps its legend but draws nothing: count painted pixels per canvas.
+        const painted = await withMedian.locator('canvas').evaluateAll((canvases) => canvases.map((c) => {
+          const { data } = c.getContext('2d').getImageData(0, 0, c.width, c.height);
+          let n = 0;
+          for (let i = 3; i < data.length; i += 4) if (data[i] !== 0) n += 1;
+          return n;
+        }));
+        check(painted.length === quartileCharts && painted.every((n) => n > 500), `every quartile chart draws its lines (painted pixels: ${painted.join(', ')})`);
+        await shot(page, 'job-page-quartiles');
+        check(errors.length === 0, `no page errors with quartiles on (${errors.join(' | ')})`);
+      } finally {
+        page.off('pageerror', onError);
+      }
+    });
+
     await step('metric charts render with uPlot: per node, per device for one node, 503 message (mocked metrics answers)', async () => {
       // The metrics endpoint needs InfluxDB; this step answers it in the browser so the charts themselves are tested.
       const t0 = (now - 3600) * 1000;
