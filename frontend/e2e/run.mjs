@@ -279,7 +279,7 @@ async function main() {
       for (const job of [finished, running]) {
         await page.goto(`/jobs/${job.id}`);
         await page.locator('.metric-chart canvas').first().waitFor();
-        // Metrics with samples (cpu_load, mem_used, mem_bw, flops_any) draw one line per node.
+        // Metrics with samples (cpu_load, cpu_user, mem_used, mem_bw, flops_any) draw one line per node.
         const withData = page.locator('.metric-chart', { has: page.locator('.u-legend', { hasText: 'n2' }) });
         await withData.first().waitFor();
         const charts = await withData.count();
