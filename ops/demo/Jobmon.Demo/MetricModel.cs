@@ -52,7 +52,6 @@ public sealed class MetricModel(string cluster, TimeSpan interval)
         var tickNs = tick.ToUnixTimeMilliseconds() * 1_000_000 - _intervalNs + n.PhaseNs + n.Random.Next(3_000, 90_000);
         var job = n.Job is { } j && j.Start <= tick ? j : null;
         var activity = Activity(n, job, tick);
-        var points = 0;
         var p = new Emitter(w, cluster, n.Name);
 
         Cpustat(p, n, activity, tickNs + n.Random.Next(200_000, 900_000));
@@ -61,8 +60,7 @@ public sealed class MetricModel(string cluster, TimeSpan interval)
         Likwid(p, n, activity, tickNs + LikwidDelayNs + n.Random.Next(1_000_000, 4_000_000));
         Counters(p, n, activity, tickNs + n.Random.Next(100_000, 600_000));
         if (n.HasGpus) Nvidia(p, n, job, activity, tickNs + n.Random.Next(2_000_000, 9_000_000));
-        points += p.Count;
-        return points;
+        return p.Count;
     }
 
     /// <summary>What the node's job does right now, from which every collector derives its values.</summary>
