@@ -682,7 +682,8 @@ async function main() {
       await form.getByLabel('Display name').fill(original);
       await form.getByRole('button', { name: 'Save metric' }).click();
       await form.waitFor({ state: 'detached' });
-      await row.locator('.metric-display-name', { hasText: new RegExp(`^${original}$`) }).waitFor();
+      // The display name may hold regular-expression characters ("Load (1 min)"): match it literally.
+      await row.locator('.metric-display-name', { hasText: new RegExp(`^${original.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }).waitFor();
     });
 
     await step('admin adds a partition with MaxTime and a virtual partition (hostlist node count), then deletes it', async () => {

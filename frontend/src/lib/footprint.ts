@@ -2,7 +2,8 @@ import type { Catalogue, CatalogueMetric, MetricSummary } from '../api/types';
 
 // The jobs list's compact footprint: a few metrics' job-end means as small bars, relative to the metric's node peak.
 
-export const DEFAULT_FOOTPRINT_METRICS = ['cpu_load', 'mem_bw', 'flops_any', 'acc_utilization'] as const;
+// The default catalogue's names (cc-metric-collector's: loadavg load_one, likwid mem_bw and flops_any, nvidia nv_util).
+export const DEFAULT_FOOTPRINT_METRICS = ['load_one', 'mem_bw', 'flops_any', 'nv_util'] as const;
 /** At most this many bars per job. */
 export const MAX_FOOTPRINT_BARS = 6;
 

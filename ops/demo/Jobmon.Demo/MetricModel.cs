@@ -213,9 +213,11 @@ public sealed class MetricModel(string cluster, TimeSpan interval)
 
     /// <summary>
     /// collectors/likwidMetric.go with the event sets of collectors/likwidMetric.md: flops_any and flops_dp are
-    /// hwthread metrics ({type=hwthread, type-id=N}) with send_socket_total_values, so each also has a socket row per
-    /// socket = the SUM of its hwthreads; mem_bw and cpu_power are socket metrics. Units are the site's config strings:
-    /// "MFlops/s", "Mbyte/s", "Watt" as in likwidMetric.md's example.
+    /// hwthread metrics ({type=hwthread, type-id=N}) with send_socket_total_values and send_node_total_values, so each
+    /// also has a socket row per socket = the SUM of its hwthreads and a node row ({type=node}, no type-id) = the SUM of
+    /// all hwthreads; mem_bw and cpu_power are socket metrics with send_node_total_values (node row = sum of the
+    /// sockets). Rows in the collector's order: devices, socket totals, node total. Units are the site's config
+    /// strings: "MFlops/s", "Mbyte/s", "Watt" as in likwidMetric.md's example.
     /// </summary>
     private void Likwid(Emitter p, Node n, Work a, long ns)
     {
@@ -237,15 +239,24 @@ public sealed class MetricModel(string cluster, TimeSpan interval)
 
         for (var h = 0; h < HwThreads; h++) p.Device("flops_any", "hwthread", h, "MFlops/s", any[h], ns);
         for (var s = 0; s < Node.Sockets; s++) p.Device("flops_any", "socket", s, "MFlops/s", socketAny[s], ns);
+        p.Node("flops_any", "MFlops/s", any.Sum(), ns);
         for (var h = 0; h < HwThreads; h++) p.Device("flops_dp", "hwthread", h, "MFlops/s", dp[h], ns);
         for (var s = 0; s < Node.Sockets; s++) p.Device("flops_dp", "socket", s, "MFlops/s", socketDp[s], ns);
+        p.Node("flops_dp", "MFlops/s", dp.Sum(), ns);
+        var bw = new double[Node.Sockets];
+        var power = new double[Node.Sockets];
         for (var s = 0; s < Node.Sockets; s++)
         {
             var key = s.ToString(CultureInfo.InvariantCulture);
-            p.Device("mem_bw", "socket", s, "Mbyte/s", Math.Round(Value(n, "bw" + key, a.SocketGbs, 0.06, 0.1, 0, 128) * 1000, 3), ns);
-            var power = SocketIdlePower + (SocketMaxPower - SocketIdlePower) * a.PowerActivity;
-            p.Device("cpu_power", "socket", s, "Watt", Math.Round(Value(n, "power" + key, power, 0.03, 1.5, 20, 160), 3), ns);
+            bw[s] = Math.Round(Value(n, "bw" + key, a.SocketGbs, 0.06, 0.1, 0, 128) * 1000, 3);
+            var target = SocketIdlePower + (SocketMaxPower - SocketIdlePower) * a.PowerActivity;
+            power[s] = Math.Round(Value(n, "power" + key, target, 0.03, 1.5, 20, 160), 3);
         }
+
+        for (var s = 0; s < Node.Sockets; s++) p.Device("mem_bw", "socket", s, "Mbyte/s", bw[s], ns);
+        p.Node("mem_bw", "Mbyte/s", bw.Sum(), ns);
+        for (var s = 0; s < Node.Sockets; s++) p.Device("cpu_power", "socket", s, "Watt", power[s], ns);
+        p.Node("cpu_power", "Watt", power.Sum(), ns);
     }
 
     /// <summary>

@@ -185,7 +185,7 @@ function MetricEditor({ metric, existing, onCancel, onSaved }: {
       <h3>{title}</h3>
       <div className="editor-grid">
         {isNew ? (
-          <Field label="Name" hint={fieldHint(errors, 'name', 'the key used in the API and partitions, e.g. cpu_load')}>
+          <Field label="Name" hint={fieldHint(errors, 'name', 'the key used in the API and partitions, e.g. load_one')}>
             <input name="name" value={form.name} onChange={(e) => set('name', e.target.value)} aria-invalid={inv('name')} autoFocus required />
           </Field>
         ) : null}
@@ -502,7 +502,7 @@ function SettingsPanel({ catalogue }: { catalogue: Catalogue }) {
             <input name="quantiles" value={form.quantiles} onChange={(e) => setForm({ ...form, quantiles: e.target.value })} aria-invalid={!!errors.quantiles} />
           </Field>
         </div>
-        <MetricChecks all={catalogue.metrics} selected={form.radarMetrics} onChange={(m) => setForm({ ...form, radarMetrics: m })} label="Radar / footprint metrics" emptyMeans="none: the jobs list uses cpu_load, mem_bw, flops_any, acc_utilization" />
+        <MetricChecks all={catalogue.metrics} selected={form.radarMetrics} onChange={(m) => setForm({ ...form, radarMetrics: m })} label="Radar / footprint metrics" emptyMeans="none: the jobs list uses load_one, mem_bw, flops_any, nv_util" />
         {fieldHint(errors, 'radarMetrics')}
         {save.isError && !serverErrors(save.error) ? <ErrorState error={save.error} title="Could not save the settings" /> : null}
         {done ? <p className="success" role="status">Settings saved.</p> : null}
