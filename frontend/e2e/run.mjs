@@ -279,7 +279,7 @@ async function main() {
       for (const job of [finished, running]) {
         await page.goto(`/jobs/${job.id}`);
         await page.locator('.metric-chart canvas').first().waitFor();
-        // Metrics with samples (load_one, mem_used, mem_bw, flops_any) draw one line per node.
+        // Metrics with samples (load_one, cpu_user, mem_used, mem_bw, flops_any) draw one line per node.
         const withData = page.locator('.metric-chart', { has: page.locator('.u-legend', { hasText: 'n2' }) });
         await withData.first().waitFor();
         const charts = await withData.count();
@@ -292,6 +292,48 @@ async function main() {
         if ((await noData.count()) > 0) check(/^No data: \S/.test(await noData.innerText()), `no-data line: ${await noData.innerText()}`);
       }
       await shot(page, 'job-page-real-metrics');
+    });
+
+    await step('the Quartiles switch on a multi-node job keeps every chart and adds the quantile lines (no page errors)', async () => {
+      // The API sends quantiles.bands.q25/q50/q75 for jobs with more than one node; a UI that read quantiles.q25
+      // threw a TypeError per chart and blanked them all.
+      const errors = [];
+      const onError = (e) => errors.push(e.message);
+      page.on('pageerror', onError);
+      try {
+        await page.goto(`/jobs/${finished.id}`);
+        const withData = page.locator('.metric-chart', { has: page.locator('.u-legend', { hasText: 'n2' }) });
+        await withData.first().waitFor();
+        const before = await withData.count();
+        const api = await admin('GET', `/api/jobs/${finished.id}/metrics`);
+        const withBands = (api.json?.metrics ?? []).filter((m) => m.quantiles?.bands?.q50?.length > 0).map((m) => m.name);
+        check(withBands.length >= 4, `the API sends quantile bands for the 2-node job (${withBands.join(', ')})`);
+        const toggle = page.getByLabel('Quartiles');
+        if (!(await toggle.isChecked())) await toggle.check();
+        else {
+          await toggle.uncheck();
+          await toggle.check();
+        }
+        const withMedian = page.locator('.metric-chart', { has: page.locator('.u-legend', { hasText: 'median' }) });
+        await withMedian.first().waitFor();
+        const quartileCharts = await withMedian.count();
+        check(quartileCharts === withBands.length, `every chart with bands shows the quartile lines (${quartileCharts} of ${withBands.length})`);
+        const legend = await withMedian.first().locator('.u-legend').innerText();
+        check(legend.includes('25th pct') && legend.includes('75th pct') && legend.includes('n1'), `quartile legend keeps the node lines: ${legend}`);
+        check((await withData.count()) === before, `all ${before} charts still drawn with quartiles on`);
+        // A chart whose data uPlot cannot read keeps its legend but draws nothing: count painted pixels per canvas.
+        const painted = await withMedian.locator('canvas').evaluateAll((canvases) => canvases.map((c) => {
+          const { data } = c.getContext('2d').getImageData(0, 0, c.width, c.height);
+          let n = 0;
+          for (let i = 3; i < data.length; i += 4) if (data[i] !== 0) n += 1;
+          return n;
+        }));
+        check(painted.length === quartileCharts && painted.every((n) => n > 500), `every quartile chart draws its lines (painted pixels: ${painted.join(', ')})`);
+        await shot(page, 'job-page-quartiles');
+        check(errors.length === 0, `no page errors with quartiles on (${errors.join(' | ')})`);
+      } finally {
+        page.off('pageerror', onError);
+      }
     });
 
     await step('metric charts render with uPlot: per node, per device for one node, 503 message (mocked metrics answers)', async () => {
@@ -349,8 +391,8 @@ async function main() {
       // Job-end statistics need InfluxDB data at the job's end; the real answers are extended here so the views are tested.
       const statistics = {
         load_one: { unit: '', mean: 38, max: 70, robustMax: 65 },
-        mem_bw: { unit: 'B/s', mean: 80e9, max: 120e9, robustMax: 110e9 },
-        flops_any: { unit: 'FLOP/s', mean: 900e9, max: 1300e9, robustMax: 1200e9 },
+        mem_bw: { unit: 'B/s', mean: 8e10, max: 1.2e11, robustMax: 1.1e11 },
+        flops_any: { unit: 'FLOP/s', mean: 9e11, max: 1.3e12, robustMax: 1.2e12 },
         nv_util: { unit: '%', mean: 2, max: 9, robustMax: 5 },
       };
       const finding = { tag: 'idle-gpus', reason: 'GPUs were nearly idle: mean utilisation 2 %' };
@@ -373,7 +415,7 @@ async function main() {
       // The catalogue (peaks) loads after the list: wait until the label names the peak.
       await row.locator('.footprint[aria-label*="of the node peak"]').waitFor({ timeout: 10_000 }).catch(() => {});
       const label = await row.locator('.footprint').getAttribute('aria-label');
-      check(/CPU load: mean 38\.0, 50 % of the node peak/.test(label ?? ''), `footprint label: ${label}`);
+      check(/Load \(1 min\): mean 38\.0, 50 % of the node peak/.test(label ?? ''), `footprint label: ${label}`);
       const chip = row.locator('[data-finding="idle-gpus"]');
       check((await chip.getAttribute('title'))?.includes(finding.reason), 'classifier tag has the reason as tooltip');
       await shot(page, 'jobs-list-footprint');
@@ -612,7 +654,7 @@ async function main() {
       await row.getByRole('button', { name: 'Edit load_one' }).click();
       const form = page.getByRole('form', { name: 'Edit load_one' });
       await form.waitFor();
-      const changed = `CPU load (e2e ${RUN})`;
+      const changed = `Load (e2e ${RUN})`;
       await form.getByLabel('Display name').fill(changed);
       // A regular expression JavaScript accepts but .NET does not: only the server finds it; its message sits at the field.
       await form.getByRole('button', { name: 'Add filter' }).click();
@@ -640,7 +682,8 @@ async function main() {
       await form.getByLabel('Display name').fill(original);
       await form.getByRole('button', { name: 'Save metric' }).click();
       await form.waitFor({ state: 'detached' });
-      await row.locator('.metric-display-name', { hasText: new RegExp(`^${original}$`) }).waitFor();
+      // The display name may hold regular-expression characters ("Load (1 min)"): match it literally.
+      await row.locator('.metric-display-name', { hasText: new RegExp(`^${original.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }).waitFor();
     });
 
     await step('admin adds a partition with MaxTime and a virtual partition (hostlist node count), then deletes it', async () => {

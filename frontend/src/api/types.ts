@@ -131,6 +131,11 @@ export interface MetricSeries {
   values: (number | null)[];
 }
 
+export interface QuantileBands {
+  times: number[];
+  bands: Record<string, (number | null)[]>;
+}
+
 export interface Metric {
   name: string;
   displayName: string;
@@ -139,7 +144,8 @@ export interface Metric {
   scope: string;
   peak: number | null;
   series: MetricSeries[];
-  quantiles?: { q25: number[]; q50: number[]; q75: number[]; times: number[] };
+  /** Across-node quantiles (multi-node jobs): one band per configured quantile, keyed "q25", "q50", "q75", "q90"… */
+  quantiles?: QuantileBands | null;
 }
 
 export interface MetricsResponse {

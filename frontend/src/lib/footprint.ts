@@ -2,6 +2,7 @@ import type { Catalogue, CatalogueMetric, MetricSummary } from '../api/types';
 
 // The jobs list's compact footprint: a few metrics' job-end means as small bars, relative to the metric's node peak.
 
+// The default catalogue's names (cc-metric-collector's: loadavg load_one, likwid mem_bw and flops_any, nvidia nv_util).
 export const DEFAULT_FOOTPRINT_METRICS = ['load_one', 'mem_bw', 'flops_any', 'nv_util'] as const;
 /** At most this many bars per job. */
 export const MAX_FOOTPRINT_BARS = 6;
