@@ -67,7 +67,9 @@ public sealed class TokenAuthenticationHandler(
             return Success("ingest-token", via, Roles.JobControl);
         var caller = token.StartsWith("jm_", StringComparison.Ordinal)
             ? await accounts.AuthenticateApiKeyAsync(token, Context.RequestAborted)
-            : token.Count(c => c == '.') == 2 ? await accounts.AuthenticateJwtAsync(token, Context.RequestAborted) : null;
+            : token.Count(c => c == '.') == 2
+                ? await accounts.AuthenticateJwtAsync(token, Context.RequestAborted) ?? await accounts.AuthenticateOriginalTokenAsync(token, Context.RequestAborted)
+                : null;
         if (caller is null) return AuthenticateResult.Fail("unknown, expired or revoked token");
         var result = Success(caller.Name, via, caller.Roles);
         if (caller.SessionId is { } sid) result.Principal!.Identities.First().AddClaim(new Claim("jobmon:session", sid.ToString()));
