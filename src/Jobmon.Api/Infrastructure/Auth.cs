@@ -26,6 +26,9 @@ public static class Policies
     public const string Reader = "reader";
     /// <summary>Anyone signed in, even without a role (to see who they are and to request access).</summary>
     public const string SignedIn = "signed-in";
+    /// <summary>Readers, and job-control callers for what ClusterCockpit clients must read (the running jobs); the
+    /// endpoint narrows what job-control may ask.</summary>
+    public const string ReaderOrIngest = "reader-or-ingest";
 }
 
 /// <summary>The caller as the rest of the code sees it.</summary>
@@ -149,7 +152,8 @@ public static class AuthSetup
             .AddPolicy(Policies.Ingest, p => p.RequireRole(Roles.JobControl, Roles.Admin))
             .AddPolicy(Policies.Admin, p => p.RequireRole(Roles.Admin))
             .AddPolicy(Policies.Reader, p => p.RequireRole(Roles.User, Roles.Admin, Roles.ReadOnly))
-            .AddPolicy(Policies.SignedIn, p => p.RequireAuthenticatedUser());
+            .AddPolicy(Policies.SignedIn, p => p.RequireAuthenticatedUser())
+            .AddPolicy(Policies.ReaderOrIngest, p => p.RequireRole(Roles.User, Roles.Admin, Roles.ReadOnly, Roles.JobControl));
         return services;
     }
 }
