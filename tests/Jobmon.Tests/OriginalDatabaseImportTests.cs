@@ -167,4 +167,54 @@ public sealed class OriginalDatabaseImportTests
         third.Updated.ShouldBe(0);
         third.Changes.ShouldBeEmpty();
     }
+
+    /// <summary>The command line as an operator runs it during the switch-over: the real Jobmon.Api program.</summary>
+    [Fact]
+    public async Task Follow_mode_keeps_importing_until_stopped()
+    {
+        var original = await OriginalDatabaseAsync();
+        await using var app = await JobmonApp.StartAsync();
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Jobmon.sln"))) dir = dir.Parent;
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name; // bin/<Configuration>/net10.0
+        var program = Path.Combine(dir!.FullName, "src", "Jobmon.Api", "bin", configuration, "net10.0", "Jobmon.Api.dll");
+        File.Exists(program).ShouldBeTrue(program);
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { program, "import-original", "--from", original, "--follow", "1" }) start.ArgumentList.Add(a);
+        start.Environment["JOBMON_POSTGRES"] = app.ConnectionString;
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        var output = new System.Text.StringBuilder();
+        using var process = new System.Diagnostics.Process { StartInfo = start };
+        process.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        async Task WaitFor(string text)
+        {
+            for (var i = 0; i < 240; i++)
+            {
+                lock (output) if (output.ToString().Contains(text)) return;
+                if (process.HasExited) break;
+                await Task.Delay(250);
+            }
+            lock (output) throw new ShouldAssertException($"'{text}' never appeared in:\n{output}");
+        }
+        try
+        {
+            await WaitFor("\"jobs\": 3");
+            await Original(original, "UPDATE job_metadata SET is_running = false, stop_time = 1700009000, exit_code = 0 WHERE id = 1003");
+            await WaitFor("horeka/1003: ended (completed");
+            (await View(app, 1003)).State.ShouldBe(JobState.Completed);
+        }
+        finally
+        {
+            // Stopped as a service manager stops it: SIGTERM, and it ends cleanly.
+            if (!process.HasExited) System.Diagnostics.Process.Start("kill", ["-TERM", process.Id.ToString()])!.WaitForExit();
+            var exited = process.WaitForExit(20_000);
+            if (!exited) process.Kill(entireProcessTree: true);
+            exited.ShouldBeTrue();
+        }
+        process.ExitCode.ShouldBe(0);
+    }
 }
