@@ -4,6 +4,9 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Jobmon.Accounts;
+using Jobmon.Compat;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 using Jobmon.Jobs.Querying;
 using Jobmon.Tests.Infrastructure;
 
@@ -141,5 +144,47 @@ public sealed class OriginalTokenTests : IAsyncLifetime
         // With the user role as well, the same account may sign in (the original refused only job-control logins).
         (await _app.Admin().PatchAsJsonAsync($"/api/admin/users/{name}", new { roles = new[] { "job-control", "user" } })).StatusCode.ShouldBe(HttpStatusCode.OK);
         (await _app.Client().PostAsJsonAsync("/api/login", new { username = name, password = "a-long-password-1" })).StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task The_originals_live_tokens_come_with_the_database_import_and_tokens_it_had_replaced_stay_refused()
+    {
+        var issued = Now - 86400;
+        var live = MintAsTheOriginal(["job-control"], "api", issued, issued + 87600L * 3600);
+        var replaced = MintAsTheOriginal(["job-control"], "api", issued - 86400, issued - 86400 + 87600L * 3600);
+        var browser = MintAsTheOriginal(["admin"], "root", Now - 60, Now + 86400);
+        var original = await PostgresServer.CreateDatabaseAsync("original");
+        await using (var conn = new NpgsqlConnection(original))
+        {
+            await conn.OpenAsync();
+            // The original's tables (bun): one session row per user holds that user's latest token.
+            await new NpgsqlCommand($"""
+                CREATE TABLE job_metadata (id BIGINT PRIMARY KEY, user_id BIGINT, user_name VARCHAR, group_id BIGINT, group_name VARCHAR, cluster_id VARCHAR,
+                  num_nodes BIGINT, num_tasks BIGINT, tasks_per_node BIGINT, gp_us_per_node BIGINT, node_list VARCHAR, start_time BIGINT, stop_time BIGINT,
+                  is_running BOOLEAN, job_name VARCHAR, account VARCHAR, ttl BIGINT, partition VARCHAR, job_script VARCHAR, exit_code BIGINT, data JSONB);
+                CREATE TABLE job_tags (id BIGSERIAL PRIMARY KEY, name VARCHAR, type VARCHAR, created_by VARCHAR);
+                CREATE TABLE job_to_tags (job_id BIGINT, tag_id BIGINT, PRIMARY KEY (job_id, tag_id));
+                CREATE TABLE user_roles (username VARCHAR PRIMARY KEY, roles JSONB);
+                CREATE TABLE user_sessions (username VARCHAR PRIMARY KEY, token VARCHAR);
+                INSERT INTO user_sessions VALUES ('api', '{live}'), ('root', '{browser}');
+                """, conn).ExecuteNonQueryAsync();
+        }
+        var report = await _app.Services.GetRequiredService<OriginalDatabaseImport>().ImportAsync(original, dryRun: false, CancellationToken.None);
+        report.TokensImported.ShouldBe(1);
+
+        // Listed before its first use, so it can be revoked before the switch.
+        var keys = JsonSerializer.Deserialize<List<ApiKeyInfo>>(await _app.Admin().GetStringAsync("/api/admin/api-keys"), HttpExtensions.Json)!;
+        var key = keys.ShouldHaveSingleItem();
+        key.Source.ShouldBe("original");
+        key.LastUsedAt.ShouldBeNull();
+
+        var cluster = Unique.Name("orig");
+        (await Script(live).PutAsync("/api/job_start", StartBody(Unique.SlurmId(), cluster))).StatusCode.ShouldBe(HttpStatusCode.OK);
+        // The original had replaced this one (its session row holds the newer token): it does not come back to life.
+        (await Script(replaced).PutAsync("/api/job_start", StartBody(Unique.SlurmId(), cluster))).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        // cc-slurm-adapter could use the original token too: X-AUTH-TOKEN, running jobs only.
+        var adapter = _app.Client();
+        adapter.DefaultRequestHeaders.Add("X-AUTH-TOKEN", live);
+        (await adapter.GetAsync("/api/jobs/?state=running&items-per-page=10&page=1")).StatusCode.ShouldBe(HttpStatusCode.OK);
     }
 }

@@ -140,6 +140,15 @@ public sealed class AccountService(IDocumentStore store, JobmonSettings settings
                 return new AuthenticatedCaller($"original:{claims.Username}", [Roles.JobControl], "original-token", KeyId: keyId);
             }
         }
+        // Once import-original has read the original's user_sessions, the tokens listed there are the only live
+        // ones (the original accepted only the latest token per user); an older token stays refused.
+        await using (var query = store.QuerySession())
+            if (await query.LoadAsync<Jobmon.Compat.OriginalSessionsImported>(Jobmon.Compat.OriginalSessionsImported.DocumentId, ct) is not null)
+            {
+                logger.LogWarning("Refused an original JobMon token of {Username} (issued {IssuedAt:u}): not among the original's sessions the import found",
+                    claims.Username, claims.IssuedAt);
+                return null;
+            }
         await RegisterOriginalTokenAsync(token, claims, "first use", ct);
         logger.LogInformation("Accepted the original JobMon's token of {Username} (issued {IssuedAt:u}) for the first time; listed under Settings → API keys",
             claims.Username, claims.IssuedAt);

@@ -33,6 +33,16 @@ public sealed class OriginalImportState
     public int GpusPerNode { get; set; }
 }
 
+/// <summary>Marks that import-original has read the original's user_sessions: from then on only the original tokens
+/// found there are accepted.</summary>
+public sealed class OriginalSessionsImported
+{
+    public const string DocumentId = "original-sessions";
+    public string Id { get; set; } = DocumentId;
+    public DateTimeOffset At { get; set; }
+    public int Tokens { get; set; }
+}
+
 /// <summary>
 /// Imports an existing installation's PostgreSQL (job_metadata, job_tags, job_to_tags, user_roles, user_sessions) into
 /// the event store. Each job becomes a stream with a deterministic id (UUID v5 of cluster/id/start), so a second run
@@ -356,6 +366,14 @@ public sealed class OriginalDatabaseImport(IDocumentStore store, JobmonSettings 
         {
             if (OriginalTokens.Validate(token, secret, DateTimeOffset.UtcNow) is not { } claims || !claims.Roles.Contains(Infrastructure.Roles.JobControl)) continue;
             if (dryRun || await accounts.RegisterOriginalTokenAsync(token, claims, "import", ct)) count++;
+        }
+        if (!dryRun)
+        {
+            // From now on only these tokens (and those a later run finds) are accepted: older ones the original had
+            // already replaced do not come back to life.
+            await using var session = store.LightweightSession();
+            session.Store(new OriginalSessionsImported { Id = OriginalSessionsImported.DocumentId, At = DateTimeOffset.UtcNow, Tokens = count });
+            await session.SaveChangesAsync(ct);
         }
         return count;
     }
