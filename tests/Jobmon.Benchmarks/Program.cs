@@ -51,12 +51,22 @@ async Task MetricsBenchmark()
                 var ts = t.ToUnixTimeSeconds();
                 foreach (var m in metrics)
                 {
-                    var devices = m.Scope switch { Jobmon.Metrics.MetricScope.Socket => 2, Jobmon.Metrics.MetricScope.Accelerator => 4, _ => 1 };
+                    // As the collector writes them: device rows of the metric's scope, plus cpustat's/likwid's node total.
+                    var devices = m.Scope switch { Jobmon.Metrics.MetricScope.Socket => 2, Jobmon.Metrics.MetricScope.Accelerator => 4, Jobmon.Metrics.MetricScope.Hwthread => 4, _ => 1 };
+                    var total = 0.0;
                     for (var d = 0; d < devices; d++)
                     {
                         var value = m.IsCounter ? ts * 1000.0 : 50 + 10 * Math.Sin(ts / 600.0 + d);
-                        lines.Append(m.Measurement).Append(",cluster=bench,hostname=").Append(node).Append(",type=").Append(m.Scope.ToString().ToLowerInvariant())
-                            .Append(",type-id=").Append(d).Append(" value=").Append(value.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append(' ').Append(ts).Append('\n');
+                        total += value;
+                        lines.Append(m.Measurement).Append(",cluster=bench,hostname=").Append(node).Append(",type=").Append(Jobmon.Metrics.MetricQueries.TypeTag(m.Scope));
+                        if (m.Scope != Jobmon.Metrics.MetricScope.Node) lines.Append(",type-id=").Append(d);
+                        lines.Append(" value=").Append(value.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append(' ').Append(ts).Append('\n');
+                        points++;
+                    }
+                    if (m.NodeRows is not null)
+                    {
+                        lines.Append(m.Measurement).Append(",cluster=bench,hostname=").Append(node).Append(",type=node value=")
+                            .Append(total.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append(' ').Append(ts).Append('\n');
                         points++;
                     }
                 }

@@ -32,8 +32,8 @@ public sealed record ClassificationRule
 
     public static readonly ClassificationRule[] Defaults =
     [
-        new() { Tag = "idle-gpus", Metric = "acc_utilization", Statistic = "mean", Below = 5, Reason = "GPUs were nearly idle: mean utilisation {value} %" },
-        new() { Tag = "low-cpu-load", Metric = "cpu_load", Statistic = "mean", Below = 0.1, RelativeToPeak = true, Reason = "mean CPU load {value} is below 10 % of the node's {peak} cores" },
+        new() { Tag = "idle-gpus", Metric = "nv_util", Statistic = "mean", Below = 5, Reason = "GPUs were nearly idle: mean utilisation {value} %" },
+        new() { Tag = "low-cpu-load", Metric = "load_one", Statistic = "mean", Below = 0.1, RelativeToPeak = true, Reason = "mean CPU load {value} is below 10 % of the node's {peak} cores" },
         new() { Tag = "memory-bound", Metric = "mem_bw", Statistic = "mean", Above = 0.7, RelativeToPeak = true, Reason = "mean memory bandwidth {value} {unit} is above 70 % of the node peak {peak}" },
     ];
 }
@@ -75,29 +75,12 @@ public static class FinalizeJobMetricsHandler
         if (defs.Count == 0 || job.Nodes.Length == 0) return;
 
         // Throws MetricsUnavailableException while InfluxDB is down: Wolverine retries with back-off (durable, never lost).
+        // The statistics come from the same per-node series the page draws (one query, no nested InfluxQL aggregate).
         var view = await metrics.QueryAsync(job, new JobMetricsRequest(null, null, null, null), ct);
         var interval = view.Interval;
-        var statements = string.Join(";\n", defs.Select(m => MetricQueries.Statistics(m, job.Nodes, start, stop < start.AddSeconds(1) ? start.AddSeconds(1) : stop, interval)));
-        var result = await metrics.RunAsync(statements, ct);
-        var stats = new Dictionary<string, MetricStatistics>();
-        for (var i = 0; i < defs.Count; i++)
-        {
-            var statement = result.Results.FirstOrDefault(r => r.StatementId == i);
-            if (statement is null || statement.Series.Count == 0) continue;
-            var nodes = new Dictionary<string, NodeStatistics>();
-            foreach (var s in statement.Series)
-            {
-                if (s.Rows.Count == 0) continue;
-                nodes[s.Tags.GetValueOrDefault("hostname") ?? "?"] = new NodeStatistics(s.GetDouble(0, "mean"), s.GetDouble(0, "min"), s.GetDouble(0, "max"),
-                    s.GetDouble(0, "p95"), (long)(s.GetDouble(0, "samples") ?? 0));
-            }
-            if (nodes.Count == 0) continue;
-            double? Agg(Func<NodeStatistics, double?> f, Func<IEnumerable<double>, double> a) =>
-                nodes.Values.Select(f).Where(v => v.HasValue).Select(v => v!.Value).ToList() is { Count: > 0 } l ? a(l) : null;
-            stats[defs[i].Name] = new MetricStatistics(defs[i].Unit, Agg(n => n.Mean, v => v.Average()), Agg(n => n.Min, v => v.Min()),
-                Agg(n => n.Max, v => v.Max()), Agg(n => n.RobustMax, v => v.Max()), nodes);
-        }
-        var findings = Classifier.Classify(job, stats, c.Metrics, settings.ClassificationRules ?? ClassificationRule.Defaults);
+        var stats = MetricStatisticsCalculator.Statistics(view);
+        // The job's own metric definitions: peaks of its (virtual) partition.
+        var findings = Classifier.Classify(job, stats, defs.ToDictionary(d => d.Name), settings.ClassificationRules ?? ClassificationRule.Defaults);
 
         await ingestion.RunAsync(new EventContext("jobmon", Guid.NewGuid().ToString("N"), "job-end"), ct, async session =>
         {
