@@ -54,6 +54,23 @@ export interface JobDetail {
   version: number;
   statistics?: Record<string, MetricSummary>;
   findings?: JobFinding[];
+  /** What a ClusterCockpit client (cc-slurm-adapter) reported beyond the usual fields; null for other sources. */
+  scheduler?: SchedulerDetails | null;
+}
+
+export interface SchedulerDetails {
+  walltimeSeconds: number | null;
+  submitTime: string | null;
+  subCluster: string | null;
+  shared: string | null;
+  smt: number | null;
+  numAcc: number | null;
+  numHwthreads: number | null;
+  arrayJobId: number | null;
+  requestedMemoryMb: number | null;
+  monitoringStatus: number | null;
+  metaData: Record<string, string>;
+  resources: { hostname: string; hwthreads: number[] | null; accelerators: string[] | null; configuration: string | null }[];
 }
 
 export interface Summary {
@@ -116,6 +133,8 @@ export interface ApiKey {
   lastUsedAt: string | null;
   expiresAt: string | null;
   revoked: boolean;
+  /** "original": a token the original JobMon minted, accepted since its config.json is loaded. */
+  source?: string | null;
 }
 
 export interface CreatedApiKey {

@@ -58,6 +58,8 @@ public sealed record JobView
     public Dictionary<string, MetricSummary> Statistics { get; init; } = new();
     public DateTimeOffset? StatisticsStopTime { get; init; }
     public Jobmon.Metrics.JobFinding[] Findings { get; init; } = [];
+    /// <summary>Walltime, submit time and the rest a ClusterCockpit client reported; null for other sources.</summary>
+    public SchedulerDetails? Scheduler { get; init; }
     public int Version { get; set; }
 
     public static JobView Create(IEvent<JobStarted> e) => Started(new JobView { Id = e.StreamId }, e.Data, At(e));
@@ -120,6 +122,8 @@ public sealed record JobView
 
     public const string Classifier = "jobmon-classifier";
 
+    public JobView Apply(IEvent<JobSchedulerDetailsReported> e) => this with { Scheduler = e.Data.Details, LastChangedAt = At(e) };
+
     public JobView Apply(IEvent<JobMetadataCorrected> e)
     {
         var d = e.Data;
@@ -172,8 +176,8 @@ public sealed record JobView
     private JobView Ended(JobEnded d) => this with
     {
         StopTime = d.StopTime,
-        ExitCode = d.ExitCode,
-        ExitDescription = ExitStatus.Describe(d.ExitCode),
+        ExitCode = d.NoExitCode ? null : d.ExitCode,
+        ExitDescription = d.NoExitCode ? $"{d.State.ToString().ToLowerInvariant()} (reported by ClusterCockpit, without an exit code)" : ExitStatus.Describe(d.ExitCode),
         State = d.State,
         RunningKey = null,
         DurationSeconds = Seconds(StartTime, d.StopTime),
