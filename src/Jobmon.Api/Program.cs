@@ -84,6 +84,7 @@ app.MapAccounts();
 app.MapJobmonSignIn();
 app.MapJobIngestion();
 app.MapClusterCockpitIngestion();
+Jobmon.Nodes.NodeStates.MapNodeStates(app);
 app.MapClusterCockpitJobList();
 app.MapJobQueries();
 app.MapJobCommands();

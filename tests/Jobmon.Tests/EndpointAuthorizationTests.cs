@@ -20,6 +20,9 @@ public sealed class EndpointAuthorizationTests : IAsyncLifetime
     private static readonly Dictionary<string, string> Expected = new()
     {
         ["GET /api/ping"] = "public",
+        ["POST /api/nodestate"] = "ingest",
+        ["PUT /api/nodestate"] = "ingest",
+        ["GET /api/clusters/{cluster}/nodes"] = "reader",
         ["GET /api/openapi/{documentName}.json"] = "public",
         ["POST /api/login"] = "public",
         ["POST /api/logout"] = "signed-in",

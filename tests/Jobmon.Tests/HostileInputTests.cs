@@ -47,6 +47,7 @@ public sealed class HostileInputTests : IAsyncLifetime
         ["POST /api/v2/clusters/{cluster}/jobs/{jobId}/stop"] = """{"exitCode": 0, "stopTime": 1750000100}""",
         ["POST /api/jobs/start_job"] = """{"jobId": 6, "user": "alice", "cluster": "cc", "partition": "p", "numNodes": 1, "startTime": 1750000000, "resources": [{"hostname": "n1"}]}""",
         ["POST /api/jobs/stop_job"] = """{"jobId": 6, "cluster": "cc", "startTime": 1750000000, "stopTime": 1750000100, "jobState": "completed"}""",
+        ["POST /api/nodestate"] = """{"cluster": "c1", "nodes": [{"hostname": "n1", "states": ["IDLE"], "cpusAllocated": 1, "memoryAllocated": 2, "gpusAllocated": 0, "jobsRunning": 0}]}""",
         ["POST /api/login"] = """{"username": "nobody", "password": "wrong-password"}""",
         ["POST /api/jobs/{id:guid}/tags"] = """{"name": "t", "visibility": "private"}""",
         ["PATCH /api/jobs/{id:guid}/metadata"] = """{"reason": "r", "jobName": "n", "account": "a"}""",
