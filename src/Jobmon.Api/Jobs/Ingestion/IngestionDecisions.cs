@@ -52,6 +52,19 @@ public static class IngestionDecisions
     {
         var candidates = cmd.Cluster is null ? known : known.Where(j => j.Cluster == cmd.Cluster || j.Cluster == "").ToList();
 
+        // SLURM's final record of a run whose end was already reported (same stop time): correct it if it differs.
+        if (cmd.Final && candidates.FirstOrDefault(j => j.StopTime == cmd.StopTime && j.State != JobState.Running) is { } reported)
+        {
+            var state = cmd.State ?? ExitStatus.StateOf(cmd.ExitCode);
+            if (reported.State == state && reported.ExitCode == cmd.ExitCode)
+                return new Decision.AlreadyKnown(reported.Id, "final state: as first reported");
+            return new Decision.Append(reported.Id, false,
+                [new JobEndCorrected(reported.Id, reported.Cluster, reported.SlurmId, reported.User, reported.Partition, reported.Group,
+                    reported.NumNodes, reported.TotalGpus, reported.StartTime, reported.StopTime!.Value, reported.State, reported.ExitCode,
+                    state, cmd.ExitCode, cmd.Reason)],
+                $"final state: {state.ToString().ToLowerInvariant()} (first reported as {reported.State.ToString().ToLowerInvariant()})");
+        }
+
         var running = candidates.Where(j => j.State == JobState.Running).ToList();
         if (running.Count > 1)
         {
@@ -96,7 +109,8 @@ public static class IngestionDecisions
 
     private static JobStarted ToEvent(Guid id, StartJob c, EndedBeforeStart? ended) => new(
         id, c.Cluster, c.SlurmId, c.User, c.UserId, c.Group, c.GroupId, c.Account, c.JobName, c.Partition,
-        c.NumNodes, c.NumTasks, c.TasksPerNode, c.GpusPerNode, c.Nodes, c.StartTime, c.JobScript, ended);
+        c.NumNodes, c.NumTasks, c.TasksPerNode, c.GpusPerNode, c.Nodes, c.StartTime, c.JobScript, ended,
+        c.ArrayJobId, c.ArrayTaskId, c.NumCpus);
 
     private static bool SameStart(JobView j, StartJob c) =>
         j.User == c.User && j.StartTime == c.StartTime && j.Partition == c.Partition && j.Account == c.Account &&
