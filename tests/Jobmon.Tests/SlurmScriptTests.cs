@@ -78,8 +78,11 @@ public sealed class SlurmScriptTests : IAsyncLifetime
     private async Task<List<JobListItem>> JobsAsync(long slurmId) =>
         await (await _app.Admin().GetAsync($"/api/v2/clusters/testcluster/jobs/{slurmId}")).ReadAs<List<JobListItem>>();
 
+    /// <summary>Requests waiting: recorded hook runs (.raw) and built requests (.req), counted once each (a .raw
+    /// becomes a .req of the same name).</summary>
     private int Spooled() => Directory.Exists(Path.Combine(_dir, "spool"))
-        ? Directory.GetFiles(Path.Combine(_dir, "spool"), "*.req").Length : 0;
+        ? Directory.GetFiles(Path.Combine(_dir, "spool"), "*.r??").Where(f => f.EndsWith(".req") || f.EndsWith(".raw"))
+            .Select(Path.GetFileNameWithoutExtension).Distinct().Count() : 0;
 
     [Fact]
     public async Task Prolog_and_epilog_record_the_job_with_an_awkward_name()
