@@ -52,8 +52,14 @@ public static class IngestionDecisions
     {
         var candidates = cmd.Cluster is null ? known : known.Where(j => j.Cluster == cmd.Cluster || j.Cluster == "").ToList();
 
-        // SLURM's final record of a run whose end was already reported (same stop time): correct it if it differs.
-        if (cmd.Final && candidates.FirstOrDefault(j => j.StopTime == cmd.StopTime && j.State != JobState.Running) is { } reported)
+        // SLURM's final record of a run whose end was already reported: the run that ended closest to the epilog's
+        // time (the script sends SLURM's EndTime first, the epilog's own time with the final record; a requeued job's
+        // next run ends later). Correct it if it differs.
+        var reported = cmd.Final
+            ? candidates.Where(j => j.State != JobState.Running && j.StopTime is { } t && (t - cmd.StopTime).Duration() <= FinalRecordWindow)
+                .MinBy(j => (j.StopTime!.Value - cmd.StopTime).Duration())
+            : null;
+        if (reported is not null)
         {
             var state = cmd.State ?? ExitStatus.StateOf(cmd.ExitCode);
             if (reported.State == state && reported.ExitCode == cmd.ExitCode)
@@ -102,6 +108,10 @@ public static class IngestionDecisions
             [new JobEnded(id, cmd.Cluster ?? "", cmd.SlurmId, "", "", 0, 0, null, cmd.StopTime, cmd.ExitCode, cmd.State ?? ExitStatus.StateOf(cmd.ExitCode))],
             "stop recorded for a job whose start is unknown");
     }
+
+    /// <summary>How far the epilog's time may be from SLURM's EndTime of the run it reports (a loaded controller runs
+    /// epilogs late).</summary>
+    public static readonly TimeSpan FinalRecordWindow = TimeSpan.FromMinutes(5);
 
     private static JobEnded Ended(JobView job, StopJob cmd) => new(
         job.Id, job.Cluster, job.SlurmId, job.User, job.Partition, job.NumNodes, job.TotalGpus,
