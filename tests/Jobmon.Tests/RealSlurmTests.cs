@@ -139,7 +139,8 @@ public sealed class RealSlurmTests(ITestOutputHelper output) : IAsyncLifetime
         // The audit trail of the cancelled job: the epilog's first report, then SLURM's final record.
         var cancelled = await One(kinds["cancelled"]);
         var history = await (await _app.Admin().GetAsync($"/api/jobs/{cancelled.Id}/history")).ReadAs<List<JobHistoryEntry>>();
-        history.Select(h => (h.Type, h.Source)).ShouldBe([("job_started", "slurm-v1"), ("job_ended", "slurm-v1"), ("job_end_corrected", "slurm-final")]);
+        history.Select(h => (h.Type, h.Source)).ShouldBe([("job_started", "slurm-v1"), ("job_ended", "slurm-v1"), ("job_end_corrected", "slurm-final")],
+            Trace(kinds["cancelled"]));
         history[1].Data.GetProperty("state").GetString().ShouldBe("completed");
         history[2].Data.GetProperty("state").GetString().ShouldBe("cancelled");
 
