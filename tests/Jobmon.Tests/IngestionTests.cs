@@ -56,8 +56,9 @@ public sealed class IngestionTests(SharedApp shared)
     [Theory]
     [InlineData(0, JobState.Completed, "exit code 0 (success)")]
     [InlineData(256, JobState.Failed, "exit code 1")]
-    [InlineData(9, JobState.Cancelled, "killed by signal 9 (SIGKILL)")]
-    [InlineData(15, JobState.Cancelled, "killed by signal 15 (SIGTERM)")]
+    // SLURM calls a job killed by a signal FAILED (SIGSEGV, kill -9); only SLURM's final record can say CANCELLED.
+    [InlineData(9, JobState.Failed, "killed by signal 9 (SIGKILL)")]
+    [InlineData(11, JobState.Failed, "killed by signal 11 (SIGSEGV)")]
     public async Task Exit_status_decides_the_state(int exitCode, JobState state, string description)
     {
         var job = new SlurmJob(Unique.Name("c"), Unique.SlurmId());

@@ -56,6 +56,13 @@ export interface JobDetail {
   findings?: JobFinding[];
   /** What a ClusterCockpit client (cc-slurm-adapter) reported beyond the usual fields; null for other sources. */
   scheduler?: SchedulerDetails | null;
+  /** SLURM array job id and task id ("123_4"); null for other jobs. */
+  arrayJobId?: number | null;
+  arrayTaskId?: number | null;
+  /** CPUs allocated (SLURM's NumCPUs); null when the sender did not say. */
+  numCpus?: number | null;
+  /** The end first reported when SLURM's final record corrected it, e.g. "completed, exit code 0 (success)". */
+  firstReportedEnd?: string | null;
 }
 
 export interface SchedulerDetails {

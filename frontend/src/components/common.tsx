@@ -4,6 +4,8 @@ import type { JobState, JobTag } from '../api/types';
 
 const STATE_LABEL: Record<string, string> = {
   running: 'Running', completed: 'Completed', failed: 'Failed', cancelled: 'Cancelled', timeout: 'Timeout',
+  outOfMemory: 'Out of memory', nodeFail: 'Node failure', preempted: 'Preempted', requeued: 'Requeued',
+  bootFail: 'Boot failure', deadline: 'Deadline', stopped: 'Stopped',
 };
 
 /** Job state as a coloured badge with text (never colour alone). */

@@ -2,7 +2,8 @@
 // button works. parseFilters reads a URL (tolerating junk: unknown values fall back to defaults), serializeFilters
 // writes only what differs from the defaults, toApiQuery builds the GET /api/jobs query.
 
-export const JOB_STATES = ['running', 'completed', 'failed', 'cancelled', 'timeout'] as const;
+// Every end state the backend stores (SLURM's final states and ClusterCockpit's), camelCase as the API sends them.
+export const JOB_STATES = ['running', 'completed', 'failed', 'cancelled', 'timeout', 'outOfMemory', 'nodeFail', 'preempted', 'requeued', 'bootFail', 'deadline', 'stopped'] as const;
 export type JobState = (typeof JOB_STATES)[number];
 
 export const SORT_FIELDS = [

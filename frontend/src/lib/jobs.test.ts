@@ -21,6 +21,9 @@ describe('summarizeEvent', () => {
     expect(summarizeEvent({ type: 'job_ended', data: { state: 'failed', exitCode: 256, startTime: 'x' } })).toBe(
       'Ended failed, exit code 1',
     );
+    expect(
+      summarizeEvent({ type: 'job_end_corrected', data: { state: 'cancelled', previousState: 'completed', exitCode: 15, reason: null } }),
+    ).toBe("SLURM's final state: cancelled, killed by signal 15 (SIGTERM) (first reported completed)");
     expect(summarizeEvent({ type: 'job_timed_out', data: { maxTime: '1.02:00:00', reason: 'ran past MaxTime' } })).toBe(
       'Ended by the overtime sweeper after max time 1d 2h: ran past MaxTime',
     );

@@ -93,6 +93,10 @@ export function summarizeEvent(e: Pick<HistoryEvent, 'type' | 'data'>): string {
       const known = d.startTime ? '' : ' (start unknown)';
       return `Ended ${str(d.state)}, ${exit}${known}`;
     }
+    case 'job_end_corrected': {
+      const exit = typeof d.exitCode === 'number' ? decodeWaitStatus(d.exitCode) : str(d.exitCode);
+      return `SLURM's final state: ${str(d.state)}, ${exit} (first reported ${str(d.previousState)})${d.reason ? `; reason: ${str(d.reason)}` : ''}`;
+    }
     case 'job_timed_out':
       return `Ended by the overtime sweeper after max time ${timeSpan(d.maxTime)}${d.reason ? `: ${str(d.reason)}` : ''}`;
     case 'job_tag_added':

@@ -43,7 +43,7 @@ export default function JobPage() {
       <p className="breadcrumb"><Link to="/jobs">← Jobs</Link></p>
       <div className="page-head">
         <h1>
-          Job {j.jobId} <span className="muted">on {j.cluster}</span>
+          Job {j.jobId}{j.arrayJobId != null ? ` (array ${j.arrayJobId}_${j.arrayTaskId})` : ''} <span className="muted">on {j.cluster}</span>
         </h1>
         <StateBadge state={j.state} />
       </div>
@@ -79,8 +79,14 @@ function JobMetadata({ job: j }: { job: JobDetail }) {
     ['Duration', <span title={formatDurationClock(j.durationSeconds)}>{formatDuration(j.durationSeconds)}{j.state === 'running' ? ' so far' : ''}</span>],
     ['Nodes', `${j.numNodes}`],
     ['Tasks', `${j.numTasks} (${j.tasksPerNode} per node)`],
+    ['CPUs', j.numCpus != null ? `${j.numCpus}` : '–'],
     ['GPUs', `${j.totalGpus} (${j.gpusPerNode} per node)`],
-    ['Exit', exit === null ? j.exitDescription || '–' : <span>{exit} <span className="muted">(wait status {j.exitCode})</span></span>],
+    ['Exit', exit === null ? j.exitDescription || '–' : (
+      <span>
+        {exit} <span className="muted">(wait status {j.exitCode})</span>
+        {j.firstReportedEnd ? <span className="muted"> — SLURM's final record; first reported: {j.firstReportedEnd}</span> : null}
+      </span>
+    )],
     ['End reason', j.endReason || '–'],
   ];
   const s = j.scheduler;

@@ -24,7 +24,10 @@ public sealed record JobStarted(
     string[] Nodes,
     DateTimeOffset StartTime,
     string? JobScript,
-    EndedBeforeStart? Ended = null);
+    EndedBeforeStart? Ended = null,
+    long? ArrayJobId = null,
+    int? ArrayTaskId = null,
+    int? NumCpus = null);
 
 /// <summary>What a late start needs to know about the end recorded before it.</summary>
 public sealed record EndedBeforeStart(DateTimeOffset StopTime, JobState State);
@@ -78,3 +81,23 @@ public sealed record JobMetadataCorrected(
     int? GpusPerNode = null);
 
 public enum TagVisibility { Private, Public }
+
+/// <summary>SLURM's final record of a run differs from the end first reported (the epilog sees exit code 0 for a
+/// cancelled or timed-out job that is still COMPLETING; a requeued run looks like a success). The first report stays
+/// in the history; this event is the final truth. <see cref="Reason"/> is SLURM's reason text, if any.</summary>
+public sealed record JobEndCorrected(
+    Guid JobId,
+    string Cluster,
+    long SlurmId,
+    string User,
+    string Partition,
+    string Group,
+    int NumNodes,
+    int TotalGpus,
+    DateTimeOffset? StartTime,
+    DateTimeOffset StopTime,
+    JobState PreviousState,
+    int? PreviousExitCode,
+    JobState State,
+    int ExitCode,
+    string? Reason);

@@ -10,10 +10,15 @@ public static class ExitStatus
     public static int ExitCodeOf(int waitStatus) => (waitStatus >> 8) & 0xff;
     public static int SignalOf(int waitStatus) => waitStatus & 0x7f;
 
+    /// <summary>The state when nothing better is known: SLURM calls a job killed by a signal (SIGSEGV, kill -9) FAILED,
+    /// like a non-zero exit; only SLURM itself can say CANCELLED or TIMEOUT (the script's final report).</summary>
     public static JobState StateOf(int waitStatus) =>
-        SignalOf(waitStatus) != 0 ? JobState.Cancelled
-        : ExitCodeOf(waitStatus) != 0 ? JobState.Failed
-        : JobState.Completed;
+        SignalOf(waitStatus) != 0 || ExitCodeOf(waitStatus) != 0 ? JobState.Failed : JobState.Completed;
+
+    /// <summary>Like <see cref="Describe(int)"/>, but a job that did not complete is not called a "success".</summary>
+    public static string Describe(int waitStatus, JobState state) =>
+        state is JobState.Completed or JobState.Failed or JobState.Running ? Describe(waitStatus)
+        : $"{StateNames.Of(state)}, {Describe(waitStatus).Replace(" (success)", "")}";
 
     public static string Describe(int waitStatus)
     {

@@ -31,6 +31,13 @@ public sealed record JobView
     public int TotalGpus { get; init; }
     public string[] Nodes { get; init; } = [];
     public string? JobScript { get; init; }
+    /// <summary>SLURM array job id and task id ("123_4"); null for jobs that are not array tasks.</summary>
+    public long? ArrayJobId { get; init; }
+    public int? ArrayTaskId { get; init; }
+    /// <summary>CPUs allocated (SLURM's NumCPUs); null when the sender did not say.</summary>
+    public int? NumCpus { get; init; }
+    /// <summary>The end first reported, when SLURM's final record corrected it (e.g. "completed, exit code 0").</summary>
+    public string? FirstReportedEnd { get; init; }
     /// <summary>Null when only the end is known (the prolog push was lost).</summary>
     public DateTimeOffset? StartTime { get; init; }
     public DateTimeOffset? StopTime { get; init; }
@@ -81,6 +88,16 @@ public sealed record JobView
     public JobView Apply(IEvent<JobStarted> e) => Started(this, e.Data, At(e));
 
     public JobView Apply(IEvent<JobEnded> e) => Ended(e.Data) with { LastChangedAt = At(e) };
+
+    public JobView Apply(IEvent<JobEndCorrected> e) => this with
+    {
+        State = e.Data.State,
+        ExitCode = e.Data.ExitCode,
+        ExitDescription = ExitStatus.Describe(e.Data.ExitCode, e.Data.State),
+        EndReason = e.Data.Reason ?? EndReason,
+        FirstReportedEnd = FirstReportedEnd ?? $"{e.Data.PreviousState.ToString().ToLowerInvariant()}, {(e.Data.PreviousExitCode is { } c ? ExitStatus.Describe(c) : "no exit code")}",
+        LastChangedAt = At(e),
+    };
 
     public JobView Apply(IEvent<JobTimedOut> e) => this with
     {
@@ -162,6 +179,9 @@ public sealed record JobView
             TotalGpus = d.GpusPerNode * d.NumNodes,
             Nodes = d.Nodes,
             JobScript = d.JobScript,
+            ArrayJobId = d.ArrayJobId,
+            ArrayTaskId = d.ArrayTaskId,
+            NumCpus = d.NumCpus,
             StartTime = d.StartTime,
             StartKnown = true,
             State = alreadyEnded ? view.State : JobState.Running,
@@ -177,7 +197,7 @@ public sealed record JobView
     {
         StopTime = d.StopTime,
         ExitCode = d.NoExitCode ? null : d.ExitCode,
-        ExitDescription = d.NoExitCode ? $"{d.State.ToString().ToLowerInvariant()} (reported by ClusterCockpit, without an exit code)" : ExitStatus.Describe(d.ExitCode),
+        ExitDescription = d.NoExitCode ? $"{d.State.ToString().ToLowerInvariant()} (reported by ClusterCockpit, without an exit code)" : ExitStatus.Describe(d.ExitCode, d.State),
         State = d.State,
         RunningKey = null,
         DurationSeconds = Seconds(StartTime, d.StopTime),
@@ -191,7 +211,11 @@ public sealed record JobView
 
     public static string RunningKeyOf(string cluster, long slurmId) => $"{cluster}/{slurmId}";
 
-    private static string SearchTextOf(JobView v) => $"{v.SlurmId} {v.JobName} {v.Account}".ToLowerInvariant();
+    private static string SearchTextOf(JobView v) =>
+        $"{v.SlurmId} {(v.ArrayJobId is { } a ? $"{a}_{v.ArrayTaskId} " : "")}{v.JobName} {v.Account}".ToLowerInvariant();
+
+    /// <summary>"123_4": SLURM's name of task 4 of array job 123.</summary>
+    public static readonly System.Text.RegularExpressions.Regex ArrayTaskName = new(@"^\s*(\d{1,11})_(\d{1,9})\s*$");
 
     private static long? Seconds(DateTimeOffset? start, DateTimeOffset? stop) =>
         start is { } s && stop is { } e ? (long)Math.Max(0, (e - s).TotalSeconds) : null;

@@ -35,6 +35,15 @@ public abstract class JobCounters
         else Running++;
     }
 
+    /// <summary>SLURM's final record changed a finished job's state: move it to its true state's count.</summary>
+    public void Corrected(JobState from, JobState to)
+    {
+        var old = from.ToString().ToLowerInvariant();
+        if (ByState.GetValueOrDefault(old) > 0) ByState[old]--;
+        var key = to.ToString().ToLowerInvariant();
+        ByState[key] = ByState.GetValueOrDefault(key) + 1;
+    }
+
     public void Finished(JobState state, DateTimeOffset? start, DateTimeOffset stop, int nodes, int gpus, bool wasRunning)
     {
         if (wasRunning) Running = Math.Max(0, Running - 1);
@@ -71,11 +80,13 @@ public sealed partial class UserSummaryProjection : MultiStreamProjection<UserSu
         Identity<JobStarted>(e => e.User);
         Identities<JobEnded>(e => e.User.Length == 0 || e.StartTime is null ? Array.Empty<string>() : [e.User]);
         Identity<JobTimedOut>(e => e.User);
+        Identities<JobEndCorrected>(e => e.User.Length == 0 || e.StartTime is null ? Array.Empty<string>() : [e.User]);
     }
 
     public void Apply(JobStarted e, UserSummary view) { view.Id = e.User; view.Started(e); }
     public void Apply(JobEnded e, UserSummary view) => view.Finished(e.State, e.StartTime, e.StopTime, e.NumNodes, e.TotalGpus, wasRunning: true);
     public void Apply(JobTimedOut e, UserSummary view) => view.Finished(JobState.Timeout, e.StartTime, e.StopTime, e.NumNodes, e.TotalGpus, wasRunning: true);
+    public void Apply(JobEndCorrected e, UserSummary view) => view.Corrected(e.PreviousState, e.State);
 }
 
 /// <summary>Per cluster and partition, keyed "cluster/partition".</summary>
@@ -95,6 +106,7 @@ public sealed partial class PartitionSummaryProjection : MultiStreamProjection<P
         Identity<JobStarted>(e => PartitionSummary.KeyOf(e.Cluster, e.Partition));
         Identities<JobEnded>(e => e.User.Length == 0 || e.StartTime is null ? Array.Empty<string>() : [PartitionSummary.KeyOf(e.Cluster, e.Partition)]);
         Identity<JobTimedOut>(e => PartitionSummary.KeyOf(e.Cluster, e.Partition));
+        Identities<JobEndCorrected>(e => e.User.Length == 0 || e.StartTime is null ? Array.Empty<string>() : [PartitionSummary.KeyOf(e.Cluster, e.Partition)]);
     }
 
     public void Apply(JobStarted e, PartitionSummary view)
@@ -106,6 +118,7 @@ public sealed partial class PartitionSummaryProjection : MultiStreamProjection<P
     }
     public void Apply(JobEnded e, PartitionSummary view) => view.Finished(e.State, e.StartTime, e.StopTime, e.NumNodes, e.TotalGpus, wasRunning: true);
     public void Apply(JobTimedOut e, PartitionSummary view) => view.Finished(JobState.Timeout, e.StartTime, e.StopTime, e.NumNodes, e.TotalGpus, wasRunning: true);
+    public void Apply(JobEndCorrected e, PartitionSummary view) => view.Corrected(e.PreviousState, e.State);
 }
 
 /// <summary>Per unix group, keyed by group name.</summary>
@@ -121,11 +134,13 @@ public sealed partial class GroupSummaryProjection : MultiStreamProjection<Group
         Identity<JobStarted>(e => e.Group);
         Identities<JobEnded>(e => e.User.Length == 0 || e.StartTime is null ? Array.Empty<string>() : [e.Group]);
         Identity<JobTimedOut>(e => e.Group);
+        Identities<JobEndCorrected>(e => e.User.Length == 0 || e.StartTime is null ? Array.Empty<string>() : [e.Group]);
     }
 
     public void Apply(JobStarted e, GroupSummary view) { view.Id = e.Group; view.Started(e); }
     public void Apply(JobEnded e, GroupSummary view) => view.Finished(e.State, e.StartTime, e.StopTime, e.NumNodes, e.TotalGpus, wasRunning: true);
     public void Apply(JobTimedOut e, GroupSummary view) => view.Finished(JobState.Timeout, e.StartTime, e.StopTime, e.NumNodes, e.TotalGpus, wasRunning: true);
+    public void Apply(JobEndCorrected e, GroupSummary view) => view.Corrected(e.PreviousState, e.State);
 }
 
 public static class SummaryEndpoints

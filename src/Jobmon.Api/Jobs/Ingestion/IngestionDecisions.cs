@@ -52,6 +52,25 @@ public static class IngestionDecisions
     {
         var candidates = cmd.Cluster is null ? known : known.Where(j => j.Cluster == cmd.Cluster || j.Cluster == "").ToList();
 
+        // SLURM's final record of a run whose end was already reported: the run that ended closest to the epilog's
+        // time (the script sends SLURM's EndTime first, the epilog's own time with the final record; a requeued job's
+        // next run ends later). Correct it if it differs.
+        var reported = cmd.Final
+            ? candidates.Where(j => j.State != JobState.Running && j.StopTime is { } t && (t - cmd.StopTime).Duration() <= FinalRecordWindow)
+                .MinBy(j => (j.StopTime!.Value - cmd.StopTime).Duration())
+            : null;
+        if (reported is not null)
+        {
+            var state = cmd.State ?? ExitStatus.StateOf(cmd.ExitCode);
+            if (reported.State == state && reported.ExitCode == cmd.ExitCode)
+                return new Decision.AlreadyKnown(reported.Id, "final state: as first reported");
+            return new Decision.Append(reported.Id, false,
+                [new JobEndCorrected(reported.Id, reported.Cluster, reported.SlurmId, reported.User, reported.Partition, reported.Group,
+                    reported.NumNodes, reported.TotalGpus, reported.StartTime, reported.StopTime!.Value, reported.State, reported.ExitCode,
+                    state, cmd.ExitCode, cmd.Reason)],
+                $"final state: {state.ToString().ToLowerInvariant()} (first reported as {reported.State.ToString().ToLowerInvariant()})");
+        }
+
         var running = candidates.Where(j => j.State == JobState.Running).ToList();
         if (running.Count > 1)
         {
@@ -90,13 +109,18 @@ public static class IngestionDecisions
             "stop recorded for a job whose start is unknown");
     }
 
+    /// <summary>How far the epilog's time may be from SLURM's EndTime of the run it reports (a loaded controller runs
+    /// epilogs late).</summary>
+    public static readonly TimeSpan FinalRecordWindow = TimeSpan.FromMinutes(5);
+
     private static JobEnded Ended(JobView job, StopJob cmd) => new(
         job.Id, job.Cluster, job.SlurmId, job.User, job.Partition, job.NumNodes, job.TotalGpus,
         job.StartTime, cmd.StopTime, cmd.ExitCode, cmd.State ?? ExitStatus.StateOf(cmd.ExitCode), job.Group);
 
     private static JobStarted ToEvent(Guid id, StartJob c, EndedBeforeStart? ended) => new(
         id, c.Cluster, c.SlurmId, c.User, c.UserId, c.Group, c.GroupId, c.Account, c.JobName, c.Partition,
-        c.NumNodes, c.NumTasks, c.TasksPerNode, c.GpusPerNode, c.Nodes, c.StartTime, c.JobScript, ended);
+        c.NumNodes, c.NumTasks, c.TasksPerNode, c.GpusPerNode, c.Nodes, c.StartTime, c.JobScript, ended,
+        c.ArrayJobId, c.ArrayTaskId, c.NumCpus);
 
     private static bool SameStart(JobView j, StartJob c) =>
         j.User == c.User && j.StartTime == c.StartTime && j.Partition == c.Partition && j.Account == c.Account &&

@@ -13,6 +13,7 @@ public static class IngestionEndpoints
         ["GroupId"] = "groupId", ["Account"] = "account", ["JobName"] = "jobName", ["Partition"] = "partition",
         ["NumNodes"] = "numNodes", ["NumTasks"] = "numTasks", ["TasksPerNode"] = "tasksPerNode", ["GpusPerNode"] = "GPUsPerNode",
         ["Nodes"] = "nodeList", ["StartTime"] = "startTime", ["JobScript"] = "jobScript",
+        ["ArrayJobId"] = "arrayJobId", ["ArrayTaskId"] = "arrayTaskId", ["NumCpus"] = "numCpus",
     };
 
     private static readonly Dictionary<string, string> V2StartNames = new()
@@ -21,11 +22,13 @@ public static class IngestionEndpoints
         ["GroupId"] = "groupId", ["Account"] = "account", ["JobName"] = "name", ["Partition"] = "partition",
         ["NumNodes"] = "numNodes", ["NumTasks"] = "numTasks", ["TasksPerNode"] = "tasksPerNode", ["GpusPerNode"] = "gpusPerNode",
         ["Nodes"] = "nodes", ["StartTime"] = "startTime", ["JobScript"] = "jobScript",
+        ["ArrayJobId"] = "arrayJobId", ["ArrayTaskId"] = "arrayTaskId", ["NumCpus"] = "numCpus",
     };
 
     private static readonly Dictionary<string, string> StopNames = new()
     {
         ["SlurmId"] = "id", ["Cluster"] = "cluster", ["ExitCode"] = "exitCode", ["StopTime"] = "stopTime",
+        ["State"] = "state", ["Reason"] = "reason",
     };
 
     public static IEndpointRouteBuilder MapJobIngestion(this IEndpointRouteBuilder app)
@@ -77,7 +80,8 @@ public static class IngestionEndpoints
         var (body, problem) = await JsonBody.ReadAsync(http.Request, ct);
         if (body is null) return problem!;
         var cmd = StopJob.FromBody(body, slurmId, string.IsNullOrEmpty(cluster) ? null : cluster);
-        return await Stop(http, ingestion, clock, body, cmd, "slurm-v1", v2: false, ct);
+        // The script's second report, SLURM's final record once the job left COMPLETING: its own source in the history.
+        return await Stop(http, ingestion, clock, body, cmd, cmd.Final ? "slurm-final" : "slurm-v1", v2: false, ct);
     }
 
     private static async Task<IResult> StopV2(HttpContext http, string cluster, string jobId, JobIngestion ingestion, TimeProvider clock, CancellationToken ct)

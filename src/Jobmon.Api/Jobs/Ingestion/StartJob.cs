@@ -23,6 +23,12 @@ public sealed record StartJob(
     DateTimeOffset StartTime,
     string? JobScript)
 {
+    /// <summary>SLURM array job id and task id (job 125 may be task 4 of array 123: "123_4"); null for other jobs.</summary>
+    public long? ArrayJobId { get; init; }
+    public int? ArrayTaskId { get; init; }
+    /// <summary>CPUs allocated to the job (SLURM's NumCPUs); null when the sender does not know.</summary>
+    public int? NumCpus { get; init; }
+
     /// <summary>v1 body as the shipped SLURM script sends it (keys matched case-insensitively; unknown keys ignored).</summary>
     public static StartJob? FromV1(JsonBody body)
     {
@@ -43,7 +49,13 @@ public sealed record StartJob(
             GpusPerNode: body.Int("GPUsPerNode") ?? 0,
             Nodes: NodeNames.Split(nodeList),
             StartTime: body.Time("startTime") ?? default,
-            JobScript: body.String("jobScript", 1024 * 1024));
+            JobScript: body.String("jobScript", 1024 * 1024))
+        {
+            // Sent by the current script; the original script's body has none of them.
+            ArrayJobId = body.Long("arrayJobId"),
+            ArrayTaskId = body.Int("arrayTaskId"),
+            NumCpus = body.Int("numCpus"),
+        };
         body.Bool("isRunning"); // accepted for compatibility; the server decides the state
         foreach (var required in new[] { "id", "clusterId", "userName", "startTime", "nodeList", "numNodes" })
             if (!body.Has(required)) body.AddError(required, "is required.");
@@ -70,7 +82,12 @@ public sealed record StartJob(
             GpusPerNode: body.Int("gpusPerNode") ?? 0,
             Nodes: nodes,
             StartTime: body.Time("startTime") ?? default,
-            JobScript: body.String("jobScript", 1024 * 1024));
+            JobScript: body.String("jobScript", 1024 * 1024))
+        {
+            ArrayJobId = body.Long("arrayJobId"),
+            ArrayTaskId = body.Int("arrayTaskId"),
+            NumCpus = body.Int("numCpus"),
+        };
         foreach (var required in new[] { "jobId", "user", "startTime" })
             if (!body.Has(required)) body.AddError(required, "is required.");
         if (!body.Has("nodes") && !body.Has("nodeList")) body.AddError("nodes", "is required.");
@@ -105,6 +122,10 @@ public sealed class StartJobValidator : AbstractValidator<StartJob>
         RuleFor(x => x.TasksPerNode).GreaterThanOrEqualTo(0).LessThanOrEqualTo(1_000_000);
         RuleFor(x => x.GpusPerNode).GreaterThanOrEqualTo(0).LessThanOrEqualTo(1024);
         RuleFor(x => x.Partition).MaximumLength(128);
+        RuleFor(x => x.ArrayJobId).GreaterThan(0).LessThanOrEqualTo(99_999_999_999L);
+        RuleFor(x => x.ArrayTaskId).GreaterThanOrEqualTo(0).LessThanOrEqualTo(100_000_000);
+        RuleFor(x => x.ArrayTaskId).NotNull().When(x => x.ArrayJobId is not null).WithMessage("is required with an array job id.");
+        RuleFor(x => x.NumCpus).GreaterThanOrEqualTo(0).LessThanOrEqualTo(1_000_000_000);
         RuleFor(x => x.Nodes).NotEmpty().WithMessage("must name at least one node.")
             .Must(n => n.Length <= 1_000_000).WithMessage("has too many nodes.");
         RuleForEach(x => x.Nodes).Matches(NodeNames.Valid).WithMessage("'{PropertyValue}' is not a valid host name.");

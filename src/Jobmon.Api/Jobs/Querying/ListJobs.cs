@@ -72,7 +72,7 @@ public sealed record JobListQuery
         foreach (var s in (Text("state") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             if (Enum.TryParse<JobState>(s, ignoreCase: true, out var st) && Enum.IsDefined(st) && !int.TryParse(s, out _)) states.Add(st);
-            else errors["state"] = [$"'{s}' is not one of running, completed, failed, cancelled, timeout."];
+            else errors["state"] = [$"'{s}' is not one of {string.Join(", ", Enum.GetNames<JobState>().Select(System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName))}."];
         }
         var tags = (Text("tags", 2048) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (tags.Length > 20) errors["tags"] = ["at most 20 tags."];
@@ -137,7 +137,12 @@ public sealed record JobListQuery
         if (Text is { } text)
         {
             var needle = text.ToLowerInvariant();
-            jobs = jobs.Where(j => j.SearchText.Contains(needle));
+            // "123_4" is SLURM's name of an array task: exactly that task, not 123_45.
+            if (JobView.ArrayTaskName.Match(text) is { Success: true } m &&
+                long.TryParse(m.Groups[1].Value, out var arrayId) && int.TryParse(m.Groups[2].Value, out var taskId))
+                jobs = jobs.Where(j => j.ArrayJobId == arrayId && j.ArrayTaskId == taskId);
+            else
+                jobs = jobs.Where(j => j.SearchText.Contains(needle));
         }
         return jobs;
     }
@@ -175,12 +180,13 @@ public sealed record JobListItem(
     Guid Id, string Cluster, long JobId, string User, string Group, string Account, string Name, string Partition,
     JobState State, bool StartKnown, DateTimeOffset? StartTime, DateTimeOffset? StopTime, long? DurationSeconds,
     int NumNodes, int NumTasks, int TotalGpus, string NodeList, int? ExitCode, string? ExitDescription,
-    IReadOnlyList<JobTag> Tags, IReadOnlyDictionary<string, MetricSummary> Statistics)
+    IReadOnlyList<JobTag> Tags, IReadOnlyDictionary<string, MetricSummary> Statistics,
+    long? ArrayJobId = null, int? ArrayTaskId = null, int? NumCpus = null)
 {
     public static JobListItem From(JobView j, DateTimeOffset now) => new(
         j.Id, j.Cluster, j.SlurmId, j.User, j.Group, j.Account, j.JobName, j.Partition, j.State, j.StartKnown,
         j.StartTime, j.StopTime, DurationOf(j, now), j.NumNodes, j.NumTasks, j.TotalGpus, string.Join('|', j.Nodes.Take(64)) + (j.Nodes.Length > 64 ? "|…" : ""),
-        j.ExitCode, j.ExitDescription, j.Tags, j.Statistics);
+        j.ExitCode, j.ExitDescription, j.Tags, j.Statistics, j.ArrayJobId, j.ArrayTaskId, j.NumCpus);
 
     public static long? DurationOf(JobView j, DateTimeOffset now) =>
         j.State == JobState.Running && j.StartTime is { } s ? (long)Math.Max(0, (now - s).TotalSeconds) : j.DurationSeconds;
