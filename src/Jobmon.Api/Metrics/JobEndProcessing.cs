@@ -75,38 +75,60 @@ public static class FinalizeJobMetricsHandler
         if (defs.Count == 0 || job.Nodes.Length == 0) return;
 
         // Throws MetricsUnavailableException while InfluxDB is down: Wolverine retries with back-off (durable, never lost).
-        var view = await metrics.QueryAsync(job, new JobMetricsRequest(null, null, null, null), ct);
-        var interval = view.Interval;
-        var statements = string.Join(";\n", defs.Select(m => MetricQueries.Statistics(m, job.Nodes, start, stop < start.AddSeconds(1) ? start.AddSeconds(1) : stop, interval)));
-        var result = await metrics.RunAsync(statements, ct);
-        var stats = new Dictionary<string, MetricStatistics>();
-        for (var i = 0; i < defs.Count; i++)
-        {
-            var statement = result.Results.FirstOrDefault(r => r.StatementId == i);
-            if (statement is null || statement.Series.Count == 0) continue;
-            var nodes = new Dictionary<string, NodeStatistics>();
-            foreach (var s in statement.Series)
-            {
-                if (s.Rows.Count == 0) continue;
-                nodes[s.Tags.GetValueOrDefault("hostname") ?? "?"] = new NodeStatistics(s.GetDouble(0, "mean"), s.GetDouble(0, "min"), s.GetDouble(0, "max"),
-                    s.GetDouble(0, "p95"), (long)(s.GetDouble(0, "samples") ?? 0));
-            }
-            if (nodes.Count == 0) continue;
-            double? Agg(Func<NodeStatistics, double?> f, Func<IEnumerable<double>, double> a) =>
-                nodes.Values.Select(f).Where(v => v.HasValue).Select(v => v!.Value).ToList() is { Count: > 0 } l ? a(l) : null;
-            stats[defs[i].Name] = new MetricStatistics(defs[i].Unit, Agg(n => n.Mean, v => v.Average()), Agg(n => n.Min, v => v.Min()),
-                Agg(n => n.Max, v => v.Max()), Agg(n => n.RobustMax, v => v.Max()), nodes);
-        }
+        var (content, influxTime) = await JobArchiving.QueryAsync(metrics, defs, job.Nodes, start, stop, c.CollectorIntervalSeconds, settings.JobMetrics.ArchiveDeviceScopes, ct);
+        var stats = JobArchiving.Statistics(content, defs);
         var findings = Classifier.Classify(job, stats, c.Metrics, settings.ClassificationRules ?? ClassificationRule.Defaults);
 
         await ingestion.RunAsync(new EventContext("jobmon", Guid.NewGuid().ToString("N"), "job-end"), ct, async session =>
         {
-            session.Store(JobMetricArchive.From(view, clock.GetUtcNow()));
-            var events = new List<object> { new JobMetricStatisticsRecorded(job.Id, stop, interval, stats, message.Force ? "admin" : "job-end") };
+            session.Store(JobMetricArchive.From(job.Id, content, clock.GetUtcNow()));
+            var events = new List<object> { new JobMetricStatisticsRecorded(job.Id, stop, content.Interval, stats, message.Force ? "admin" : "job-end") };
             if (findings.Length > 0 || job.Findings.Length > 0) events.Add(new JobClassified(job.Id, findings));
             await Task.CompletedTask;
             return new Decision.Append(job.Id, false, events.ToArray(), "statistics recorded");
         });
-        logger.LogInformation("Job {JobId}: statistics for {Count} metrics, {Findings} findings", job.Id, stats.Count, findings.Length);
+        logger.LogInformation("Job {JobId}: statistics for {Count} metrics, {Findings} findings, InfluxDB {InfluxMs:F0} ms",
+            job.Id, stats.Count, findings.Length, influxTime.TotalMilliseconds);
+    }
+}
+
+/// <summary>Takes a job's series from InfluxDB once (one scan per metric) and derives everything else in process:
+/// coarser views, quantiles and statistics.</summary>
+public static class JobArchiving
+{
+    public static async Task<(ArchiveContent Content, TimeSpan InfluxTime)> QueryAsync(JobMetricsService metrics, IReadOnlyList<MetricDefinition> defs,
+        string[] hosts, DateTimeOffset from, DateTimeOffset to, int collectorInterval, IReadOnlyCollection<MetricScope> deviceScopes, CancellationToken ct)
+    {
+        if (to < from.AddSeconds(1)) to = from.AddSeconds(1);
+        var (interval, fine) = ArchivePlan.Levels(to - from, collectorInterval);
+        var archived = new List<ArchivedMetric>();
+        var influxTime = TimeSpan.Zero;
+        // One request per metric, so a big job's work is split under the client's timeout.
+        foreach (var (m, perNode, perDevice) in ArchivePlan.Statements(defs, hosts, from, to, interval, fine, deviceScopes))
+        {
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            var result = await metrics.RunAsync(perDevice is null ? perNode : perNode + ";\n" + perDevice, ct);
+            influxTime += System.Diagnostics.Stopwatch.GetElapsedTime(started);
+            var nodes = result.Results.FirstOrDefault(r => r.StatementId == 0);
+            if (nodes is null || nodes.Messages.Any(x => x.Level == "error")) continue;
+            var nodeGrid = SeriesGrid.From(nodes.Series.Select(s => (s.Tags.GetValueOrDefault("hostname") ?? "?", (IReadOnlyList<Influx.InfluxPoint>)s.GetPoints("value"))).ToList(), fine, from, to);
+            var devices = new Dictionary<string, SeriesGrid>();
+            if (perDevice is not null && result.Results.FirstOrDefault(r => r.StatementId == 1) is { } d && !d.Messages.Any(x => x.Level == "error"))
+                foreach (var byNode in d.Series.GroupBy(s => s.Tags.GetValueOrDefault("hostname") ?? "?"))
+                    devices[byNode.Key] = SeriesGrid.From(byNode.Select(s => (ArchivePlan.DeviceLabel(s.Tags), (IReadOnlyList<Influx.InfluxPoint>)s.GetPoints("value")))
+                        .OrderBy(x => x.Item1, StringComparer.Ordinal).ToList(), interval, from, to);
+            archived.Add(new ArchivedMetric(m.Name, m.DefaultAggregation, nodeGrid, devices));
+        }
+        return (new ArchiveContent(from, to, interval, fine, archived), influxTime);
+    }
+
+    /// <summary>Per metric and node over the default view's windows (as the job page shows them).</summary>
+    public static Dictionary<string, MetricStatistics> Statistics(ArchiveContent content, IReadOnlyList<MetricDefinition> defs)
+    {
+        var stats = new Dictionary<string, MetricStatistics>();
+        foreach (var m in content.Metrics)
+            if (defs.FirstOrDefault(d => d.Name == m.Name) is { } def && SeriesMath.Statistics(m.Nodes.Resample(content.Interval), def.Unit) is { } s)
+                stats[m.Name] = s;
+        return stats;
     }
 }

@@ -49,8 +49,10 @@ public static class MetricsEndpoints
             if (long.TryParse(i, NumberStyles.None, CultureInfo.InvariantCulture, out var secs) && secs is >= 1 and <= 86400 * 7) interval = secs;
             else errors["interval"] = ["must be a number of seconds between 1 and 604800."];
         }
+        var perNode = false;
+        if (q["perNode"].ToString() is { Length: > 0 } pn && !bool.TryParse(pn, out perNode)) errors["perNode"] = ["must be true or false."];
         if (job.StartTime is null) errors["id"] = ["the job's start is unknown, so it has no metric window."];
-        return errors.Count > 0 ? (null, Problems.Validation(errors)) : (new JobMetricsRequest(metrics, node, aggregation, interval), null);
+        return errors.Count > 0 ? (null, Problems.Validation(errors)) : (new JobMetricsRequest(metrics, node, aggregation, interval, PerNode: perNode), null);
     }
 
     private static async Task<JobView?> LoadAsync(Guid id, HttpContext http, IQuerySession session, CancellationToken ct)
@@ -62,26 +64,44 @@ public static class MetricsEndpoints
     private static IResult Unavailable(MetricsUnavailableException e) =>
         Results.Problem(statusCode: 503, title: "Metrics unavailable", detail: e.Message);
 
-    private static async Task<IResult> Get(Guid id, HttpContext http, IQuerySession session, JobMetricsService metrics, CancellationToken ct)
+    private static async Task<IResult> Get(Guid id, HttpContext http, IQuerySession session, JobMetricsService metrics, CatalogueStore catalogue,
+        JobmonSettings settings, CancellationToken ct)
     {
         if (await LoadAsync(id, http, session, ct) is not { } job) return Problems.NotFound($"job {id} does not exist or is not yours.");
         var (request, problem) = Parse(http, job);
         if (request is null) return problem!;
+        var c = await catalogue.LoadAsync(ct);
+        // Finished jobs: the archive written at job end answers whatever it holds; InfluxDB only for finer detail.
+        var archive = job.State == JobState.Running ? null : await session.LoadAsync<JobMetricArchive>(id, ct);
+        var content = archive?.Covers(job) == true ? ArchiveContent.Decompress(archive.Compressed) : null;
+        if (content is not null && ArchiveViews.TryServe(content, job, request, c) is { } fromArchive) return Results.Ok(fromArchive);
         try
         {
-            var view = await metrics.QueryAsync(job, request, ct);
+            var band = NodeBands.Applies(job, request, settings);
+            // A band needs only the per-node series: its quantiles are computed here, not by a second InfluxDB scan.
+            var view = await metrics.QueryAsync(job, band ? request with { Quantiles = false } : request, ct);
+            if (band) view = view with { Metrics = view.Metrics.Select(m => NodeBands.Condense(m, c.Quantiles, request.Quantiles)).ToList() };
             // InfluxDB's retention removed the data: the archive taken at job end still has it.
-            if (job.State != JobState.Running && view.Metrics.All(m => m.Series.Count == 0) && request.Node is null
-                && await session.LoadAsync<JobMetricArchive>(id, ct) is { } archive)
-                return Results.Ok(archive.Read());
+            if (job.State != JobState.Running && view.Metrics.All(m => m.Series.Count == 0) && ArchivedFallback(archive, content, job, request, c) is { } old)
+                return Results.Ok(old);
             return Results.Ok(view);
         }
         catch (MetricsUnavailableException e)
         {
-            if (job.State != JobState.Running && request.Node is null && await session.LoadAsync<JobMetricArchive>(id, ct) is { } archive)
-                return Results.Ok(archive.Read());
+            if (job.State != JobState.Running && ArchivedFallback(archive, content, job, request, c) is { } old) return Results.Ok(old);
             return Unavailable(e);
         }
+    }
+
+    /// <summary>The archive's nearest view when InfluxDB cannot give the one asked for (down, or data past retention):
+    /// its default interval and aggregation.</summary>
+    private static JobMetricsView? ArchivedFallback(JobMetricArchive? archive, ArchiveContent? content, JobView job, JobMetricsRequest request, MetricCatalogue c)
+    {
+        if (archive is null) return null;
+        if (archive.Format == 0) return request.Node is null ? archive.ReadLegacy() : null;
+        content ??= ArchiveContent.Decompress(archive.Compressed);
+        return ArchiveViews.TryServe(content, job, request with { Interval = null, Aggregation = null }, c)
+               ?? ArchiveViews.TryServe(content, job, request with { Interval = null, Aggregation = null, Node = null }, c);
     }
 
     private static async Task<IResult> Csv(Guid id, HttpContext http, IQuerySession session, JobMetricsService metrics, CatalogueStore catalogue, TimeProvider clock, CancellationToken ct)
