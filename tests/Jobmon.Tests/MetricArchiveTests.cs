@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Jobmon.Jobs;
 using Jobmon.Jobs.Ingestion;
+using Jobmon.Jobs.Querying;
 using Jobmon.Metrics;
 using Jobmon.Testing;
 using Jobmon.Tests.Infrastructure;
@@ -37,6 +38,10 @@ public sealed class MetricArchiveTests(InfluxServer influx) : IAsyncLifetime
             ["Jobmon:Email:SmtpHost"] = "127.0.0.1", ["Jobmon:Email:SmtpPort"] = _smtp.Port.ToString(),
             ["Jobmon:Email:Sender"] = "jobmon@hpc.example.org", ["Jobmon:Email:Receiver"] = "admins@hpc.example.org",
             ["Jobmon:Email:Security"] = "none",
+            // The idle-GPU rule on this test's GPU metric.
+            ["Jobmon:ClassificationRules:0:Tag"] = "idle-gpus", ["Jobmon:ClassificationRules:0:Metric"] = "arch_gpu",
+            ["Jobmon:ClassificationRules:0:Statistic"] = "mean", ["Jobmon:ClassificationRules:0:Below"] = "5",
+            ["Jobmon:ClassificationRules:0:MinDurationSeconds"] = "600", ["Jobmon:ClassificationRules:0:Reason"] = "GPUs were nearly idle: mean utilisation {value} %",
         });
         (await _app.Admin().PutAsJsonAsync("/api/admin/catalogue/settings", new { collectorIntervalSeconds = 10 })).StatusCode.ShouldBe(HttpStatusCode.NoContent);
         // Metrics of this test's own (no dependence on the default catalogue): a node metric and a per-socket sum.
@@ -196,6 +201,50 @@ public sealed class MetricArchiveTests(InfluxServer influx) : IAsyncLifetime
         var bad = await _app.Admin().GetAsync($"/api/jobs/{id}/metrics?perNode=sometimes");
         bad.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         JsonDocument.Parse(await bad.Content.ReadAsStringAsync()).RootElement.GetProperty("errors").TryGetProperty("perNode", out _).ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task A_running_job_gets_statistics_and_one_idle_gpu_finding_mailed_to_its_owner_and_the_admins()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var start = now.AddMinutes(-20);
+        var lines = new StringBuilder();
+        foreach (var host in new[] { "g1", "g2" })
+        {
+            lines.Append(Lines("arch_load", host, "node", 0, 40, start, now));
+            lines.Append(Lines("arch_gpu", host, "accelerator", 0, 1, start, now));
+            lines.Append(Lines("arch_gpu", host, "accelerator", 1, 2, start, now));
+        }
+        await influx.WriteAsync(_database, lines.ToString());
+        var job = new SlurmJob("arch", Unique.SlurmId(), User: "bob", NumNodes: 2, Nodes: "g1|g2", StartTime: start.ToUnixTimeSeconds(), Gpus: 2);
+        var id = await StartJobAsync(job);
+
+        var view = await WaitForAsync(id, v => v.StatisticsUpdatedAt is not null && v.Findings.Length > 0);
+        view.State.ShouldBe(JobState.Running);
+        view.StatisticsStopTime.ShouldBeNull();
+        view.Statistics["arch_gpu"].Mean!.Value.ShouldBe(1.5, 1e-9); // GPUs at 1 % and 2 %, mean per node, both nodes alike
+        view.Statistics["arch_load"].Mean!.Value.ShouldBe(40, 1e-9);
+        view.Findings.Select(f => f.Tag).ShouldBe(["idle-gpus"]);
+        view.Tags.ShouldContain(t => t.Name == "idle-gpus" && t.CreatedBy == JobView.Classifier && t.Reason!.Contains("1.5"));
+
+        var mail = await _smtp.NextMessageAsync(TimeSpan.FromSeconds(30));
+        mail.To.Order().ShouldBe(["admins@hpc.example.org", "bob@hpc.example.org"]);
+        mail.Header("Subject").ShouldContain("idle-gpus");
+
+        // Later rounds refresh the statistics but never raise the same finding again, nor mail it again.
+        var first = view.StatisticsUpdatedAt;
+        await WaitForAsync(id, v => v.StatisticsUpdatedAt > first);
+        await Task.Delay(3000);
+        var history = await (await _app.Admin().GetAsync($"/api/jobs/{id}/history")).ReadAs<List<JobHistoryEntry>>();
+        history.Count(h => h.Type == "job_findings_raised").ShouldBe(1);
+        history.Count(h => h.Type == "running_job_statistics_recorded").ShouldBeGreaterThanOrEqualTo(2);
+        _smtp.TryTake(out _).ShouldBeFalse();
+
+        // The footprint in the list and the statistics on the job page, while the job runs.
+        var list = await (await _app.Admin().GetAsync("/api/jobs?cluster=arch&state=running")).ReadAs<JobListPage>();
+        list.Items.Single(j => j.Id == id).Statistics["arch_gpu"].Mean!.Value.ShouldBe(1.5, 1e-9);
+        var detail = JsonDocument.Parse(await _app.Admin().GetStringAsync($"/api/jobs/{id}")).RootElement;
+        detail.GetProperty("statistics").GetProperty("arch_load").GetProperty("mean").GetDouble().ShouldBe(40, 1e-9);
     }
 }
 

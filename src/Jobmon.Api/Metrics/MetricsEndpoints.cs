@@ -159,6 +159,13 @@ public static class MetricsEndpoints
 
     private static async Task Live(Guid id, HttpContext http, IQuerySession session, LiveFeeds feeds, CancellationToken ct)
     {
+        var perNode = false;
+        if (http.Request.Query["perNode"].ToString() is { Length: > 0 } pn && !bool.TryParse(pn, out perNode))
+        {
+            http.Response.StatusCode = 400;
+            await Problems.Validation(new Dictionary<string, string[]> { ["perNode"] = ["must be true or false."] }).ExecuteAsync(http);
+            return;
+        }
         if (await LoadAsync(id, http, session, ct) is not { } job)
         {
             http.Response.StatusCode = 404;
@@ -176,7 +183,7 @@ public static class MetricsEndpoints
         http.Response.Headers["X-Accel-Buffering"] = "no";
         await http.Response.WriteAsync(": connected\n\n", ct);
         await http.Response.Body.FlushAsync(ct);
-        var reader = feeds.Subscribe(id, out var unsubscribe);
+        var reader = feeds.Subscribe(id, perNode, out var unsubscribe);
         try
         {
             await foreach (var message in reader.ReadAllAsync(ct))
@@ -204,12 +211,14 @@ public sealed class LiveFeeds(IServiceProvider services, ILogger<LiveFeeds> logg
         public CancellationTokenSource Stop = new();
     }
 
-    private readonly ConcurrentDictionary<Guid, Feed> _feeds = new();
+    private readonly ConcurrentDictionary<(Guid, bool), Feed> _feeds = new();
     public int ActiveFeeds => _feeds.Count;
     public long Queries;
 
-    public ChannelReader<LiveMessage> Subscribe(Guid jobId, out Action unsubscribe)
+    /// <summary>One feed per job and shape: per-node lines, or (big jobs, unless <paramref name="perNode"/>) bands.</summary>
+    public ChannelReader<LiveMessage> Subscribe(Guid id, bool perNode, out Action unsubscribe)
     {
+        var jobId = (id, perNode);
         var channel = Channel.CreateBounded<LiveMessage>(new BoundedChannelOptions(64) { FullMode = BoundedChannelFullMode.DropOldest });
         var viewer = Guid.NewGuid();
         Feed feed;
@@ -218,7 +227,7 @@ public sealed class LiveFeeds(IServiceProvider services, ILogger<LiveFeeds> logg
             var created = false;
             feed = _feeds.GetOrAdd(jobId, _ => { created = true; return new Feed(); });
             feed.Viewers[viewer] = channel;
-            if (created) _ = Task.Run(() => RunAsync(jobId, feed));
+            if (created) _ = Task.Run(() => RunAsync(id, perNode, feed));
         }
         unsubscribe = () =>
         {
@@ -232,8 +241,9 @@ public sealed class LiveFeeds(IServiceProvider services, ILogger<LiveFeeds> logg
         return channel.Reader;
     }
 
-    private async Task RunAsync(Guid jobId, Feed feed)
+    private async Task RunAsync(Guid jobId, bool perNode, Feed feed)
     {
+        var settings = services.GetRequiredService<JobmonSettings>();
         var ct = feed.Stop.Token;
         var store = services.GetRequiredService<IDocumentStore>();
         var catalogue = services.GetRequiredService<CatalogueStore>();
@@ -255,7 +265,9 @@ public sealed class LiveFeeds(IServiceProvider services, ILogger<LiveFeeds> logg
                     return;
                 }
                 var now = clock.GetUtcNow();
-                var from = since ?? job.StartTime!.Value;
+                // The page loads the history through /metrics; the feed sends only the newest windows (a 24 h job's
+                // first push was its whole history).
+                var from = since ?? now.AddSeconds(-5 * interval);
                 if (from < job.StartTime) from = job.StartTime!.Value;
                 var (defs, _, _) = c.MetricsFor(job.Cluster, job.Partition, job.Nodes);
                 if (defs.Count > 0 && now > from)
@@ -263,15 +275,21 @@ public sealed class LiveFeeds(IServiceProvider services, ILogger<LiveFeeds> logg
                     var statements = string.Join(";\n", defs.Select(m => MetricQueries.PerNode(m, job.Nodes, from, now, interval, m.DefaultAggregation)));
                     Interlocked.Increment(ref Queries);
                     var result = await metrics.RunAsync(statements, ct);
-                    var update = defs.Select((m, i) => new
+                    var band = NodeBands.Applies(job, new JobMetricsRequest(null, null, null, null, PerNode: perNode), settings);
+                    var update = defs.Select((m, i) =>
                     {
-                        name = m.Name,
-                        series = (result.Results.FirstOrDefault(r => r.StatementId == i)?.Series ?? []).Select(s => new
+                        var series = (result.Results.FirstOrDefault(r => r.StatementId == i)?.Series ?? []).Select(s => new SeriesData(
+                            s.Tags.GetValueOrDefault("hostname") ?? "?", s.GetPoints().Select(p => p.Time.ToUnixTimeMilliseconds()).ToArray(),
+                            s.GetPoints().Select(p => p.Value).ToArray())).ToList();
+                        // Big jobs: the band and the outliers' lines (a 64-node job's push stays a few KB).
+                        NodeBand? nodeBand = null;
+                        if (band)
                         {
-                            label = s.Tags.GetValueOrDefault("hostname"),
-                            times = s.GetPoints().Select(p => p.Time.ToUnixTimeMilliseconds()).ToArray(),
-                            values = s.GetPoints().Select(p => p.Value).ToArray(),
-                        }),
+                            var condensed = NodeBands.Condense(new MetricView(m.Name, m.DisplayName, m.Unit, m.Scope, m.Categories, m.DefaultAggregation, m.Aggregations,
+                                m.PeakPerNode, series, null), c.Quantiles, withQuantiles: false);
+                            (series, nodeBand) = (condensed.Series.ToList(), condensed.Band);
+                        }
+                        return new { name = m.Name, series, band = nodeBand };
                     });
                     Broadcast(feed, new LiveMessage("metrics", JsonSerializer.Serialize(new { from, to = now, interval, metrics = update }, JsonSerializerOptions.Web)));
                     // Next tick asks again for the last window, which may have been incomplete.
