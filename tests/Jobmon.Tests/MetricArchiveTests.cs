@@ -227,6 +227,15 @@ public sealed class MetricArchiveTests(InfluxServer influx) : IAsyncLifetime
         view.Findings.Select(f => f.Tag).ShouldBe(["idle-gpus"]);
         view.Tags.ShouldContain(t => t.Name == "idle-gpus" && t.CreatedBy == JobView.Classifier && t.Reason!.Contains("1.5"));
 
+        // The page of the running job: the snapshot the refresh stored plus InfluxDB for the minutes since.
+        var page = await MetricsAsync(id, "?metrics=arch_load,arch_gpu&interval=60");
+        page.GetProperty("source").GetString().ShouldBe("archive+influxdb");
+        var pageLoad = ByLabel(Metric(page, "arch_load"));
+        pageLoad.Keys.Order().ShouldBe(["g1", "g2"]);
+        pageLoad["g1"].Length.ShouldBeGreaterThanOrEqualTo(20); // 20 min of data at 60 s
+        pageLoad.Values.SelectMany(v => v).ShouldAllBe(v => Math.Abs(v - 40) < 1e-6);
+        ByLabel(Metric(page, "arch_gpu"))["g2"].ShouldAllBe(v => Math.Abs(v - 1.5) < 1e-6);
+
         var mail = await _smtp.NextMessageAsync(TimeSpan.FromSeconds(30));
         mail.To.Order().ShouldBe(["admins@hpc.example.org", "bob@hpc.example.org"]);
         mail.Header("Subject").ShouldContain("idle-gpus");

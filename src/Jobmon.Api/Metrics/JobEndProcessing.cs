@@ -122,6 +122,46 @@ public static class JobArchiving
         return (new ArchiveContent(from, to, interval, fine, archived), influxTime);
     }
 
+    /// <summary>
+    /// A running job's archive brought up to <paramref name="now"/>: the earlier snapshot's windows plus InfluxDB's for
+    /// the time since (from one fine window before the snapshot's end, which may have been incomplete). Null when the
+    /// snapshot's grid no longer fits the job's length (a full scan is needed).
+    /// </summary>
+    public static async Task<ArchiveContent?> ExtendAsync(JobMetricsService metrics, IReadOnlyList<MetricDefinition> defs, string[] hosts,
+        ArchiveContent previous, DateTimeOffset now, int collectorInterval, CancellationToken ct)
+    {
+        var from = previous.From;
+        if (now < from.AddSeconds(1)) now = from.AddSeconds(1);
+        var (interval, fine) = ArchivePlan.Levels(now - from, collectorInterval);
+        var byName = previous.Metrics.ToDictionary(m => m.Name);
+        if (fine % previous.FineInterval != 0 || defs.Any(d => !byName.TryGetValue(d.Name, out var p) || p.Aggregation != d.DefaultAggregation)) return null;
+        var tailFrom = DateTimeOffset.FromUnixTimeMilliseconds(SeriesGrid.WindowStartMs(previous.To.ToUnixTimeMilliseconds(), fine) - fine * 1000);
+        if (tailFrom < from) tailFrom = from;
+        var result = await metrics.RunAsync(string.Join(";\n", defs.Select(m => MetricQueries.PerNode(m, hosts, tailFrom, now, fine, m.DefaultAggregation))), ct);
+        var extended = new List<ArchivedMetric>();
+        for (var i = 0; i < defs.Count; i++)
+        {
+            var before = byName[defs[i].Name].Nodes.Resample(fine);
+            var tailSeries = result.Results.FirstOrDefault(r => r.StatementId == i) is { } st && !st.Messages.Any(x => x.Level == "error")
+                ? st.Series.Select(s => (s.Tags.GetValueOrDefault("hostname") ?? "?", (IReadOnlyList<Influx.InfluxPoint>)s.GetPoints("value"))).ToList()
+                : [];
+            var tail = SeriesGrid.From(tailSeries, fine, tailFrom, now);
+            var merged = SeriesGrid.Empty(fine, from, now, before.Labels.Union(tail.Labels).Order(StringComparer.Ordinal).ToArray());
+            var cut = tail.StartMs;
+            for (var row = 0; row < merged.Labels.Length; row++)
+                for (var w = 0; w < merged.Count; w++)
+                {
+                    var t = merged.TimeMs(w);
+                    var (grid, r) = t < cut ? (before, before.Row(merged.Labels[row])) : (tail, tail.Row(merged.Labels[row]));
+                    if (r < 0) continue;
+                    var k = (int)((t - grid.StartMs) / (fine * 1000));
+                    if (k >= 0 && k < grid.Count) merged.Values[row * merged.Count + w] = grid[r, k];
+                }
+            extended.Add(new ArchivedMetric(defs[i].Name, defs[i].DefaultAggregation, merged, []));
+        }
+        return new ArchiveContent(from, now, interval, fine, extended);
+    }
+
     /// <summary>Per metric and node over the default view's windows (as the job page shows them).</summary>
     public static Dictionary<string, MetricStatistics> Statistics(ArchiveContent content, IReadOnlyList<MetricDefinition> defs)
     {

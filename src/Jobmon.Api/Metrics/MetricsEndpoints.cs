@@ -65,7 +65,7 @@ public static class MetricsEndpoints
         Results.Problem(statusCode: 503, title: "Metrics unavailable", detail: e.Message);
 
     private static async Task<IResult> Get(Guid id, HttpContext http, IQuerySession session, JobMetricsService metrics, CatalogueStore catalogue,
-        JobmonSettings settings, CancellationToken ct)
+        JobmonSettings settings, TimeProvider clock, CancellationToken ct)
     {
         if (await LoadAsync(id, http, session, ct) is not { } job) return Problems.NotFound($"job {id} does not exist or is not yours.");
         var (request, problem) = Parse(http, job);
@@ -78,6 +78,8 @@ public static class MetricsEndpoints
         try
         {
             var band = NodeBands.Applies(job, request, settings);
+            // Running jobs: the periodic snapshot (RunningStatistics) plus InfluxDB for the minutes since.
+            if (job.State == JobState.Running && await RunningViewAsync(job, request, band, session, metrics, c, clock, ct) is { } running) return Results.Ok(running);
             // A band needs only the per-node series: its quantiles are computed here, not by a second InfluxDB scan.
             var view = await metrics.QueryAsync(job, band ? request with { Quantiles = false } : request, ct);
             if (band) view = view with { Metrics = view.Metrics.Select(m => NodeBands.Condense(m, c.Quantiles, request.Quantiles)).ToList() };
@@ -91,6 +93,22 @@ public static class MetricsEndpoints
             if (job.State != JobState.Running && ArchivedFallback(archive, content, job, request, c) is { } old) return Results.Ok(old);
             return Unavailable(e);
         }
+    }
+
+    private static async Task<JobMetricsView?> RunningViewAsync(JobView job, JobMetricsRequest request, bool band, IQuerySession session, JobMetricsService metrics,
+        MetricCatalogue c, TimeProvider clock, CancellationToken ct)
+    {
+        if (await session.LoadAsync<JobMetricArchive>(job.Id, ct) is not { Format: JobMetricArchive.CurrentFormat } snapshot) return null;
+        var (defs, _, _) = c.MetricsFor(job.Cluster, job.Partition, job.Nodes);
+        var wanted = request.Metrics is { Length: > 0 } names ? defs.Where(m => names.Contains(m.Name)).ToList() : defs.ToList();
+        var before = ArchiveContent.Decompress(snapshot.Compressed);
+        if (before.From.ToUnixTimeMilliseconds() != job.StartTime?.ToUnixTimeMilliseconds() || wanted.Count == 0) return null;
+        if (await JobArchiving.ExtendAsync(metrics, wanted, job.Nodes, before with { Metrics = before.Metrics.Where(m => wanted.Any(w => w.Name == m.Name)).ToList() },
+                clock.GetUtcNow(), c.CollectorIntervalSeconds, ct) is not { } now) return null;
+        var view = ArchiveViews.TryServe(now, job, band ? request with { Quantiles = false } : request, c);
+        if (view is null) return null;
+        view = view with { Source = "archive+influxdb" };
+        return band ? view with { Metrics = view.Metrics.Select(m => NodeBands.Condense(m, c.Quantiles, request.Quantiles)).ToList() } : view;
     }
 
     /// <summary>The archive's nearest view when InfluxDB cannot give the one asked for (down, or data past retention):

@@ -78,7 +78,14 @@ public sealed class RunningStatistics(IServiceProvider services, JobmonSettings 
         var (defs, _, _) = c.MetricsFor(job.Cluster, job.Partition, job.Nodes);
         if (defs.Count == 0 || job.Nodes.Length == 0) return;
         var now = clock.GetUtcNow();
-        var (content, _) = await JobArchiving.QueryAsync(metrics, defs, job.Nodes, job.StartTime!.Value, now, c.CollectorIntervalSeconds, [], ct);
+        // Incremental: the last round's snapshot plus InfluxDB since then; a full scan only when there is none or its
+        // grid no longer fits the job's length. The snapshot also answers the job page (MetricsEndpoints).
+        JobMetricArchive? snapshot;
+        await using (var query = services.GetRequiredService<IDocumentStore>().QuerySession()) snapshot = await query.LoadAsync<JobMetricArchive>(job.Id, ct);
+        var content = snapshot is { Format: JobMetricArchive.CurrentFormat }
+            ? await JobArchiving.ExtendAsync(metrics, defs, job.Nodes, ArchiveContent.Decompress(snapshot.Compressed), now, c.CollectorIntervalSeconds, ct)
+            : null;
+        content ??= (await JobArchiving.QueryAsync(metrics, defs, job.Nodes, job.StartTime!.Value, now, c.CollectorIntervalSeconds, [], ct)).Content;
         var stats = JobArchiving.Statistics(content, defs);
         if (stats.Count == 0) return;
         // The rules' minimum durations count the time run so far.
@@ -93,6 +100,7 @@ public sealed class RunningStatistics(IServiceProvider services, JobmonSettings 
             var current = await session.LoadAsync<JobView>(job.Id, ct);
             if (current is not { State: JobState.Running }) return new Decision.AlreadyKnown(job.Id, "no longer running");
             raised = findings.Where(f => current.Findings.All(x => x.Tag != f.Tag)).ToArray();
+            session.Store(JobMetricArchive.From(job.Id, content, now));
             var events = new List<object> { new RunningJobStatisticsRecorded(job.Id, now, content.Interval, stats) };
             if (raised.Length > 0) events.Add(new JobFindingsRaised(job.Id, raised));
             return new Decision.Append(job.Id, false, events.ToArray(), "running statistics recorded");

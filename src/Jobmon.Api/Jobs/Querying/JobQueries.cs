@@ -80,12 +80,12 @@ public sealed record JobDetail(
     string Partition, JobState State, bool StartKnown, DateTimeOffset? StartTime, DateTimeOffset? StopTime, long? DurationSeconds,
     int NumNodes, int NumTasks, int TasksPerNode, int GpusPerNode, int TotalGpus, IReadOnlyList<string> Nodes,
     int? ExitCode, string? ExitDescription, string? EndReason, string? JobScript, IReadOnlyList<JobTag> Tags, int Version,
-    IReadOnlyDictionary<string, MetricSummary> Statistics, IReadOnlyList<Jobmon.Metrics.JobFinding> Findings)
+    IReadOnlyDictionary<string, MetricSummary> Statistics, IReadOnlyList<Jobmon.Metrics.JobFinding> Findings, DateTimeOffset? StatisticsUpdatedAt = null)
 {
     public static JobDetail From(JobView j, DateTimeOffset now) => new(
         j.Id, j.Cluster, j.SlurmId, j.User, j.UserId, j.Group, j.GroupId, j.Account, j.JobName, j.Partition, j.State, j.StartKnown,
         j.StartTime, j.StopTime, JobListItem.DurationOf(j, now), j.NumNodes, j.NumTasks, j.TasksPerNode, j.GpusPerNode, j.TotalGpus,
-        j.Nodes, j.ExitCode, j.ExitDescription, j.EndReason, j.JobScript, j.Tags, j.Version, j.Statistics, j.Findings);
+        j.Nodes, j.ExitCode, j.ExitDescription, j.EndReason, j.JobScript, j.Tags, j.Version, j.Statistics, j.Findings, j.StatisticsUpdatedAt);
 }
 
 public sealed record JobHistoryEntry(
