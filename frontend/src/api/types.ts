@@ -139,6 +139,24 @@ export interface Metric {
   peak: number | null;
   series: MetricSeries[];
   quantiles?: { q25: number[]; q50: number[]; q75: number[]; times: number[] };
+  /** Big running jobs: min/median/max across the nodes instead of one line per node; series then hold the outliers. */
+  band?: NodeBand | null;
+}
+
+export interface NodeOutlier {
+  node: string;
+  side: 'high' | 'low';
+  mean: number;
+  median: number;
+}
+
+export interface NodeBand {
+  nodes: number;
+  times: number[];
+  min: (number | null)[];
+  median: (number | null)[];
+  max: (number | null)[];
+  outliers: NodeOutlier[];
 }
 
 export interface MetricsResponse {
