@@ -255,6 +255,35 @@ public sealed class MetricArchiveTests(InfluxServer influx) : IAsyncLifetime
         var detail = JsonDocument.Parse(await _app.Admin().GetStringAsync($"/api/jobs/{id}")).RootElement;
         detail.GetProperty("statistics").GetProperty("arch_load").GetProperty("mean").GetDouble().ShouldBe(40, 1e-9);
     }
+
+    [Fact]
+    public async Task An_archive_written_before_format_2_is_still_read()
+    {
+        var start = new DateTimeOffset(2025, 4, 3, 9, 0, 0, TimeSpan.Zero);
+        var job = new SlurmJob("arch", Unique.SlurmId(), NumNodes: 1, Nodes: "old1", StartTime: start.ToUnixTimeSeconds());
+        var id = await StartJobAsync(job);
+        (await _app.Ingest().PatchJson($"/api/job_stop/{job.Id}?cluster=arch", SlurmJob.StopJson(0, start.AddHours(1).ToUnixTimeSeconds()))).EnsureSuccessStatusCode();
+        await WaitForAsync(id, v => v.StatisticsStopTime is not null); // no data in InfluxDB: nothing archived worth serving
+
+        // The earlier format: gzip JSON of one view, exactly as it was stored (camelCase, enums as strings).
+        const string legacy = """
+            {"jobId":"ID","from":"2025-04-03T09:00:00+00:00","to":"2025-04-03T10:00:00+00:00","interval":60,"intervals":[60],"node":null,
+             "metricSource":"all metrics","source":"influxdb","errors":[],
+             "metrics":[{"name":"arch_load","displayName":"arch_load","unit":"x","scope":"Node","categories":[],"aggregation":"Mean",
+               "aggregations":["Mean"],"peak":null,"quantiles":null,"series":[{"label":"old1","times":[1743670800000],"values":[7.5]}]}]}
+            """;
+        using var buffer = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(buffer, System.IO.Compression.CompressionLevel.Fastest))
+            gzip.Write(Encoding.UTF8.GetBytes(legacy.Replace("ID", id.ToString())));
+        await using (var session = _app.Store.LightweightSession())
+        {
+            session.Store(new JobMetricArchive { Id = id, Format = 0, Interval = 60, CreatedAt = start, Compressed = buffer.ToArray() });
+            await session.SaveChangesAsync();
+        }
+        var view = await MetricsAsync(id, "");
+        view.GetProperty("source").GetString().ShouldBe("archive");
+        ByLabel(Metric(view, "arch_load"))["old1"].ShouldBe([7.5]);
+    }
 }
 
 /// <summary>A loopback forwarder whose Cut() also breaks the open (pooled keep-alive) connections: InfluxDB "stopped".</summary>

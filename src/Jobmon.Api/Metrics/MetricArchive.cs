@@ -231,6 +231,8 @@ public static class ArchiveViews
         var (available, source, _) = c.MetricsFor(job.Cluster, job.Partition, job.Nodes);
         var wanted = r.Metrics is { Length: > 0 } names ? available.Where(m => names.Contains(m.Name)).ToList() : available.ToList();
         var archived = a.Metrics.ToDictionary(m => m.Name);
+        // Nothing was archived (no data at job end): InfluxDB may have it by now (late or back-filled data).
+        if (a.Metrics.All(m => m.Nodes.Labels.Length == 0)) return null;
         var views = new List<MetricView>();
         foreach (var m in wanted)
         {
