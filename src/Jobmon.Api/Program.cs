@@ -66,6 +66,7 @@ if (args.FirstOrDefault() == "rebuild-job-view") return await Jobmon.Jobs.Rebuil
 app.UseCorrelationIds();
 app.UseJobmonExceptionHandler();
 app.UseStatusCodePages();
+app.UseInputGuard();
 app.UseSecurityHeaders();
 app.UseJobmonFrontend(settings);
 app.UseAuthentication();

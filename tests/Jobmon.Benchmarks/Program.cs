@@ -55,13 +55,23 @@ async Task MetricsBenchmark()
                 var ts = t.ToUnixTimeSeconds();
                 foreach (var m in metrics)
                 {
-                    var devices = m.Scope switch { Jobmon.Metrics.MetricScope.Socket => 2, Jobmon.Metrics.MetricScope.Accelerator => 4, _ => 1 };
+                    // As the collector writes them: device rows of the metric's scope, plus cpustat's/likwid's node total.
+                    var devices = m.Scope switch { Jobmon.Metrics.MetricScope.Socket => 2, Jobmon.Metrics.MetricScope.Accelerator => 4, Jobmon.Metrics.MetricScope.Hwthread => 4, _ => 1 };
+                    var total = 0.0;
                     for (var d = 0; d < devices; d++)
                     {
                         // b017 runs hot: the band view should name it.
                         var value = m.IsCounter ? ts * 1000.0 : (node == "b017" ? 90 : 50) + 10 * Math.Sin(ts / 600.0 + d);
-                        lines.Append(m.Measurement).Append(",cluster=bench,hostname=").Append(node).Append(",type=").Append(m.Scope.ToString().ToLowerInvariant())
-                            .Append(",type-id=").Append(d).Append(" value=").Append(value.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append(' ').Append(ts).Append('\n');
+                        total += value;
+                        lines.Append(m.Measurement).Append(",cluster=bench,hostname=").Append(node).Append(",type=").Append(Jobmon.Metrics.MetricQueries.TypeTag(m.Scope));
+                        if (m.Scope != Jobmon.Metrics.MetricScope.Node) lines.Append(",type-id=").Append(d);
+                        lines.Append(" value=").Append(value.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append(' ').Append(ts).Append('\n');
+                        points++;
+                    }
+                    if (m.NodeRows is not null)
+                    {
+                        lines.Append(m.Measurement).Append(",cluster=bench,hostname=").Append(node).Append(",type=node value=")
+                            .Append(total.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append(' ').Append(ts).Append('\n');
                         points++;
                     }
                 }
@@ -150,7 +160,10 @@ async Task MetricsBenchmark()
             report.Add($"Live push (64 nodes, {metrics.Length} metrics): old per-node lines {await FirstPush("?perNode=true") / 1024.0:F1} KiB | new band {await FirstPush("") / 1024.0:F1} KiB");
 
             // 3. Job end: InfluxDB time of the old processing (view + quantiles, then statistics) vs the new (one scan per metric).
-            var oldStatistics = string.Join(";\n", metrics.Select(m => Jobmon.Metrics.MetricQueries.Statistics(m, nodes, start, stop, interval)));
+            // The nested statistics statement the old job end sent (its builder is gone): aggregates over the per-node series.
+            var oldStatistics = string.Join(";\n", metrics.Select(m =>
+                "SELECT mean(\"value\") AS \"mean\", min(\"value\") AS \"min\", max(\"value\") AS \"max\", percentile(\"value\", 95) AS \"p95\", count(\"value\") AS \"samples\" " +
+                $"FROM ({Jobmon.Metrics.MetricQueries.PerNode(m, nodes, start, stop, interval, m.DefaultAggregation)}) WHERE {Jobmon.Influx.InfluxQl.TimeRange(start, stop)} GROUP BY \"hostname\""));
             var oldEnd = await Bare(oldView) + await Bare(oldStatistics);
             var (_, fine) = Jobmon.Metrics.ArchivePlan.Levels(stop - start, 30);
             var newEnd = 0.0;

@@ -58,6 +58,7 @@ public sealed class EndpointAuthorizationTests : IAsyncLifetime
         ["DELETE /api/admin/catalogue/partitions/{name}"] = "admin",
         ["PUT /api/admin/catalogue/settings"] = "admin",
         ["GET /api/admin/catalogue/history"] = "admin",
+        ["POST /api/admin/catalogue/reset-defaults"] = "admin",
         ["GET /api/jobs/{id:guid}/metrics"] = "reader",
         ["GET /api/jobs/{id:guid}/metrics.csv"] = "reader",
         ["GET /api/jobs/{id:guid}/live"] = "reader",

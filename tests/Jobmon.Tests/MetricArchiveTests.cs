@@ -134,10 +134,11 @@ public sealed class MetricArchiveTests(InfluxServer influx) : IAsyncLifetime
         var load = Metric(view, "arch_load");
         var series = ByLabel(load);
         series.Keys.Order().ShouldBe(["a1", "a2"]);
-        series["a1"].Length.ShouldBe(121); // windows 08:00:00 … 10:00:00 (the stop at 10:00:07 falls into the last)
+        series["a1"].Length.ShouldBe(121); // windows anchored at the start: 08:00:07 + k·60 s, the last one starting at the stop
         series["a1"].ShouldAllBe(v => Math.Abs(v - 40) < 1e-6);
         series["a2"].ShouldAllBe(v => Math.Abs(v - 20) < 1e-6);
-        load.GetProperty("series")[0].GetProperty("times")[0].GetInt64().ShouldBe(new DateTimeOffset(2025, 4, 2, 8, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds());
+        load.GetProperty("series")[0].GetProperty("times")[0].GetInt64().ShouldBe(start.ToUnixTimeMilliseconds());
+        load.GetProperty("series")[0].GetProperty("times")[1].GetInt64().ShouldBe(start.AddSeconds(60).ToUnixTimeMilliseconds());
         // Quantiles across 2 nodes, nearest rank as InfluxDB: q50 is the lower (20), q75 the upper (40).
         var bands = load.GetProperty("quantiles").GetProperty("bands");
         bands.GetProperty("q50").EnumerateArray().ShouldAllBe(v => Math.Abs(v.GetDouble() - 20) < 1e-6);
@@ -149,7 +150,7 @@ public sealed class MetricArchiveTests(InfluxServer influx) : IAsyncLifetime
         zoom.GetProperty("source").GetString().ShouldBe("archive");
         ByLabel(Metric(zoom, "arch_bw"))["a2"].Length.ShouldBe(241);
         var coarse = await MetricsAsync(id, "?metrics=arch_bw&interval=600");
-        ByLabel(Metric(coarse, "arch_bw"))["a2"].ShouldBe([60.0, 60, 60, 60, 60, 60, 60, 60, 60, 60, 60, 60, 60], tolerance: 1e-6); // 08:00 … 10:00
+        ByLabel(Metric(coarse, "arch_bw"))["a2"].ShouldBe([60.0, 60, 60, 60, 60, 60, 60, 60, 60, 60, 60, 60, 60], tolerance: 1e-6); // 08:00:07 + k·10 min
         var devices = await MetricsAsync(id, "?metrics=arch_bw&node=a1");
         devices.GetProperty("source").GetString().ShouldBe("archive");
         var sockets = ByLabel(Metric(devices, "arch_bw"));

@@ -56,7 +56,8 @@ public sealed class MetricsTests(InfluxServer influx) : IAsyncLifetime
     private async Task SetCollectorIntervalAsync(int seconds) =>
         (await _app.Admin().PutAsJsonAsync("/api/admin/catalogue/settings", new { collectorIntervalSeconds = seconds })).StatusCode.ShouldBe(HttpStatusCode.NoContent);
 
-    /// <summary>cc-metric-collector-shaped points for the given hosts: node cpu_load, per-socket mem_bw, per-GPU acc_utilization.</summary>
+    /// <summary>cc-metric-collector-shaped points for the given hosts: node load_one, likwid mem_bw per socket (MByte/s) with its
+    /// node total, per-GPU nv_util.</summary>
     private async Task WriteAsync(IEnumerable<string> hosts, DateTimeOffset from, DateTimeOffset to, double load = 40, double gpu = 2)
     {
         var lines = new StringBuilder();
@@ -65,10 +66,11 @@ public sealed class MetricsTests(InfluxServer influx) : IAsyncLifetime
             {
                 var ts = t.ToUnixTimeSeconds();
                 var h = Jobmon.Influx.LineProtocol.EscapeTagValue(host);
-                lines.Append($"cpu_load,cluster=c1,hostname={h},type=node,type-id=0 value={load} {ts}\n");
+                lines.Append($"load_one,cluster=c1,hostname={h},type=node value={load} {ts}\n");
                 lines.Append($"mem_bw,cluster=c1,hostname={h},type=socket,type-id=0 value=100 {ts}\n");
                 lines.Append($"mem_bw,cluster=c1,hostname={h},type=socket,type-id=1 value=50 {ts}\n");
-                for (var g = 0; g < 2; g++) lines.Append($"acc_utilization,cluster=c1,hostname={h},type=accelerator,type-id={g} value={gpu + g} {ts}\n");
+                lines.Append($"mem_bw,cluster=c1,hostname={h},type=node value=150 {ts}\n");
+                for (var g = 0; g < 2; g++) lines.Append($"nv_util,cluster=c1,hostname={h},type=accelerator,type-id={g} value={gpu + g} {ts}\n");
             }
         await influx.WriteAsync(_database, lines.ToString());
     }
@@ -96,7 +98,7 @@ public sealed class MetricsTests(InfluxServer influx) : IAsyncLifetime
         var id = await StartJobAsync(job);
         (await _app.Ingest().PatchJson($"/api/job_stop/{job.Id}?cluster=c1", SlurmJob.StopJson(0, Stop.ToUnixTimeSeconds()))).EnsureSuccessStatusCode();
 
-        var view = await MetricsAsync(id, "?interval=60&metrics=cpu_load,mem_bw,acc_utilization");
+        var view = await MetricsAsync(id, "?interval=60&metrics=load_one,mem_bw,nv_util");
         view.GetProperty("interval").GetInt64().ShouldBe(60);
         var memBw = Metric(view, "mem_bw");
         memBw.GetProperty("aggregation").GetString().ShouldBe("sum");
@@ -106,29 +108,29 @@ public sealed class MetricsTests(InfluxServer influx) : IAsyncLifetime
         {
             var times = s.GetProperty("times").EnumerateArray().Select(t => t.GetInt64()).ToList();
             times.ShouldAllBe(t => t >= Start.ToUnixTimeMilliseconds() && t <= Stop.ToUnixTimeMilliseconds()); // never before the start
-            s.GetProperty("values").EnumerateArray().ShouldAllBe(v => Math.Abs(v.GetDouble() - 150) < 1e-9); // 100 + 50 per node
+            s.GetProperty("values").EnumerateArray().ShouldAllBe(v => Math.Abs(v.GetDouble() - 150e6) < 1e-3); // the node row 150 MByte/s (= 100 + 50) in B/s
         }
-        Metric(view, "cpu_load").GetProperty("series").EnumerateArray().SelectMany(s => s.GetProperty("values").EnumerateArray())
+        Metric(view, "load_one").GetProperty("series").EnumerateArray().SelectMany(s => s.GetProperty("values").EnumerateArray())
             .ShouldAllBe(v => Math.Abs(v.GetDouble() - 40) < 1e-9); // n1ax's 999 never leaks in
         var bands = memBw.GetProperty("quantiles").GetProperty("bands");
-        bands.GetProperty("q50").EnumerateArray().ShouldAllBe(v => Math.Abs(v.GetDouble() - 150) < 1e-9);
+        bands.GetProperty("q50").EnumerateArray().ShouldAllBe(v => Math.Abs(v.GetDouble() - 150e6) < 1e-3);
 
         // Another aggregation across devices, and one node's devices.
         var mean = await MetricsAsync(id, "?interval=60&metrics=mem_bw&aggregation=mean");
-        Metric(mean, "mem_bw").GetProperty("series")[0].GetProperty("values")[0].GetDouble().ShouldBe(75, 1e-9);
+        Metric(mean, "mem_bw").GetProperty("series")[0].GetProperty("values")[0].GetDouble().ShouldBe(75e6, 1e-3); // mean of the socket rows (100 + 50) / 2
         var devices = await MetricsAsync(id, "?interval=60&metrics=mem_bw&node=n1.x");
-        Metric(devices, "mem_bw").GetProperty("series").EnumerateArray().Select(s => s.GetProperty("values")[0].GetDouble()).Order().ShouldBe([50.0, 100.0]);
+        Metric(devices, "mem_bw").GetProperty("series").EnumerateArray().Select(s => s.GetProperty("values")[0].GetDouble()).Order().ShouldBe([50e6, 100e6]);
 
         // The default interval gives about 200 points or fewer, as a multiple of the collector interval.
-        var auto = await MetricsAsync(id, "?metrics=cpu_load");
+        var auto = await MetricsAsync(id, "?metrics=load_one");
         var interval = auto.GetProperty("interval").GetInt64();
         (interval % 10).ShouldBe(0);
         (3600 / interval).ShouldBeLessThanOrEqualTo(200);
 
-        var csv = await (await _app.Admin().GetAsync($"/api/jobs/{id}/metrics.csv?metrics=cpu_load&interval=600")).Content.ReadAsStringAsync();
+        var csv = await (await _app.Admin().GetAsync($"/api/jobs/{id}/metrics.csv?metrics=load_one&interval=600")).Content.ReadAsStringAsync();
         csv.Split('\n')[0].ShouldBe("metric,unit,series,time,value");
-        csv.ShouldContain("cpu_load,,n1.x,");
-        var raw = await (await _app.Admin().GetAsync($"/api/jobs/{id}/metrics.csv?metrics=cpu_load&raw=true")).Content.ReadAsStringAsync();
+        csv.ShouldContain("load_one,,n1.x,");
+        var raw = await (await _app.Admin().GetAsync($"/api/jobs/{id}/metrics.csv?metrics=load_one&raw=true")).Content.ReadAsStringAsync();
         raw.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length.ShouldBe(1 + 2 * 361); // both nodes, every 10 s sample, inclusive ends
     }
 
@@ -168,18 +170,18 @@ public sealed class MetricsTests(InfluxServer influx) : IAsyncLifetime
             view = await session.LoadAsync<JobView>(id);
         }
         view!.StatisticsStopTime.ShouldBe(Stop);
-        view.Statistics["cpu_load"].Mean!.Value.ShouldBe(30, 1e-9);
-        view.Statistics["acc_utilization"].Mean!.Value.ShouldBe(1.5, 1e-9); // GPUs 1 % and 2 %, mean across devices
+        view.Statistics["load_one"].Mean!.Value.ShouldBe(30, 1e-9);
+        view.Statistics["nv_util"].Mean!.Value.ShouldBe(1.5, 1e-9); // GPUs 1 % and 2 %, mean across devices
         view.Tags.ShouldContain(t => t.Name == "idle-gpus" && t.CreatedBy == JobView.Classifier && t.Reason!.Contains("1.5"));
         var history = await (await _app.Admin().GetAsync($"/api/jobs/{id}/history")).ReadAs<List<JobHistoryEntry>>();
         history.Select(h => h.Type).ShouldContain("job_metric_statistics_recorded");
         history.Select(h => h.Type).ShouldContain("job_classified");
 
         // After InfluxDB's retention removed the data, the archive still draws the job.
-        await influx.QueryAsync("DROP SERIES FROM \"cpu_load\"; DROP SERIES FROM \"mem_bw\"; DROP SERIES FROM \"acc_utilization\"", _database);
+        await influx.QueryAsync("DROP SERIES FROM \"load_one\"; DROP SERIES FROM \"mem_bw\"; DROP SERIES FROM \"nv_util\"", _database);
         var archived = await MetricsAsync(id);
         archived.GetProperty("source").GetString().ShouldBe("archive");
-        Metric(archived, "cpu_load").GetProperty("series").GetArrayLength().ShouldBe(2);
+        Metric(archived, "load_one").GetProperty("series").GetArrayLength().ShouldBe(2);
 
         var tagged = await (await _app.Admin().GetAsync("/api/jobs?tags=idle-gpus&cluster=c1")).ReadAs<JobListPage>();
         tagged.Items.ShouldContain(j => j.Id == id);
@@ -207,7 +209,7 @@ public sealed class MetricsTests(InfluxServer influx) : IAsyncLifetime
         var updates = await Task.WhenAll(FirstUpdate(), FirstUpdate());
         foreach (var update in updates)
         {
-            var cpu = JsonDocument.Parse(update).RootElement.GetProperty("metrics").EnumerateArray().Single(m => m.GetProperty("name").GetString() == "cpu_load");
+            var cpu = JsonDocument.Parse(update).RootElement.GetProperty("metrics").EnumerateArray().Single(m => m.GetProperty("name").GetString() == "load_one");
             cpu.GetProperty("series")[0].GetProperty("label").GetString().ShouldBe("l1");
         }
         var feeds = (LiveFeeds)_app.Services.GetService(typeof(LiveFeeds))!;
@@ -238,7 +240,7 @@ public sealed class MetricsTests(InfluxServer influx) : IAsyncLifetime
         unknown.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         (await _app.Admin().PutAsJsonAsync("/api/admin/catalogue/partitions/gpu?cluster=c9", new
         {
-            maxTime = 172800, metrics = new[] { "cpu_load", "acc_utilization" },
+            maxTime = 172800, metrics = new[] { "load_one", "nv_util" },
             virtualPartitions = new[] { new { name = "gpfs-test", nodes = "vn[01-03,05]", metrics = new[] { "gpfs_read" } } },
         })).StatusCode.ShouldBe(HttpStatusCode.OK);
         (await _app.Admin().PutAsJsonAsync("/api/admin/catalogue/partitions/bad?cluster=c9", new { virtualPartitions = new[] { new { name = "v", nodes = "n[1-", metrics = Array.Empty<string>() } } }))

@@ -214,6 +214,13 @@ export interface CatalogueMetric {
   peakPerNode: number | null;
   peakPerDevice: number | null;
   categories: string[];
+  /** The collector's type=node rows are this aggregation of the device rows (cpustat, likwid: sum); null = none. */
+  nodeRows?: MetricAggregation | null;
+  /** Factor from the collector's unit (sourceUnit) to unit, e.g. kB → B = 1024. */
+  scale?: number;
+  sourceUnit?: string | null;
+  /** The device rows' type tag when it is not the scope's usual name (the original's "cpu"). */
+  scopeTag?: string | null;
 }
 
 /** PUT /api/admin/catalogue/metrics/{name}: the metric without its name. */
@@ -225,6 +232,13 @@ export interface VirtualPartition {
   nodes: string;
   maxTime: number | null;
   metrics: string[];
+  peaks?: Record<string, MetricPeak> | null;
+}
+
+/** A metric's peaks on one kind of node; overrides the catalogue's for a (virtual) partition. */
+export interface MetricPeak {
+  perNode: number | null;
+  perDevice: number | null;
 }
 
 export interface CataloguePartition {
@@ -234,6 +248,7 @@ export interface CataloguePartition {
   maxTime: number | null;
   metrics: string[];
   virtualPartitions: VirtualPartition[];
+  peaks?: Record<string, MetricPeak> | null;
 }
 
 export type CataloguePartitionBody = Omit<CataloguePartition, 'name' | 'cluster'>;

@@ -21,7 +21,15 @@ describe('metric form', () => {
     expect(errors).toEqual({});
     expect(name).toBe('cpu_load');
     const { name: _n, ...rest } = cpu;
-    expect(body).toEqual({ ...rest, aggregations: ['sum', 'mean', 'max'] });
+    expect(body).toEqual({ ...rest, aggregations: ['sum', 'mean', 'max'], nodeRows: null, scale: 1, sourceUnit: null, scopeTag: null });
+  });
+  it('keeps the collector fields (node rows, scale, source unit, type tag) when a metric is saved', () => {
+    const mem: CatalogueMetric = { ...cpu, name: 'cpu_user', scope: 'hwthread', nodeRows: 'sum', scale: 1024, sourceUnit: 'kB', scopeTag: 'cpu' };
+    const { body, errors } = formToMetricBody(metricToForm(mem), false);
+    expect(errors).toEqual({});
+    expect([body.nodeRows, body.scale, body.sourceUnit, body.scopeTag]).toEqual(['sum', 1024, 'kB', 'cpu']);
+    expect(formToMetricBody({ ...metricToForm(mem), scale: '0', nodeRows: 'min' }, false).errors).toHaveProperty('scale');
+    expect(Object.keys(formToMetricBody({ ...metricToForm(mem), nodeRows: 'min' }, false).errors)).toEqual(['nodeRows']);
   });
   it('trims and parses the typed values', () => {
     const f = { ...emptyMetricForm(), name: ' gpu_mem ', displayName: ' GPU memory ', unit: 'GB', peakPerNode: ' 320 ', categories: 'GPU, , GPU,Mem' };
@@ -63,6 +71,12 @@ describe('partition form', () => {
     expect(r.name).toBe('gpu');
     expect(r.cluster).toBe('hk');
     expect(r.body).toEqual({ maxTime: 86400, metrics: ['cpu_load'], virtualPartitions: [{ name: 'a100', nodes: 'hkn[0001-0004]', maxTime: null, metrics: ['cpu_load'] }] });
+  });
+  it('sends the peaks back as they came', () => {
+    const peaks = { cpu_load: { perNode: 128, perDevice: null } };
+    const r = formToPartitionBody(partitionToForm({ ...p, peaks, virtualPartitions: [{ ...p.virtualPartitions[0], peaks }] }), ['cpu_load']);
+    expect(r.body.peaks).toEqual(peaks);
+    expect(r.body.virtualPartitions[0].peaks).toEqual(peaks);
   });
   it('validates hostlists, MaxTime and metric names', () => {
     const form = partitionToForm(p);

@@ -1,7 +1,7 @@
 import {
   AGGREGATIONS, METRIC_SCOPES, TAG_OPS,
   type CatalogueMetric, type CatalogueMetricBody, type CataloguePartition, type CataloguePartitionBody, type MetricAggregation,
-  type MetricScope, type TagOp,
+  type MetricPeak, type MetricScope, type TagOp,
 } from '../api/types';
 import { formatMaxTime, parseMaxTime } from './maxtime';
 import { tryExpandHostlist } from './hostlist';
@@ -34,12 +34,18 @@ export interface MetricForm {
   peakPerDevice: string;
   /** Comma-separated. */
   categories: string;
+  /** '' = the collector sends no node rows for this metric. */
+  nodeRows: MetricAggregation | '';
+  scale: string;
+  sourceUnit: string;
+  scopeTag: string;
 }
 
 export function emptyMetricForm(): MetricForm {
   return {
     name: '', displayName: '', measurement: '', unit: '', scope: 'node', filters: [], isCounter: false,
     defaultAggregation: 'mean', aggregations: [...AGGREGATIONS], peakPerNode: '', peakPerDevice: '', categories: '',
+    nodeRows: '', scale: '1', sourceUnit: '', scopeTag: '',
   };
 }
 
@@ -59,6 +65,10 @@ export function metricToForm(m: CatalogueMetric): MetricForm {
     peakPerNode: numberText(m.peakPerNode),
     peakPerDevice: numberText(m.peakPerDevice),
     categories: m.categories.join(', '),
+    nodeRows: m.nodeRows ?? '',
+    scale: numberText(m.scale ?? 1),
+    sourceUnit: m.sourceUnit ?? '',
+    scopeTag: m.scopeTag ?? '',
   };
 }
 
@@ -116,11 +126,19 @@ export function formToMetricBody(f: MetricForm, isNew: boolean): { name: string;
   const peakPerDevice = parsePeak(f.peakPerDevice, 'peakPerDevice', errors);
   const categories = splitList(f.categories);
   if (categories.length > 10 || categories.some((c) => c.length > 64)) addError(errors, 'categories', 'at most 10 categories of 1-64 characters.');
+  const nodeRows = f.nodeRows === '' ? null : f.nodeRows;
+  if (nodeRows && !aggregations.includes(nodeRows)) addError(errors, 'nodeRows', 'must be one of the offered aggregations.');
+  const scale = f.scale.trim() === '' ? 1 : Number(f.scale.trim());
+  if (!Number.isFinite(scale) || scale <= 0) addError(errors, 'scale', "must be a positive number (the factor from the collector's unit to the unit).");
+  const sourceUnit = f.sourceUnit.trim();
+  if (sourceUnit.length > 32) addError(errors, 'sourceUnit', 'must be at most 32 characters.');
+  const scopeTag = f.scopeTag.trim();
+  if (scopeTag.length > 64) addError(errors, 'scopeTag', 'must be a type tag value of 1-64 characters.');
   return {
     name,
     body: {
       displayName, measurement, unit, scope: f.scope, filters, isCounter: f.isCounter, defaultAggregation: f.defaultAggregation,
-      aggregations, peakPerNode, peakPerDevice, categories,
+      aggregations, peakPerNode, peakPerDevice, categories, nodeRows, scale, sourceUnit: sourceUnit || null, scopeTag: scopeTag || null,
     },
     errors,
   };
@@ -133,6 +151,8 @@ export interface VirtualPartitionForm {
   nodes: string;
   maxTime: string;
   metrics: string[];
+  /** Kept as the server has them (set through the API). */
+  peaks?: Record<string, MetricPeak> | null;
 }
 
 export interface PartitionForm {
@@ -141,6 +161,8 @@ export interface PartitionForm {
   maxTime: string;
   metrics: string[];
   virtualPartitions: VirtualPartitionForm[];
+  /** Kept as the server has them (set through the API). */
+  peaks?: Record<string, MetricPeak> | null;
 }
 
 export function emptyPartitionForm(): PartitionForm {
@@ -157,7 +179,8 @@ export function partitionToForm(p: CataloguePartition): PartitionForm {
     cluster: p.cluster,
     maxTime: formatMaxTime(p.maxTime),
     metrics: [...p.metrics],
-    virtualPartitions: p.virtualPartitions.map((v) => ({ name: v.name, nodes: v.nodes, maxTime: formatMaxTime(v.maxTime), metrics: [...v.metrics] })),
+    virtualPartitions: p.virtualPartitions.map((v) => ({ name: v.name, nodes: v.nodes, maxTime: formatMaxTime(v.maxTime), metrics: [...v.metrics], peaks: v.peaks ?? null })),
+    peaks: p.peaks ?? null,
   };
 }
 
@@ -189,9 +212,10 @@ export function formToPartitionBody(
     const vMax = parseMaxTime(v.maxTime);
     if (vMax === undefined) addError(errors, `virtualPartitions[${i}].maxTime`, MAX_TIME_HINT);
     for (const m of v.metrics) if (!known.has(m)) addError(errors, `virtualPartitions[${i}].metrics`, `unknown metric '${m}'.`);
-    return { name: vName, nodes, maxTime: vMax ?? null, metrics: [...v.metrics] };
+    return { name: vName, nodes, maxTime: vMax ?? null, metrics: [...v.metrics], ...(v.peaks ? { peaks: v.peaks } : {}) };
   });
-  return { name, cluster, body: { maxTime: maxTime ?? null, metrics: [...f.metrics], virtualPartitions }, errors };
+  // Peaks are not edited here; they are sent back as they came so saving the form keeps them.
+  return { name, cluster, body: { maxTime: maxTime ?? null, metrics: [...f.metrics], virtualPartitions, ...(f.peaks ? { peaks: f.peaks } : {}) }, errors };
 }
 
 // ------------------------------------------------------------------ settings

@@ -68,3 +68,20 @@ describe('groupMetrics', () => {
     expect(groupMetrics([m('a', [1])], undefined).groups).toEqual([{ category: 'Other', metrics: [expect.objectContaining({ name: 'a' })] }]);
   });
 });
+
+describe('mergeLiveMetrics with repeated windows', () => {
+  it('replaces the points of windows the server sends again and appends newer ones', () => {
+    const base: MetricsResponse = {
+      interval: 20, intervals: [20], from: 'a', to: 'b',
+      metrics: [{ name: 'cpu_user', displayName: 'CPU', unit: '%', category: 'cpu', scope: 'hwthread', peak: 100,
+        series: [{ label: 'hwthread 0', times: [0, 20, 40], values: [50, 50, 30] }] }],
+    };
+    // The live feed re-sends the last (then incomplete) window 40 with its final value, and the next one.
+    const merged = mergeLiveMetrics(base, {
+      metrics: [{ name: 'cpu_user', displayName: 'CPU', unit: '%', category: 'cpu', scope: 'hwthread', peak: 100,
+        series: [{ label: 'hwthread 0', times: [40, 60], values: [50, 80] }] }],
+    });
+    expect(merged.metrics[0].series[0]).toEqual({ label: 'hwthread 0', times: [0, 20, 40, 60], values: [50, 50, 50, 80] });
+    expect(base.metrics[0].series[0].values).toEqual([50, 50, 30]);
+  });
+});

@@ -34,13 +34,21 @@ export function mergeLiveMetrics(current: MetricsResponse, update: Partial<Metri
         target.series.push({ ...us });
         continue;
       }
-      const last = s.times.length ? s.times[s.times.length - 1] : -Infinity;
       const times = [...s.times];
       const values = [...s.values];
+      // The server sends the last windows again (they were incomplete): replace those points, append newer ones.
       us.times.forEach((t, i) => {
-        if (t > last) {
+        const v = us.values[i] ?? null;
+        if (!times.length || t > times[times.length - 1]) {
           times.push(t);
-          values.push(us.values[i] ?? null);
+          values.push(v);
+          return;
+        }
+        for (let k = times.length - 1; k >= 0 && times[k] >= t; k--) {
+          if (times[k] === t) {
+            values[k] = v;
+            return;
+          }
         }
       });
       s.times = times;

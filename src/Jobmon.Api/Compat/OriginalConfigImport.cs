@@ -20,6 +20,14 @@ public static class OriginalConfigImport
         _ => MetricScope.Node,
     };
 
+    /// <summary>
+    /// The original filtered every device query on <c>type == Type</c> literally: the scope keeps that filter, and a
+    /// <c>type</c> value that is not the scope's usual name (older collectors' <c>cpu</c>, a site's own) is kept as the
+    /// scope's tag. An empty Type had no filter; it becomes the node scope (node rows and rows without a type tag).
+    /// </summary>
+    public static string? ScopeTagOf(string type) =>
+        type.Length == 0 || MetricQueries.TypeTag(ScopeOf(type)) == type ? null : type;
+
     private static Aggregation? AggregationOf(string fn) => fn switch
     {
         "sum" => Aggregation.Sum, "mean" => Aggregation.Mean, "min" => Aggregation.Min, "max" => Aggregation.Max, _ => null,
@@ -64,7 +72,7 @@ public static class OriginalConfigImport
             if (!aggregations.Contains(defaultAgg)) aggregations = [.. aggregations, defaultAgg];
             var definition = new MetricDefinition(name, m.DisplayName.Length > 0 ? m.DisplayName : name, m.Measurement, m.Unit, ScopeOf(m.Type),
                 filters.ToArray(), m.IsCounter, defaultAgg, aggregations, m.MaxPerNode > 0 ? m.MaxPerNode : null, m.MaxPerType > 0 ? m.MaxPerType : null,
-                m.Categories.ToArray());
+                m.Categories.ToArray(), ScopeTag: ScopeTagOf(m.Type));
             var errors = CatalogueValidation.Validate(definition);
             if (errors.Count > 0) { report.Problems.Add($"metric {name}: " + string.Join("; ", errors.Select(e => $"{e.Key} {string.Join(" ", e.Value)}"))); continue; }
             if (current.Metrics.TryGetValue(name, out var existing) && existing.SameAs(definition)) continue;

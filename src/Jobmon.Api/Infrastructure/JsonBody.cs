@@ -51,6 +51,7 @@ public sealed class JsonBody
                 {
                     if (doc.RootElement.ValueKind != JsonValueKind.Object)
                         return (null, Problems.Validation("body", "The body must be a JSON object."));
+                    if (InputGuard.Check(doc.RootElement) is { } bad) return (null, Problems.Validation(bad.Field, bad.Message));
                     root = doc.RootElement.Clone();
                 }
                 var fields = new Dictionary<string, JsonElement>(StringComparer.OrdinalIgnoreCase);

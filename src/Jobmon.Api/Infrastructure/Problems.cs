@@ -41,6 +41,14 @@ public static class Problems
             var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
             var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Jobmon.Errors");
             var correlationId = context.CorrelationId();
+            if (DatabaseErrors.IsUnavailable(error))
+            {
+                // An outage, not a bug: 503 with Retry-After naming the dependency; stale pooled connections are dropped.
+                logger.LogWarning("PostgreSQL unavailable {CorrelationId} on {Method} {Path}: {Message}", correlationId, context.Request.Method, context.Request.Path, error!.Message);
+                DatabaseErrors.ClearPools(context.RequestServices);
+                await Unavailable(context, "postgresql", "PostgreSQL is unavailable", correlationId);
+                return;
+            }
             var (status, title) = error switch
             {
                 BadHttpRequestException bad => (bad.StatusCode, "The request could not be read."),
@@ -56,6 +64,18 @@ public static class Problems
             await Results.Problem(statusCode: status, title: title,
                 extensions: new Dictionary<string, object?> { ["correlationId"] = correlationId }).ExecuteAsync(context);
         }));
+
+    /// <summary>Problem type of an unavailable dependency (<c>postgresql</c>, <c>influxdb</c>).</summary>
+    public static string UnavailableType(string dependency) => $"https://jobmon.dev/problems/{dependency}-unavailable";
+
+    public static Task Unavailable(HttpContext context, string dependency, string title, string correlationId, int retryAfterSeconds = 5)
+    {
+        context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        context.Response.Headers.RetryAfter = retryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Results.Problem(statusCode: 503, title: title, type: UnavailableType(dependency),
+            detail: "A service Jobmon depends on cannot be reached; retry later.",
+            extensions: new Dictionary<string, object?> { ["correlationId"] = correlationId, ["dependency"] = dependency }).ExecuteAsync(context);
+    }
 
     public static IResult Validation(IDictionary<string, string[]> errors) =>
         Results.ValidationProblem(errors, title: "The request has invalid fields.");

@@ -13,6 +13,13 @@ public enum TagOp { Equals, NotEquals, Matches }
 /// <summary>A declarative tag filter (instead of the original's raw Flux fragments): key = value, key != value, key =~ /regex/.</summary>
 public sealed record TagFilter(string Key, TagOp Op, string Value);
 
+/// <param name="Unit">The unit of the values Jobmon serves (after <paramref name="Scale"/>), e.g. <c>B</c>; the UI adds prefixes.</param>
+/// <param name="Scope">The scope of the metric's device rows (the <c>type</c> tag); <c>node</c> for node metrics.</param>
+/// <param name="NodeRows">Set when the collector also writes <c>type=node</c> rows that are this aggregation of the device
+/// rows (cpustat and likwid: sum). Per-node views with that aggregation read those rows; other aggregations combine the device rows.</param>
+/// <param name="Scale">Factor from the collector's unit (<paramref name="SourceUnit"/>) to <paramref name="Unit"/>: kB → B is 1024.</param>
+/// <param name="SourceUnit">The unit the collector writes (documentation for admins, e.g. <c>kB</c>).</param>
+/// <param name="ScopeTag">The <c>type</c> tag value of the device rows when it is not the scope's usual name (the original's <c>cpu</c>).</param>
 public sealed record MetricDefinition(
     string Name,
     string DisplayName,
@@ -25,17 +32,26 @@ public sealed record MetricDefinition(
     Aggregation[] Aggregations,
     double? PeakPerNode,
     double? PeakPerDevice,
-    string[] Categories)
+    string[] Categories,
+    Aggregation? NodeRows = null,
+    double Scale = 1,
+    string? SourceUnit = null,
+    string? ScopeTag = null)
 {
     /// <summary>Structural equality (records compare arrays by reference).</summary>
     public bool SameAs(MetricDefinition? other) => other is not null &&
         System.Text.Json.JsonSerializer.Serialize(this) == System.Text.Json.JsonSerializer.Serialize(other);
 }
 
-public sealed record VirtualPartition(string Name, string Nodes, long? MaxTime, string[] Metrics);
+public sealed record VirtualPartition(string Name, string Nodes, long? MaxTime, string[] Metrics, Dictionary<string, MetricPeak>? Peaks = null);
 
-/// <summary>Partitions are per cluster; an empty cluster matches every cluster.</summary>
-public sealed record PartitionDefinition(string Name, string Cluster, long? MaxTime, string[] Metrics, VirtualPartition[] VirtualPartitions);
+/// <summary>A metric's peaks on one kind of node (a partition's or virtual partition's hardware).</summary>
+public sealed record MetricPeak(double? PerNode, double? PerDevice);
+
+/// <summary>Partitions are per cluster; an empty cluster matches every cluster. <paramref name="Peaks"/> (metric → peak)
+/// override the catalogue's peaks for this partition's nodes (mixed GPU/CPU nodes need different peaks).</summary>
+public sealed record PartitionDefinition(string Name, string Cluster, long? MaxTime, string[] Metrics, VirtualPartition[] VirtualPartitions,
+    Dictionary<string, MetricPeak>? Peaks = null);
 
 // Catalogue events: one stream (fixed id), so every change is audited in order and the view is one document.
 public sealed record MetricDefined(MetricDefinition Metric, string By);
@@ -93,7 +109,8 @@ public sealed record MetricCatalogue
         Partitions.GetValueOrDefault(PartitionKey(cluster, partition)) ?? Partitions.GetValueOrDefault(PartitionKey("", partition));
 
     /// <summary>The metrics that apply to a job: its virtual partition's (all its nodes inside the node list), else its
-    /// partition's, else — for partitions nobody configured — every metric, so data is never hidden.</summary>
+    /// partition's (an empty list means none, as in the original), else — for partitions nobody configured — every
+    /// metric, so data is never hidden. Peaks are the (virtual) partition's where it names them.</summary>
     public (IReadOnlyList<MetricDefinition> Metrics, string Source, long? MaxTime) MetricsFor(string cluster, string partition, IReadOnlyList<string> nodes)
     {
         var p = PartitionOf(cluster, partition);
@@ -104,13 +121,17 @@ public sealed record MetricCatalogue
             {
                 var members = Hostlist.Expand(v.Nodes).ToHashSet();
                 if (nodes.Count > 0 && nodes.All(members.Contains))
-                    return (v.Metrics.Where(Metrics.ContainsKey).Select(m => Metrics[m]).ToList(), $"virtual partition {v.Name}", v.MaxTime ?? p.MaxTime);
+                    return (WithPeaks(v.Metrics, v.Peaks ?? p.Peaks), $"virtual partition {v.Name}", v.MaxTime ?? p.MaxTime);
             }
             catch (FormatException) { /* validated on input; ignore a bad legacy entry */ }
         }
-        var names = p.Metrics.Length == 0 ? Metrics.Keys.Order() : p.Metrics.Where(Metrics.ContainsKey);
-        return (names.Select(m => Metrics[m]).ToList(), $"partition {p.Name}", p.MaxTime);
+        return (WithPeaks(p.Metrics, p.Peaks), $"partition {p.Name}", p.MaxTime);
     }
+
+    private List<MetricDefinition> WithPeaks(IEnumerable<string> names, Dictionary<string, MetricPeak>? peaks) =>
+        names.Where(Metrics.ContainsKey).Select(n => peaks?.GetValueOrDefault(n) is { } peak
+            ? Metrics[n] with { PeakPerNode = peak.PerNode ?? Metrics[n].PeakPerNode, PeakPerDevice = peak.PerDevice ?? Metrics[n].PeakPerDevice }
+            : Metrics[n]).ToList();
 }
 
 public static class CatalogueValidation
@@ -140,6 +161,10 @@ public static class CatalogueValidation
         if (m.Aggregations.Length == 0) Add("aggregations", "must offer at least one aggregation.");
         else if (!m.Aggregations.Contains(m.DefaultAggregation)) Add("defaultAggregation", "must be one of the offered aggregations.");
         if (m.PeakPerNode is <= 0 || m.PeakPerDevice is <= 0) Add("peakPerNode", "peaks must be positive when given.");
+        if (!double.IsFinite(m.Scale) || m.Scale <= 0) Add("scale", "must be a positive number (the factor from the collector's unit to the unit).");
+        if (m.SourceUnit is { Length: > 32 }) Add("sourceUnit", "must be at most 32 characters.");
+        if (m.ScopeTag is { } tag && (tag.Length is 0 or > 64 || tag.Any(char.IsControl))) Add("scopeTag", "must be a type tag value of 1-64 characters.");
+        if (m.NodeRows is { } rows && !m.Aggregations.Contains(rows)) Add("nodeRows", "must be one of the offered aggregations.");
         if (m.Categories.Length > 10 || m.Categories.Any(c => c.Length is 0 or > 64)) Add("categories", "at most 10 categories of 1-64 characters.");
         return errors.ToDictionary(e => e.Key, e => e.Value.ToArray());
     }
@@ -152,6 +177,16 @@ public static class CatalogueValidation
         if (p.Cluster.Length > 0 && !StartJobValidator.ClusterName.IsMatch(p.Cluster)) Add("cluster", "must be a cluster name or empty (every cluster).");
         if (p.MaxTime is <= 0) Add("maxTime", "must be a positive number of seconds.");
         foreach (var m in p.Metrics.Where(m => !catalogue.Metrics.ContainsKey(m))) Add("metrics", $"unknown metric '{m}'.");
+        void Peaks(string field, Dictionary<string, MetricPeak>? peaks)
+        {
+            foreach (var (metric, peak) in peaks ?? [])
+            {
+                if (!catalogue.Metrics.ContainsKey(metric)) Add(field, $"unknown metric '{metric}'.");
+                if (peak is null || peak.PerNode is <= 0 || peak.PerDevice is <= 0 || peak.PerNode is null && peak.PerDevice is null)
+                    Add($"{field}.{metric}", "needs perNode and/or perDevice, positive.");
+            }
+        }
+        Peaks("peaks", p.Peaks);
         for (var i = 0; i < p.VirtualPartitions.Length; i++)
         {
             var v = p.VirtualPartitions[i];
@@ -160,6 +195,7 @@ public static class CatalogueValidation
             catch (FormatException e) { Add($"virtualPartitions[{i}].nodes", $"is not a valid SLURM hostlist: {e.Message}"); }
             foreach (var m in v.Metrics.Where(m => !catalogue.Metrics.ContainsKey(m))) Add($"virtualPartitions[{i}].metrics", $"unknown metric '{m}'.");
             if (v.MaxTime is <= 0) Add($"virtualPartitions[{i}].maxTime", "must be a positive number of seconds.");
+            Peaks($"virtualPartitions[{i}].peaks", v.Peaks);
         }
         return errors.ToDictionary(e => e.Key, e => e.Value.ToArray());
     }

@@ -13,11 +13,15 @@ public static class CatalogueEndpoints
     {
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false) },
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        // An explicit null where the records say non-null (a filter's "value": null) is a 400 naming the field, not a
+        // NullReferenceException later; missing members of nested records are checked by the endpoints.
+        RespectNullableAnnotations = true,
     };
 
     public sealed record MetricBody(string? DisplayName, string? Measurement, string? Unit, MetricScope? Scope, TagFilter[]? Filters,
-        bool? IsCounter, Aggregation? DefaultAggregation, Aggregation[]? Aggregations, double? PeakPerNode, double? PeakPerDevice, string[]? Categories);
-    public sealed record PartitionBody(long? MaxTime, string[]? Metrics, VirtualPartition[]? VirtualPartitions);
+        bool? IsCounter, Aggregation? DefaultAggregation, Aggregation[]? Aggregations, double? PeakPerNode, double? PeakPerDevice, string[]? Categories,
+        Aggregation? NodeRows = null, double? Scale = null, string? SourceUnit = null, string? ScopeTag = null);
+    public sealed record PartitionBody(long? MaxTime, string[]? Metrics, VirtualPartition[]? VirtualPartitions, Dictionary<string, MetricPeak>? Peaks = null);
     public sealed record SettingsBody(int? CollectorIntervalSeconds, double[]? Quantiles, string[]? RadarMetrics);
 
     public static IEndpointRouteBuilder MapCatalogue(this IEndpointRouteBuilder app)
@@ -50,6 +54,17 @@ public static class CatalogueEndpoints
             return Results.NoContent();
         });
         admin.MapPut("/settings", PutSettings).WithSummary("Collector interval, quantiles, radar metrics.");
+        admin.MapPost("/reset-defaults", async (HttpContext http, CatalogueStore catalogue, CancellationToken ct) =>
+        {
+            // Existing installs keep their catalogue; this brings the collector's metrics back (or in) by name and
+            // leaves every other metric and all partitions alone.
+            var current = await catalogue.LoadAsync(ct);
+            var by = Caller.From(http.User).Name;
+            var changed = DefaultCatalogueSeeder.Metrics.Where(m => !m.SameAs(current.Metrics.GetValueOrDefault(m.Name))).ToList();
+            if (changed.Count > 0)
+                await catalogue.AppendAsync(EventContext.From(http, "admin"), ct, changed.Select(m => (object)new MetricDefined(m, by)).ToArray());
+            return Results.Ok(new { defined = changed.Select(m => m.Name) });
+        }).WithSummary("Define the default catalogue's metrics (cc-metric-collector's names, units and scopes) again; other metrics and partitions stay.");
         admin.MapGet("/history", async (IQuerySession session, CancellationToken ct) =>
                 Results.Ok((await session.Events.FetchStreamAsync(MetricCatalogue.StreamId, token: ct)).Select(JobHistoryEntry.From)))
             .WithSummary("Every catalogue change: who, when, what.");
@@ -60,7 +75,9 @@ public static class CatalogueEndpoints
     {
         try
         {
-            var body = await JsonSerializer.DeserializeAsync<T>(request.Body, Json, ct);
+            using var document = await JsonDocument.ParseAsync(request.Body, new JsonDocumentOptions { MaxDepth = 16 }, ct);
+            if (InputGuard.Check(document.RootElement) is { } bad) return (null, Problems.Validation(bad.Field, bad.Message));
+            var body = document.RootElement.Deserialize<T>(Json);
             return body is null ? (null, Problems.Validation("body", "a JSON object is required.")) : (body, null);
         }
         catch (JsonException e)
@@ -77,7 +94,8 @@ public static class CatalogueEndpoints
         var aggregations = body.Aggregations is { Length: > 0 } a ? a.Distinct().ToArray() : Enum.GetValues<Aggregation>();
         var metric = new MetricDefinition(name, body.DisplayName ?? name, body.Measurement ?? name, body.Unit ?? "",
             body.Scope ?? MetricScope.Node, body.Filters ?? [], body.IsCounter ?? false, body.DefaultAggregation ?? (aggregations.Contains(Aggregation.Sum) ? Aggregation.Sum : aggregations[0]),
-            aggregations, body.PeakPerNode, body.PeakPerDevice, body.Categories ?? []);
+            aggregations, body.PeakPerNode, body.PeakPerDevice, body.Categories ?? [], body.NodeRows, body.Scale ?? 1, body.SourceUnit,
+            body.ScopeTag is { Length: > 0 } tag ? tag : null);
         if (body.Filters?.Any(f => f is null || f.Key is null || f.Value is null) == true) return Problems.Validation("filters", "each filter needs key, op and value.");
         var errors = CatalogueValidation.Validate(metric);
         if (errors.Count > 0) return Problems.Validation(errors);
@@ -91,7 +109,13 @@ public static class CatalogueEndpoints
     {
         var (body, problem) = await ReadAsync<PartitionBody>(http.Request, ct);
         if (body is null) return problem!;
-        var partition = new PartitionDefinition(name, cluster ?? "", body.MaxTime, body.Metrics ?? [], body.VirtualPartitions ?? []);
+        // Members missing from a virtual partition arrive as null (System.Text.Json does not enforce them).
+        var missing = (body.VirtualPartitions ?? []).SelectMany((v, i) => new (string Field, object? Value)[]
+                { ($"virtualPartitions[{i}].name", v.Name), ($"virtualPartitions[{i}].nodes", v.Nodes), ($"virtualPartitions[{i}].metrics", v.Metrics) })
+            .Where(f => f.Value is null).ToDictionary(f => f.Field, _ => new[] { "is required." });
+        if (missing.Count > 0) return Problems.Validation(missing);
+        var partition = new PartitionDefinition(name, cluster ?? "", body.MaxTime, body.Metrics ?? [], body.VirtualPartitions ?? [],
+            body.Peaks is { Count: > 0 } peaks ? peaks : null);
         var current = await catalogue.LoadAsync(ct);
         var errors = CatalogueValidation.Validate(partition, current);
         if (errors.Count > 0) return Problems.Validation(errors);

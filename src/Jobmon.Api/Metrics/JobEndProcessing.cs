@@ -32,8 +32,8 @@ public sealed record ClassificationRule
 
     public static readonly ClassificationRule[] Defaults =
     [
-        new() { Tag = "idle-gpus", Metric = "acc_utilization", Statistic = "mean", Below = 5, Reason = "GPUs were nearly idle: mean utilisation {value} %" },
-        new() { Tag = "low-cpu-load", Metric = "cpu_load", Statistic = "mean", Below = 0.1, RelativeToPeak = true, Reason = "mean CPU load {value} is below 10 % of the node's {peak} cores" },
+        new() { Tag = "idle-gpus", Metric = "nv_util", Statistic = "mean", Below = 5, Reason = "GPUs were nearly idle: mean utilisation {value} %" },
+        new() { Tag = "low-cpu-load", Metric = "load_one", Statistic = "mean", Below = 0.1, RelativeToPeak = true, Reason = "mean CPU load {value} is below 10 % of the node's {peak} cores" },
         new() { Tag = "memory-bound", Metric = "mem_bw", Statistic = "mean", Above = 0.7, RelativeToPeak = true, Reason = "mean memory bandwidth {value} {unit} is above 70 % of the node peak {peak}" },
     ];
 }
@@ -77,7 +77,8 @@ public static class FinalizeJobMetricsHandler
         // Throws MetricsUnavailableException while InfluxDB is down: Wolverine retries with back-off (durable, never lost).
         var (content, influxTime) = await JobArchiving.QueryAsync(metrics, defs, job.Nodes, start, stop, c.CollectorIntervalSeconds, settings.JobMetrics.ArchiveDeviceScopes, ct);
         var stats = JobArchiving.Statistics(content, defs);
-        var findings = Classifier.Classify(job, stats, c.Metrics, settings.ClassificationRules ?? ClassificationRule.Defaults);
+        // The job's own metric definitions: peaks of its (virtual) partition.
+        var findings = Classifier.Classify(job, stats, defs.ToDictionary(d => d.Name), settings.ClassificationRules ?? ClassificationRule.Defaults);
 
         await ingestion.RunAsync(new EventContext("jobmon", Guid.NewGuid().ToString("N"), "job-end"), ct, async session =>
         {
@@ -111,12 +112,12 @@ public static class JobArchiving
             influxTime += System.Diagnostics.Stopwatch.GetElapsedTime(started);
             var nodes = result.Results.FirstOrDefault(r => r.StatementId == 0);
             if (nodes is null || nodes.Messages.Any(x => x.Level == "error")) continue;
-            var nodeGrid = SeriesGrid.From(nodes.Series.Select(s => (s.Tags.GetValueOrDefault("hostname") ?? "?", (IReadOnlyList<Influx.InfluxPoint>)s.GetPoints("value"))).ToList(), fine, from, to);
+            var nodeGrid = SeriesGrid.From(nodes.Series.Select(s => (s.Tags.GetValueOrDefault("hostname") ?? "?", Scaled(s, m))).ToList(), fine, from, to);
             var devices = new Dictionary<string, SeriesGrid>();
             if (perDevice is not null && result.Results.FirstOrDefault(r => r.StatementId == 1) is { } d && !d.Messages.Any(x => x.Level == "error"))
                 foreach (var byNode in d.Series.GroupBy(s => s.Tags.GetValueOrDefault("hostname") ?? "?"))
-                    devices[byNode.Key] = SeriesGrid.From(byNode.Select(s => (ArchivePlan.DeviceLabel(s.Tags), (IReadOnlyList<Influx.InfluxPoint>)s.GetPoints("value")))
-                        .OrderBy(x => x.Item1, StringComparer.Ordinal).ToList(), interval, from, to);
+                    devices[byNode.Key] = SeriesGrid.From(byNode.Select(s => (JobMetricsService.DeviceLabel(s.Tags), Scaled(s, m)))
+                        .OrderBy(x => x.Item1, NaturalOrder.Instance).ToList(), interval, from, to);
             archived.Add(new ArchivedMetric(m.Name, m.DefaultAggregation, nodeGrid, devices));
         }
         return (new ArchiveContent(from, to, interval, fine, archived), influxTime);
@@ -135,15 +136,15 @@ public static class JobArchiving
         var (interval, fine) = ArchivePlan.Levels(now - from, collectorInterval);
         var byName = previous.Metrics.ToDictionary(m => m.Name);
         if (fine % previous.FineInterval != 0 || defs.Any(d => !byName.TryGetValue(d.Name, out var p) || p.Aggregation != d.DefaultAggregation)) return null;
-        var tailFrom = DateTimeOffset.FromUnixTimeMilliseconds(SeriesGrid.WindowStartMs(previous.To.ToUnixTimeMilliseconds(), fine) - fine * 1000);
-        if (tailFrom < from) tailFrom = from;
+        // Windows are anchored at the job's start (MetricQueries.TimeWindows): the tail starts on that grid.
+        var tailFrom = from.AddSeconds(Math.Max(0, (Math.Floor((previous.To - from).TotalSeconds / fine) - 1) * fine));
         var result = await metrics.RunAsync(string.Join(";\n", defs.Select(m => MetricQueries.PerNode(m, hosts, tailFrom, now, fine, m.DefaultAggregation))), ct);
         var extended = new List<ArchivedMetric>();
         for (var i = 0; i < defs.Count; i++)
         {
             var before = byName[defs[i].Name].Nodes.Resample(fine);
             var tailSeries = result.Results.FirstOrDefault(r => r.StatementId == i) is { } st && !st.Messages.Any(x => x.Level == "error")
-                ? st.Series.Select(s => (s.Tags.GetValueOrDefault("hostname") ?? "?", (IReadOnlyList<Influx.InfluxPoint>)s.GetPoints("value"))).ToList()
+                ? st.Series.Select(s => (s.Tags.GetValueOrDefault("hostname") ?? "?", Scaled(s, defs[i]))).ToList()
                 : [];
             var tail = SeriesGrid.From(tailSeries, fine, tailFrom, now);
             var merged = SeriesGrid.Empty(fine, from, now, before.Labels.Union(tail.Labels).Order(StringComparer.Ordinal).ToArray());
@@ -162,13 +163,20 @@ public static class JobArchiving
         return new ArchiveContent(from, now, interval, fine, extended);
     }
 
+    /// <summary>The points in the catalogue's unit (e.g. the collector's kB as bytes), as the page shows them.</summary>
+    private static IReadOnlyList<Influx.InfluxPoint> Scaled(Influx.InfluxSeries s, MetricDefinition m) =>
+        s.GetPoints("value").Select(p => p with { Value = p.Value * m.Scale }).ToList();
+
     /// <summary>Per metric and node over the default view's windows (as the job page shows them).</summary>
     public static Dictionary<string, MetricStatistics> Statistics(ArchiveContent content, IReadOnlyList<MetricDefinition> defs)
     {
-        var stats = new Dictionary<string, MetricStatistics>();
-        foreach (var m in content.Metrics)
-            if (defs.FirstOrDefault(d => d.Name == m.Name) is { } def && SeriesMath.Statistics(m.Nodes.Resample(content.Interval), def.Unit) is { } s)
-                stats[m.Name] = s;
-        return stats;
+        var views = content.Metrics.Where(m => defs.Any(d => d.Name == m.Name)).Select(m =>
+        {
+            var d = defs.First(x => x.Name == m.Name);
+            var grid = m.Nodes.Resample(content.Interval);
+            return new MetricView(d.Name, d.DisplayName, d.Unit, d.Scope, d.Categories, m.Aggregation, d.Aggregations, d.PeakPerNode,
+                Enumerable.Range(0, grid.Labels.Length).Select(r => grid.ToSeries(r)).ToList(), null);
+        }).ToList();
+        return MetricStatisticsCalculator.Statistics(new JobMetricsView(Guid.Empty, content.From, content.To, content.Interval, [], null, "", "archive", views, []));
     }
 }

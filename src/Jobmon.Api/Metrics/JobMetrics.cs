@@ -17,12 +17,15 @@ public sealed record MetricError(string Metric, string Message);
 public sealed record JobMetricsView(Guid JobId, DateTimeOffset From, DateTimeOffset To, long Interval, long[] Intervals, string? Node,
     string MetricSource, string Source, IReadOnlyList<MetricView> Metrics, IReadOnlyList<MetricError> Errors);
 
-public sealed record JobMetricsRequest(string[]? Metrics, string? Node, Aggregation? Aggregation, long? Interval, bool Quantiles = true, bool PerNode = false);
+/// <param name="Since">Live updates: only windows from this time on (aligned to the job's windows); null = the whole job.</param>
+/// <param name="PerNode">Big running jobs: every node's line instead of the band (<see cref="NodeBands"/>).</param>
+public sealed record JobMetricsRequest(string[]? Metrics, string? Node, Aggregation? Aggregation, long? Interval, bool Quantiles = true, DateTimeOffset? Since = null, bool PerNode = false);
 
 /// <summary>Thrown when InfluxDB is not configured or cannot be reached; endpoints answer 503 with the reason.</summary>
 public sealed class MetricsUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
 
-/// <summary>Joins a job (from the read model) with its metric data in InfluxDB: one HTTP request with one statement per metric.</summary>
+/// <summary>Joins a job (from the read model) with its metric data in InfluxDB: one HTTP request with one statement per
+/// metric, built by <see cref="MetricQueries"/>; quantile bands and statistics are computed here from the per-node series.</summary>
 public sealed class JobMetricsService(IServiceProvider services, CatalogueStore catalogue, JobmonMetrics telemetry, TimeProvider clock)
 {
     public bool IsConfigured => services.GetService<InfluxClient>() is not null;
@@ -32,52 +35,51 @@ public sealed class JobMetricsService(IServiceProvider services, CatalogueStore 
     public static (DateTimeOffset From, DateTimeOffset To)? WindowOf(JobView job, DateTimeOffset now) =>
         job.StartTime is { } start ? (start, job.StopTime ?? now) : null;
 
+    /// <summary>The aggregation a view uses: the requested one when the metric offers it, else the metric's default.</summary>
+    public static Aggregation AggregationFor(MetricDefinition m, Aggregation? requested) =>
+        requested is { } a && m.Aggregations.Contains(a) ? a : m.DefaultAggregation;
+
+    /// <summary>Whether a request shows the metric's devices (one node asked for and not a node metric).</summary>
+    public static bool ShowsDevices(MetricDefinition m, JobMetricsRequest request) => request.Node is not null && m.Scope != MetricScope.Node;
+
     public async Task<JobMetricsView> QueryAsync(JobView job, JobMetricsRequest request, CancellationToken ct)
     {
         var c = await catalogue.LoadAsync(ct);
         var now = clock.GetUtcNow();
-        if (WindowOf(job, now) is not var (from, to)) throw new ArgumentException("the job's start is unknown, so it has no metric window.");
-        if (to <= from) to = from.AddSeconds(1);
+        if (WindowOf(job, now) is not var (start, to)) throw new ArgumentException("the job's start is unknown, so it has no metric window.");
+        if (to <= start) to = start.AddSeconds(1);
         var (available, source, _) = c.MetricsFor(job.Cluster, job.Partition, job.Nodes);
         var wanted = request.Metrics is { Length: > 0 } names ? available.Where(m => names.Contains(m.Name)).ToList() : available.ToList();
-        var duration = to - from;
+        var duration = to - start;
         var intervals = MetricQueries.IntervalChoices(duration, c.CollectorIntervalSeconds);
         var interval = request.Interval ?? SampleInterval.ChooseSeconds(duration, c.CollectorIntervalSeconds);
+        // Live: start at a window boundary of the job's grid, so the windows are the ones the full view has.
+        var from = request.Since is { } since && since > start
+            ? start.AddSeconds(Math.Min(Math.Floor((since - start).TotalSeconds / interval) * interval, Math.Max(0, Math.Floor((to - start).TotalSeconds / interval) * interval)))
+            : start;
         var hosts = request.Node is { } node ? new[] { node } : job.Nodes;
 
-        var statements = new List<(MetricDefinition Metric, string Kind, string Query)>();
-        foreach (var m in wanted)
-        {
-            var agg = request.Aggregation is { } a && m.Aggregations.Contains(a) ? a : m.DefaultAggregation;
-            if (request.Node is not null && m.Scope != MetricScope.Node)
-                statements.Add((m, "devices", MetricQueries.PerDevice(m, hosts, from, to, interval)));
-            else
-            {
-                statements.Add((m, "nodes", MetricQueries.PerNode(m, hosts, from, to, interval, agg)));
-                if (request.Quantiles && hosts.Length > 1)
-                    statements.Add((m, "quantiles", MetricQueries.Quantiles(m, hosts, from, to, interval, agg, c.Quantiles)));
-            }
-        }
-
-        var results = statements.Count == 0 ? null : await RunAsync(string.Join(";\n", statements.Select(s => s.Query)), ct);
+        var statements = wanted.Select(m => ShowsDevices(m, request)
+            ? MetricQueries.PerDevice(m, hosts, from, to, interval)
+            : MetricQueries.PerNode(m, hosts, from, to, interval, AggregationFor(m, request.Aggregation))).ToList();
+        var results = statements.Count == 0 ? null : await RunAsync(string.Join(";\n", statements), ct);
         var views = new List<MetricView>();
         var errors = new List<MetricError>();
-        foreach (var m in wanted)
+        for (var i = 0; i < wanted.Count; i++)
         {
-            var agg = request.Aggregation is { } a && m.Aggregations.Contains(a) ? a : m.DefaultAggregation;
+            var m = wanted[i];
+            var devices = ShowsDevices(m, request);
             var series = new List<SeriesData>();
             QuantileBands? bands = null;
-            for (var i = 0; i < statements.Count; i++)
+            var statement = results!.Results.FirstOrDefault(r => r.StatementId == i);
+            if (statement?.Messages.FirstOrDefault(x => x.Level == "error") is { } error) errors.Add(new MetricError(m.Name, error.Text));
+            else if (statement is not null)
             {
-                if (statements[i].Metric != m) continue;
-                var statement = results!.Results.FirstOrDefault(r => r.StatementId == i);
-                if (statement is null) continue;
-                if (statement.Messages.FirstOrDefault(x => x.Level == "error") is { } error) { errors.Add(new MetricError(m.Name, error.Text)); continue; }
-                if (statements[i].Kind == "quantiles") bands = ToBands(statement, c.Quantiles);
-                else series.AddRange(statement.Series.Select(s => ToSeries(s, statements[i].Kind == "devices")).OrderBy(s => s.Label, StringComparer.Ordinal));
+                series.AddRange(statement.Series.Select(s => ToSeries(s, devices, m.Scale)).OrderBy(s => s.Label, NaturalOrder.Instance));
+                if (!devices && request.Quantiles && hosts.Length > 1) bands = MetricStatisticsCalculator.Bands(series, c.Quantiles);
             }
-            var peak = request.Node is not null && m.Scope != MetricScope.Node ? m.PeakPerDevice : m.PeakPerNode;
-            views.Add(new MetricView(m.Name, m.DisplayName, m.Unit, m.Scope, m.Categories, agg, m.Aggregations, peak, series, bands));
+            var peak = devices ? m.PeakPerDevice : m.PeakPerNode;
+            views.Add(new MetricView(m.Name, m.DisplayName, m.Unit, m.Scope, m.Categories, AggregationFor(m, request.Aggregation), m.Aggregations, peak, series, bands));
         }
         return new JobMetricsView(job.Id, from, to, interval, intervals, request.Node, source, "influxdb", views, errors);
     }
@@ -97,21 +99,47 @@ public sealed class JobMetricsService(IServiceProvider services, CatalogueStore 
         finally { telemetry.InfluxQueryDuration.Record(sw.Elapsed.TotalMilliseconds); }
     }
 
-    private static SeriesData ToSeries(InfluxSeries s, bool perDevice)
-    {
-        var label = perDevice
-            ? string.Join(" ", s.Tags.Where(t => t.Key is not ("hostname" or "cluster" or "unit") && t.Value.Length > 0).OrderBy(t => t.Key == "type" ? 0 : 1).Select(t => t.Value)) is { Length: > 0 } l ? l : "value"
-            : s.Tags.GetValueOrDefault("hostname") ?? "?";
-        var points = s.GetPoints("value");
-        return new SeriesData(label, points.Select(p => p.Time.ToUnixTimeMilliseconds()).ToArray(), points.Select(p => p.Value).ToArray());
-    }
+    /// <summary>Device label: the type and its id first, then any other tag (ibstat's device and port); never hostname, cluster, unit.</summary>
+    public static string DeviceLabel(IReadOnlyDictionary<string, string> tags) =>
+        string.Join(" ", tags.Where(t => t.Key is not ("hostname" or "cluster" or "unit") && t.Value.Length > 0)
+            .OrderBy(t => t.Key switch { "type" => 0, "type-id" => 1, _ => 2 }).ThenBy(t => t.Key, StringComparer.Ordinal).Select(t => t.Value)) is { Length: > 0 } l ? l : "value";
 
-    private static QuantileBands? ToBands(InfluxStatementResult statement, IReadOnlyList<double> quantiles)
+    private static SeriesData ToSeries(InfluxSeries s, bool perDevice, double scale)
     {
-        var s = statement.Series.FirstOrDefault();
-        if (s is null) return null;
-        var times = Enumerable.Range(0, s.Rows.Count).Select(r => s.GetTime(r).ToUnixTimeMilliseconds()).ToArray();
-        return new QuantileBands(times, quantiles.ToDictionary(MetricQueries.QuantileName,
-            q => Enumerable.Range(0, s.Rows.Count).Select(r => s.GetDouble(r, MetricQueries.QuantileName(q))).ToArray()));
+        var label = perDevice ? DeviceLabel(s.Tags) : s.Tags.GetValueOrDefault("hostname") ?? "?";
+        var points = s.GetPoints("value");
+        return new SeriesData(label, points.Select(p => p.Time.ToUnixTimeMilliseconds()).ToArray(),
+            points.Select(p => p.Value * scale).ToArray());
+    }
+}
+
+/// <summary>Orders "hwthread 2" before "hwthread 10": runs of digits compare as numbers.</summary>
+public sealed class NaturalOrder : IComparer<string>
+{
+    public static readonly NaturalOrder Instance = new();
+
+    public int Compare(string? x, string? y)
+    {
+        if (x is null || y is null) return string.CompareOrdinal(x, y);
+        int i = 0, j = 0;
+        while (i < x.Length && j < y.Length)
+        {
+            if (char.IsAsciiDigit(x[i]) && char.IsAsciiDigit(y[j]))
+            {
+                int si = i, sj = j;
+                while (i < x.Length && char.IsAsciiDigit(x[i])) i++;
+                while (j < y.Length && char.IsAsciiDigit(y[j])) j++;
+                var a = x[si..i].TrimStart('0'); var b = y[sj..j].TrimStart('0');
+                if (a.Length != b.Length) return a.Length.CompareTo(b.Length);
+                var c = string.CompareOrdinal(a, b);
+                if (c != 0) return c;
+            }
+            else
+            {
+                if (x[i] != y[j]) return x[i].CompareTo(y[j]);
+                i++; j++;
+            }
+        }
+        return (x.Length - i).CompareTo(y.Length - j);
     }
 }

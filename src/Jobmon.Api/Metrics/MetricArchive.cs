@@ -8,8 +8,9 @@ namespace Jobmon.Metrics;
 
 /// <summary>
 /// Series on a regular time grid: one row per label (node or device), one column per window of <see cref="Interval"/>
-/// seconds starting at <see cref="StartMs"/> (windows are aligned to the epoch like InfluxDB's GROUP BY time), NaN where
-/// a window has no sample. Values are doubles in memory and float32 in the archive.
+/// seconds starting at <see cref="StartMs"/>, the job's start (windows are anchored there, as
+/// <see cref="MetricQueries.TimeWindows"/> makes InfluxDB's), NaN where a window has no sample. Values are doubles in
+/// memory and float32 in the archive.
 /// </summary>
 public sealed class SeriesGrid(long interval, long startMs, int count, string[] labels, double[] values)
 {
@@ -19,12 +20,10 @@ public sealed class SeriesGrid(long interval, long startMs, int count, string[] 
     public string[] Labels { get; } = labels;
     public double[] Values { get; } = values;
 
-    public static long WindowStartMs(long timeMs, long intervalSeconds) => Math.DivRem(timeMs, intervalSeconds * 1000) is var (q, r) && r < 0 ? (q - 1) * intervalSeconds * 1000 : q * intervalSeconds * 1000;
-
     public static SeriesGrid Empty(long interval, DateTimeOffset from, DateTimeOffset to, string[] labels)
     {
-        var start = WindowStartMs(from.ToUnixTimeMilliseconds(), interval);
-        var count = (int)((WindowStartMs(to.ToUnixTimeMilliseconds(), interval) - start) / (interval * 1000)) + 1;
+        var start = from.ToUnixTimeMilliseconds();
+        var count = (int)((to.ToUnixTimeMilliseconds() - start) / (interval * 1000)) + 1;
         var values = new double[labels.Length * count];
         Array.Fill(values, double.NaN);
         return new SeriesGrid(interval, start, count, labels, values);
@@ -47,15 +46,15 @@ public sealed class SeriesGrid(long interval, long startMs, int count, string[] 
     public double this[int row, int i] => Values[row * Count + i];
     public int Row(string label) => Array.IndexOf(Labels, label);
 
-    /// <summary>The same series on a coarser grid (a multiple of <see cref="Interval"/>): the mean of the finer windows
-    /// in each coarser window. Exact where the finer windows hold equal numbers of samples (all but a job's first and
-    /// last window).</summary>
+    /// <summary>The same series on a coarser grid (a multiple of <see cref="Interval"/>, same anchor): the mean of the
+    /// finer windows in each coarser window. Exact where the finer windows hold equal numbers of samples (all but a
+    /// job's last, partial window).</summary>
     public SeriesGrid Resample(long interval)
     {
         if (interval == Interval) return this;
         if (interval % Interval != 0) throw new ArgumentException($"{interval} s is not a multiple of {Interval} s.", nameof(interval));
-        var start = WindowStartMs(StartMs, interval);
-        var count = (int)((WindowStartMs(TimeMs(Count - 1), interval) - start) / (interval * 1000)) + 1;
+        var start = StartMs;
+        var count = (int)((TimeMs(Count - 1) - start) / (interval * 1000)) + 1;
         var values = new double[Labels.Length * count];
         for (var row = 0; row < Labels.Length; row++)
         {
@@ -216,9 +215,6 @@ public static class ArchivePlan
         DateTimeOffset from, DateTimeOffset to, long interval, long fine, IReadOnlyCollection<MetricScope> deviceScopes) =>
         metrics.Select(m => (m, MetricQueries.PerNode(m, hosts, from, to, fine, m.DefaultAggregation),
             ArchivesDevices(m, deviceScopes) ? MetricQueries.PerDevice(m, hosts, from, to, interval) : null));
-
-    public static string DeviceLabel(IReadOnlyDictionary<string, string> tags) =>
-        string.Join(" ", tags.Where(t => t.Key is not ("hostname" or "cluster" or "unit") && t.Value.Length > 0).OrderBy(t => t.Key == "type" ? 0 : 1).Select(t => t.Value)) is { Length: > 0 } l ? l : "value";
 }
 
 /// <summary>Answers the job page from an archive, or says it cannot (null) so InfluxDB is asked.</summary>
@@ -245,60 +241,19 @@ public static class ArchiveViews
             {
                 if (!am.Devices.TryGetValue(node, out var devices) || interval % devices.Interval != 0) return null;
                 var grid = devices.Resample(interval);
-                series.AddRange(Enumerable.Range(0, grid.Labels.Length).Select(i => grid.ToSeries(i)).OrderBy(s => s.Label, StringComparer.Ordinal));
+                series.AddRange(Enumerable.Range(0, grid.Labels.Length).Select(i => grid.ToSeries(i)).OrderBy(s => s.Label, NaturalOrder.Instance));
             }
             else
             {
                 var grid = am.Nodes.Resample(interval);
                 var rows = Enumerable.Range(0, grid.Labels.Length).Where(i => r.Node is null || grid.Labels[i] == r.Node);
-                series.AddRange(rows.Select(i => grid.ToSeries(i)).Where(s => s.Times.Length > 0).OrderBy(s => s.Label, StringComparer.Ordinal));
-                if (r.Quantiles && r.Node is null && job.Nodes.Length > 1) bands = SeriesMath.Quantiles(grid, c.Quantiles);
+                series.AddRange(rows.Select(i => grid.ToSeries(i)).Where(s => s.Times.Length > 0).OrderBy(s => s.Label, NaturalOrder.Instance));
+                if (r.Quantiles && r.Node is null && job.Nodes.Length > 1) bands = MetricStatisticsCalculator.Bands(series, c.Quantiles);
             }
             var peak = r.Node is not null && m.Scope != MetricScope.Node ? m.PeakPerDevice : m.PeakPerNode;
             views.Add(new MetricView(m.Name, m.DisplayName, m.Unit, m.Scope, m.Categories, agg, m.Aggregations, peak, series, bands));
         }
         var intervals = MetricQueries.IntervalChoices(a.To - a.From, c.CollectorIntervalSeconds);
         return new JobMetricsView(job.Id, a.From, a.To, interval, intervals, r.Node, source, "archive", views, []);
-    }
-}
-
-/// <summary>Statistics over series, computed in process (no nested InfluxDB queries).</summary>
-public static class SeriesMath
-{
-    /// <summary>InfluxDB's percentile(): nearest rank, the value at index floor(n·p/100 + 0.5) − 1 of the sorted values.</summary>
-    public static double? Percentile(IReadOnlyList<double> sorted, double percent)
-    {
-        var i = (int)Math.Floor(sorted.Count * percent / 100.0 + 0.5) - 1;
-        return i >= 0 && i < sorted.Count ? sorted[i] : null;
-    }
-
-    public static QuantileBands? Quantiles(SeriesGrid grid, IReadOnlyList<double> quantiles)
-    {
-        var times = new List<long>();
-        var bands = quantiles.ToDictionary(MetricQueries.QuantileName, _ => new List<double?>());
-        for (var i = 0; i < grid.Count; i++)
-        {
-            var column = Enumerable.Range(0, grid.Labels.Length).Select(row => grid[row, i]).Where(v => !double.IsNaN(v)).Order().ToList();
-            if (column.Count == 0) continue;
-            times.Add(grid.TimeMs(i));
-            foreach (var q in quantiles) bands[MetricQueries.QuantileName(q)].Add(Percentile(column, q * 100));
-        }
-        return times.Count == 0 ? null : new QuantileBands(times.ToArray(), bands.ToDictionary(b => b.Key, b => b.Value.ToArray()));
-    }
-
-    /// <summary>Per node over the job (the windows of the default view): mean, min, max, robust max (95th percentile).</summary>
-    public static MetricStatistics? Statistics(SeriesGrid grid, string unit)
-    {
-        var nodes = new Dictionary<string, NodeStatistics>();
-        for (var row = 0; row < grid.Labels.Length; row++)
-        {
-            var values = Enumerable.Range(0, grid.Count).Select(i => grid[row, i]).Where(v => !double.IsNaN(v)).Order().ToList();
-            if (values.Count == 0) continue;
-            nodes[grid.Labels[row]] = new NodeStatistics(values.Average(), values[0], values[^1], Percentile(values, 95), values.Count);
-        }
-        if (nodes.Count == 0) return null;
-        double? Agg(Func<NodeStatistics, double?> f, Func<IEnumerable<double>, double> a) =>
-            nodes.Values.Select(f).Where(v => v.HasValue).Select(v => v!.Value).ToList() is { Count: > 0 } l ? a(l) : null;
-        return new MetricStatistics(unit, Agg(n => n.Mean, v => v.Average()), Agg(n => n.Min, v => v.Min()), Agg(n => n.Max, v => v.Max()), Agg(n => n.RobustMax, v => v.Max()), nodes);
     }
 }

@@ -3,7 +3,13 @@ using Jobmon.Influx;
 
 namespace Jobmon.Metrics;
 
-/// <summary>Builds the InfluxQL for a job's metric views. Pure: every value is escaped by <see cref="InfluxQl"/>.</summary>
+/// <summary>
+/// The one query builder for a job's metric data: charts, per-device views, job-end statistics, live updates and both
+/// CSV exports. Pure: every value is escaped by <see cref="InfluxQl"/>.
+/// Every statement selects exactly one scope by the collector's <c>type</c> tag (see ARCHITECTURE.md, Metrics), and
+/// every windowed statement aligns its windows to the window's start (GROUP BY time offset), so the first window begins
+/// at the job's start and not at the epoch's interval boundary before it.
+/// </summary>
 public static class MetricQueries
 {
     public static string AggregateFunction(Aggregation a) => a switch
@@ -12,11 +18,35 @@ public static class MetricQueries
         _ => throw new ArgumentOutOfRangeException(nameof(a)),
     };
 
-    private static string Where(MetricDefinition m, IReadOnlyCollection<string> hosts, DateTimeOffset from, DateTimeOffset to)
+    /// <summary>The <c>type</c> tag value cc-metric-collector writes for a scope.</summary>
+    public static string TypeTag(MetricScope scope) => scope switch
+    {
+        MetricScope.Node => "node", MetricScope.Socket => "socket", MetricScope.Core => "core", MetricScope.Hwthread => "hwthread",
+        MetricScope.Accelerator => "accelerator", MetricScope.MemoryDomain => "memoryDomain",
+        _ => throw new ArgumentOutOfRangeException(nameof(scope)),
+    };
+
+    /// <summary>The <c>type</c> value of the metric's device rows (the catalogue may name another, e.g. the original's <c>cpu</c>).</summary>
+    public static string DeviceType(MetricDefinition m) => m.ScopeTag is { Length: > 0 } t ? t : TypeTag(m.Scope);
+
+    /// <summary>
+    /// The rows a per-node view reads for <paramref name="aggregation"/>: the collector's own <c>type=node</c> rows when
+    /// the metric is a node metric or when they are exactly that aggregation of the device rows (cpustat's and likwid's
+    /// node sums); otherwise the device rows, aggregated per node.
+    /// </summary>
+    public static string NodeViewType(MetricDefinition m, Aggregation aggregation) =>
+        m.Scope == MetricScope.Node ? DeviceType(m) : m.NodeRows == aggregation ? "node" : DeviceType(m);
+
+    private static string ScopeCondition(string type) =>
+        // Series without a type tag (sources other than the collector) count as node rows.
+        type == "node" ? $"({InfluxQl.TagEquals("type", "node")} OR {InfluxQl.TagEquals("type", "")})" : InfluxQl.TagEquals("type", type);
+
+    private static string Where(MetricDefinition m, IReadOnlyCollection<string> hosts, string type, DateTimeOffset from, DateTimeOffset to)
     {
         var parts = new List<string>
         {
             hosts.Count == 1 ? InfluxQl.TagEquals("hostname", hosts.First()) : $"{InfluxQl.Identifier("hostname")} =~ {InfluxQl.ExactMatchRegex(hosts)}",
+            ScopeCondition(type),
         };
         foreach (var f in m.Filters)
             parts.Add(f.Op switch
@@ -29,35 +59,49 @@ public static class MetricQueries
         return string.Join(" AND ", parts);
     }
 
-    /// <summary>One value per device (every tag combination) and window; counters become per-second rates.</summary>
-    public static string PerDevice(MetricDefinition m, IReadOnlyCollection<string> hosts, DateTimeOffset from, DateTimeOffset to, long intervalSeconds)
+    /// <summary><c>time(I)</c> or <c>time(I, offset)</c> so that windows start at <paramref name="anchor"/> + k·I.</summary>
+    public static string TimeWindows(DateTimeOffset anchor, long intervalSeconds)
     {
-        // Counters: per-second rate between consecutive raw samples first, then the window mean (exact for partial windows).
-        var source = m.IsCounter
-            ? $"(SELECT non_negative_derivative(\"value\", 1s) AS \"value\" FROM {InfluxQl.Identifier(m.Measurement)} WHERE {Where(m, hosts, from, to)} GROUP BY *)"
-            : InfluxQl.Identifier(m.Measurement);
-        var where = m.IsCounter ? InfluxQl.TimeRange(from, to) : Where(m, hosts, from, to);
-        return $"SELECT mean(\"value\") AS \"value\" FROM {source} WHERE {where} " +
-               $"GROUP BY time({InfluxQl.Duration((int)intervalSeconds)}), * fill(none)";
+        var interval = TimeSpan.FromSeconds(intervalSeconds);
+        var offset = new TimeSpan(anchor.UtcTicks % interval.Ticks);
+        return offset == TimeSpan.Zero ? $"time({InfluxQl.Duration(interval)})" : $"time({InfluxQl.Duration(interval)}, {InfluxQl.Duration(offset)})";
     }
 
-    /// <summary>One series per node: devices of a node combined with <paramref name="aggregation"/> per window (subquery).</summary>
-    public static string PerNode(MetricDefinition m, IReadOnlyCollection<string> hosts, DateTimeOffset from, DateTimeOffset to, long intervalSeconds, Aggregation aggregation) =>
-        $"SELECT {AggregateFunction(aggregation)}(\"value\") AS \"value\" FROM ({PerDevice(m, hosts, from, to, intervalSeconds)}) " +
-        $"WHERE {InfluxQl.TimeRange(from, to)} GROUP BY time({InfluxQl.Duration((int)intervalSeconds)}), \"hostname\" fill(none)";
+    /// <summary>One value per series of <paramref name="type"/> rows and window; counters become per-second rates.</summary>
+    private static string Windowed(MetricDefinition m, IReadOnlyCollection<string> hosts, string type, DateTimeOffset from, DateTimeOffset to, long intervalSeconds)
+    {
+        // Counters: per-second rate between consecutive raw samples first (a reset gives no negative rate, the sample
+        // after it is dropped), then the window mean (exact for partial windows).
+        var source = m.IsCounter
+            ? $"(SELECT non_negative_derivative(\"value\", 1s) AS \"value\" FROM {InfluxQl.Identifier(m.Measurement)} WHERE {Where(m, hosts, type, from, to)} GROUP BY *)"
+            : InfluxQl.Identifier(m.Measurement);
+        var where = m.IsCounter ? InfluxQl.TimeRange(from, to) : Where(m, hosts, type, from, to);
+        return $"SELECT mean(\"value\") AS \"value\" FROM {source} WHERE {where} GROUP BY {TimeWindows(from, intervalSeconds)}, * fill(none)";
+    }
 
-    /// <summary>Quantile bands across the nodes' series per window.</summary>
+    /// <summary>One series per device of the metric's scope on the given hosts (node metrics: the node rows).</summary>
+    public static string PerDevice(MetricDefinition m, IReadOnlyCollection<string> hosts, DateTimeOffset from, DateTimeOffset to, long intervalSeconds) =>
+        Windowed(m, hosts, DeviceType(m), from, to, intervalSeconds);
+
+    /// <summary>One series per node: the rows of <see cref="NodeViewType"/> combined with <paramref name="aggregation"/> per window.</summary>
+    public static string PerNode(MetricDefinition m, IReadOnlyCollection<string> hosts, DateTimeOffset from, DateTimeOffset to, long intervalSeconds, Aggregation aggregation) =>
+        $"SELECT {AggregateFunction(aggregation)}(\"value\") AS \"value\" FROM ({Windowed(m, hosts, NodeViewType(m, aggregation), from, to, intervalSeconds)}) " +
+        $"WHERE {InfluxQl.TimeRange(from, to)} GROUP BY {TimeWindows(from, intervalSeconds)}, \"hostname\" fill(none)";
+
+    /// <summary>Quantile bands across the nodes' series per window (the job page computes them from <see cref="PerNode"/> instead).</summary>
     public static string Quantiles(MetricDefinition m, IReadOnlyCollection<string> hosts, DateTimeOffset from, DateTimeOffset to, long intervalSeconds, Aggregation aggregation, IReadOnlyList<double> quantiles)
     {
         var columns = string.Join(", ", quantiles.Select(q => $"percentile(\"value\", {InfluxQl.Number(q * 100)}) AS {InfluxQl.Identifier(QuantileName(q))}"));
         return $"SELECT {columns} FROM ({PerNode(m, hosts, from, to, intervalSeconds, aggregation)}) WHERE {InfluxQl.TimeRange(from, to)} " +
-               $"GROUP BY time({InfluxQl.Duration((int)intervalSeconds)}) fill(none)";
+               $"GROUP BY {TimeWindows(from, intervalSeconds)} fill(none)";
     }
 
-    /// <summary>Per node over the whole job: mean, min, max and a robust max (95th percentile of the node's series).</summary>
-    public static string Statistics(MetricDefinition m, IReadOnlyCollection<string> hosts, DateTimeOffset from, DateTimeOffset to, long intervalSeconds) =>
-        $"SELECT mean(\"value\") AS \"mean\", min(\"value\") AS \"min\", max(\"value\") AS \"max\", percentile(\"value\", 95) AS \"p95\", count(\"value\") AS \"samples\" " +
-        $"FROM ({PerNode(m, hosts, from, to, intervalSeconds, m.DefaultAggregation)}) WHERE {InfluxQl.TimeRange(from, to)} GROUP BY \"hostname\"";
+    /// <summary>
+    /// The samples as stored (no windows), of exactly the rows the matching view reads: <paramref name="type"/> from
+    /// <see cref="NodeViewType"/> or <see cref="DeviceType"/>, with the metric's tag filters; at most <paramref name="limit"/> per series.
+    /// </summary>
+    public static string Raw(MetricDefinition m, IReadOnlyCollection<string> hosts, string type, DateTimeOffset from, DateTimeOffset to, int limit) =>
+        $"SELECT \"value\" FROM {InfluxQl.Identifier(m.Measurement)} WHERE {Where(m, hosts, type, from, to)} GROUP BY * LIMIT {limit}";
 
     public static string QuantileName(double q) => "q" + (q * 100).ToString("0.##", CultureInfo.InvariantCulture);
 

@@ -133,22 +133,32 @@ public static class MetricsEndpoints
             var csv = new StringBuilder();
             if (raw)
             {
-                // Raw samples (not resampled), limited so an export cannot exhaust memory.
+                // Raw samples (not resampled) of exactly the rows the same view reads (scope and tag filters from the
+                // shared builder), in the catalogue's unit; limited so an export cannot exhaust memory.
                 var c = await catalogue.LoadAsync(ct);
                 var (defs, _, _) = c.MetricsFor(job.Cluster, job.Partition, job.Nodes);
                 var (from, to) = JobMetricsService.WindowOf(job, clock.GetUtcNow())!.Value;
-                csv.AppendLine("metric,hostname,device,time,value");
-                foreach (var m in defs.Where(d => request.Metrics is null || request.Metrics.Contains(d.Name)))
+                if (to < from) to = from;
+                var hosts = request.Node is { } n ? new[] { n } : job.Nodes;
+                var wanted = defs.Where(d => request.Metrics is null || request.Metrics.Contains(d.Name)).ToList();
+                csv.AppendLine("metric,unit,hostname,device,time,value");
+                if (wanted.Count > 0)
                 {
-                    var hosts = request.Node is { } n ? new[] { n } : job.Nodes;
-                    var q = $"SELECT \"value\" FROM {InfluxQl.Identifier(m.Measurement)} WHERE {(hosts.Length == 1 ? InfluxQl.TagEquals("hostname", hosts[0]) : $"\"hostname\" =~ {InfluxQl.ExactMatchRegex(hosts)}")} AND {InfluxQl.TimeRange(from, to)} GROUP BY * LIMIT 500000";
-                    var result = await metrics.RunAsync(q, ct);
-                    foreach (var s in result.Series)
+                    var statements = wanted.Select(m => MetricQueries.Raw(m, hosts,
+                        JobMetricsService.ShowsDevices(m, request) ? MetricQueries.DeviceType(m) : MetricQueries.NodeViewType(m, JobMetricsService.AggregationFor(m, request.Aggregation)),
+                        from, to, 500_000));
+                    var result = await metrics.RunAsync(string.Join(";\n", statements), ct);
+                    for (var i = 0; i < wanted.Count; i++)
                     {
-                        var device = s.Tags.GetValueOrDefault("type-id") ?? "";
-                        foreach (var p in s.GetPoints())
-                            csv.Append(CsvField(m.Name)).Append(',').Append(CsvField(s.Tags.GetValueOrDefault("hostname") ?? "")).Append(',').Append(CsvField(device)).Append(',')
-                                .Append(p.Time.ToString("O")).Append(',').AppendLine(p.Value?.ToString("R", CultureInfo.InvariantCulture) ?? "");
+                        var m = wanted[i];
+                        foreach (var s in result.Results.FirstOrDefault(r => r.StatementId == i)?.Series ?? [])
+                        {
+                            var device = JobMetricsService.DeviceLabel(s.Tags);
+                            foreach (var p in s.GetPoints())
+                                csv.Append(CsvField(m.Name)).Append(',').Append(CsvField(m.Unit)).Append(',').Append(CsvField(s.Tags.GetValueOrDefault("hostname") ?? "")).Append(',')
+                                    .Append(CsvField(device)).Append(',').Append(p.Time.ToString("O")).Append(',')
+                                    .AppendLine((p.Value * m.Scale)?.ToString("R", CultureInfo.InvariantCulture) ?? "");
+                        }
                     }
                 }
             }
@@ -177,17 +187,17 @@ public static class MetricsEndpoints
 
     private static async Task Live(Guid id, HttpContext http, IQuerySession session, LiveFeeds feeds, CancellationToken ct)
     {
-        var perNode = false;
-        if (http.Request.Query["perNode"].ToString() is { Length: > 0 } pn && !bool.TryParse(pn, out perNode))
-        {
-            http.Response.StatusCode = 400;
-            await Problems.Validation(new Dictionary<string, string[]> { ["perNode"] = ["must be true or false."] }).ExecuteAsync(http);
-            return;
-        }
         if (await LoadAsync(id, http, session, ct) is not { } job)
         {
             http.Response.StatusCode = 404;
             await Problems.NotFound($"job {id} does not exist or is not yours.").ExecuteAsync(http);
+            return;
+        }
+        var (request, problem) = Parse(http, job);
+        if (request is null)
+        {
+            http.Response.StatusCode = 400;
+            await problem!.ExecuteAsync(http);
             return;
         }
         if (job.State != JobState.Running)
@@ -201,7 +211,7 @@ public static class MetricsEndpoints
         http.Response.Headers["X-Accel-Buffering"] = "no";
         await http.Response.WriteAsync(": connected\n\n", ct);
         await http.Response.Body.FlushAsync(ct);
-        var reader = feeds.Subscribe(id, perNode, out var unsubscribe);
+        var reader = feeds.Subscribe(new LiveView(id, request.Node, request.Aggregation, request.Interval, request.Metrics is { } names ? string.Join(",", names.Order()) : null, request.PerNode), out var unsubscribe);
         try
         {
             await foreach (var message in reader.ReadAllAsync(ct))
@@ -220,7 +230,15 @@ public static class MetricsEndpoints
 
 public sealed record LiveMessage(string Event, string Data);
 
-/// <summary>One feed per running job with viewers: one InfluxDB query per tick, fanned out to every viewer.</summary>
+/// <summary>What a viewer looks at: the job page's parameters (node, aggregation, interval, metrics); viewers of the same view share a feed.</summary>
+public sealed record LiveView(Guid JobId, string? Node, Aggregation? Aggregation, long? Interval, string? Metrics, bool PerNode = false)
+{
+    public JobMetricsRequest Request(DateTimeOffset? since) =>
+        new(Metrics?.Split(','), Node, Aggregation, Interval, Quantiles: false, Since: since, PerNode: PerNode);
+}
+
+/// <summary>One feed per running job and view with viewers: one InfluxDB query per tick (built like the page's view by
+/// <see cref="JobMetricsService"/>), fanned out to every viewer of that view.</summary>
 public sealed class LiveFeeds(IServiceProvider services, ILogger<LiveFeeds> logger)
 {
     private sealed class Feed
@@ -229,37 +247,35 @@ public sealed class LiveFeeds(IServiceProvider services, ILogger<LiveFeeds> logg
         public CancellationTokenSource Stop = new();
     }
 
-    private readonly ConcurrentDictionary<(Guid, bool), Feed> _feeds = new();
+    private readonly ConcurrentDictionary<LiveView, Feed> _feeds = new();
     public int ActiveFeeds => _feeds.Count;
     public long Queries;
 
-    /// <summary>One feed per job and shape: per-node lines, or (big jobs, unless <paramref name="perNode"/>) bands.</summary>
-    public ChannelReader<LiveMessage> Subscribe(Guid id, bool perNode, out Action unsubscribe)
+    public ChannelReader<LiveMessage> Subscribe(LiveView view, out Action unsubscribe)
     {
-        var jobId = (id, perNode);
         var channel = Channel.CreateBounded<LiveMessage>(new BoundedChannelOptions(64) { FullMode = BoundedChannelFullMode.DropOldest });
         var viewer = Guid.NewGuid();
         Feed feed;
         lock (_feeds)
         {
             var created = false;
-            feed = _feeds.GetOrAdd(jobId, _ => { created = true; return new Feed(); });
+            feed = _feeds.GetOrAdd(view, _ => { created = true; return new Feed(); });
             feed.Viewers[viewer] = channel;
-            if (created) _ = Task.Run(() => RunAsync(id, perNode, feed));
+            if (created) _ = Task.Run(() => RunAsync(view, feed));
         }
         unsubscribe = () =>
         {
             lock (_feeds)
             {
                 feed.Viewers.TryRemove(viewer, out _);
-                if (feed.Viewers.IsEmpty) { _feeds.TryRemove(jobId, out _); feed.Stop.Cancel(); }
+                if (feed.Viewers.IsEmpty) { _feeds.TryRemove(view, out _); feed.Stop.Cancel(); }
             }
             channel.Writer.TryComplete();
         };
         return channel.Reader;
     }
 
-    private async Task RunAsync(Guid jobId, bool perNode, Feed feed)
+    private async Task RunAsync(LiveView liveView, Feed feed)
     {
         var settings = services.GetRequiredService<JobmonSettings>();
         var ct = feed.Stop.Token;
@@ -270,56 +286,44 @@ public sealed class LiveFeeds(IServiceProvider services, ILogger<LiveFeeds> logg
         DateTimeOffset? since = null;
         while (!ct.IsCancellationRequested)
         {
-            var interval = 30;
+            var tick = 30;
             try
             {
                 var c = await catalogue.LoadAsync(ct);
-                interval = c.CollectorIntervalSeconds;
+                tick = c.CollectorIntervalSeconds;
                 JobView? job;
-                await using (var session = store.QuerySession()) job = await session.LoadAsync<JobView>(jobId, ct);
+                await using (var session = store.QuerySession()) job = await session.LoadAsync<JobView>(liveView.JobId, ct);
                 if (job is null || job.State != JobState.Running)
                 {
                     Broadcast(feed, new LiveMessage("ended", JsonSerializer.Serialize(new { state = job?.State.ToString().ToLowerInvariant() })));
                     return;
                 }
                 var now = clock.GetUtcNow();
-                // The page loads the history through /metrics; the feed sends only the newest windows (a 24 h job's
-                // first push was its whole history).
-                var from = since ?? now.AddSeconds(-5 * interval);
-                if (from < job.StartTime) from = job.StartTime!.Value;
-                var (defs, _, _) = c.MetricsFor(job.Cluster, job.Partition, job.Nodes);
-                if (defs.Count > 0 && now > from)
-                {
-                    var statements = string.Join(";\n", defs.Select(m => MetricQueries.PerNode(m, job.Nodes, from, now, interval, m.DefaultAggregation)));
-                    Interlocked.Increment(ref Queries);
-                    var result = await metrics.RunAsync(statements, ct);
-                    var band = NodeBands.Applies(job, new JobMetricsRequest(null, null, null, null, PerNode: perNode), settings);
-                    var update = defs.Select((m, i) =>
-                    {
-                        var series = (result.Results.FirstOrDefault(r => r.StatementId == i)?.Series ?? []).Select(s => new SeriesData(
-                            s.Tags.GetValueOrDefault("hostname") ?? "?", s.GetPoints().Select(p => p.Time.ToUnixTimeMilliseconds()).ToArray(),
-                            s.GetPoints().Select(p => p.Value).ToArray())).ToList();
-                        // Big jobs: the band and the outliers' lines (a 64-node job's push stays a few KB).
-                        NodeBand? nodeBand = null;
-                        if (band)
-                        {
-                            var condensed = NodeBands.Condense(new MetricView(m.Name, m.DisplayName, m.Unit, m.Scope, m.Categories, m.DefaultAggregation, m.Aggregations,
-                                m.PeakPerNode, series, null), c.Quantiles, withQuantiles: false);
-                            (series, nodeBand) = (condensed.Series.ToList(), condensed.Band);
-                        }
-                        return new { name = m.Name, series, band = nodeBand };
-                    });
-                    Broadcast(feed, new LiveMessage("metrics", JsonSerializer.Serialize(new { from, to = now, interval, metrics = update }, JsonSerializerOptions.Web)));
-                    // Next tick asks again for the last window, which may have been incomplete.
-                    since = now.AddSeconds(-2 * interval);
-                }
+                Interlocked.Increment(ref Queries);
+                // The page loads the history through /metrics: the first push starts a few windows back, not at the
+                // job's start (a 24 h job's whole history was a full InfluxDB scan and ~1 MB per push).
+                since ??= now.AddSeconds(-3 * (liveView.Interval ?? SampleInterval.ChooseSeconds(now - job.StartTime!.Value, c.CollectorIntervalSeconds)));
+                var request = liveView.Request(since);
+                var view = await metrics.QueryAsync(job, request, ct);
+                // Big jobs: the band and the outliers' lines (a few KB per push for 64 nodes).
+                if (NodeBands.Applies(job, request, settings))
+                    view = view with { Metrics = view.Metrics.Select(m => NodeBands.Condense(m, c.Quantiles, withQuantiles: false)).ToList() };
+                Broadcast(feed, new LiveMessage("metrics", JsonSerializer.Serialize(
+                    new { view.From, view.To, view.Interval, view.Node, metrics = view.Metrics }, LiveJson)));
+                // Next tick asks again for the last two windows, which may have been incomplete (the UI replaces their points).
+                since = now.AddSeconds(-2 * view.Interval);
             }
             catch (OperationCanceledException) { return; }
             catch (MetricsUnavailableException e) { Broadcast(feed, new LiveMessage("unavailable", JsonSerializer.Serialize(new { detail = e.Message }))); }
-            catch (Exception e) { logger.LogWarning(e, "Live feed for job {JobId} failed a tick", jobId); }
-            try { await Task.Delay(TimeSpan.FromSeconds(interval), ct); } catch (OperationCanceledException) { return; }
+            catch (Exception e) { logger.LogWarning(e, "Live feed for job {JobId} failed a tick", liveView.JobId); }
+            try { await Task.Delay(TimeSpan.FromSeconds(tick), ct); } catch (OperationCanceledException) { return; }
         }
     }
+
+    private static readonly JsonSerializerOptions LiveJson = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+    };
 
     private static void Broadcast(Feed feed, LiveMessage message)
     {

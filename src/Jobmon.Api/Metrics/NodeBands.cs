@@ -57,7 +57,7 @@ public static class NodeBands
         foreach (var v in values) v.Sort();
         var min = values.Select(v => v.Count > 0 ? v[0] : (double?)null).ToArray();
         var max = values.Select(v => v.Count > 0 ? v[^1] : (double?)null).ToArray();
-        var median = values.Select(v => SeriesMath.Percentile(v, 50)).ToArray();
+        var median = values.Select(v => v.Count > 0 ? MetricStatisticsCalculator.Percentile(v, 0.5) : (double?)null).ToArray();
 
         var outliers = new List<(SeriesData Series, NodeOutlier Outlier)>();
         if (means.Count > 2)
@@ -73,11 +73,11 @@ public static class NodeBands
         {
             var kept = Enumerable.Range(0, times.Length).Where(i => values[i].Count > 0).ToArray();
             bands = new QuantileBands(kept.Select(i => times[i]).ToArray(), quantiles.ToDictionary(MetricQueries.QuantileName,
-                q => kept.Select(i => SeriesMath.Percentile(values[i], q * 100)).ToArray()));
+                q => kept.Select(i => (double?)MetricStatisticsCalculator.Percentile(values[i], q)).ToArray()));
         }
         return m with
         {
-            Series = outliers.Select(o => o.Series).OrderBy(s => s.Label, StringComparer.Ordinal).ToList(),
+            Series = outliers.Select(o => o.Series).OrderBy(s => s.Label, NaturalOrder.Instance).ToList(),
             Quantiles = bands,
             Band = new NodeBand(m.Series.Count, times, min, median, max, outliers.Select(o => o.Outlier).ToArray()),
         };

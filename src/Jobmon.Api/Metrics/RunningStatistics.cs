@@ -90,7 +90,7 @@ public sealed class RunningStatistics(IServiceProvider services, JobmonSettings 
         if (stats.Count == 0) return;
         // The rules' minimum durations count the time run so far.
         var sofar = job with { DurationSeconds = (long)(now - job.StartTime!.Value).TotalSeconds };
-        var findings = Classifier.Classify(sofar, stats, c.Metrics, settings.ClassificationRules ?? ClassificationRule.Defaults);
+        var findings = Classifier.Classify(sofar, stats, defs.ToDictionary(d => d.Name), settings.ClassificationRules ?? ClassificationRule.Defaults);
 
         JobFinding[] raised = [];
         var ingestion = services.GetRequiredService<JobIngestion>();

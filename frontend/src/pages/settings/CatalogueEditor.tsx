@@ -176,7 +176,7 @@ function MetricEditor({ metric, existing, onCancel, onSaved }: {
     set('aggregations', form.aggregations.includes(a) ? form.aggregations.filter((x) => x !== a) : AGGREGATIONS.filter((x) => x === a || form.aggregations.includes(x)));
   const inv = (key: string) => !!errors[key]?.length;
   const known = (k: string) =>
-    ['name', 'displayName', 'measurement', 'unit', 'scope', 'filters', 'isCounter', 'defaultAggregation', 'aggregations', 'peakPerNode', 'peakPerDevice', 'categories'].includes(k) ||
+    ['name', 'displayName', 'measurement', 'unit', 'scope', 'filters', 'isCounter', 'defaultAggregation', 'aggregations', 'peakPerNode', 'peakPerDevice', 'categories', 'nodeRows', 'scale', 'sourceUnit', 'scopeTag'].includes(k) ||
     /^filters\[\d+\]\.(key|op|value)$/.test(k);
   const rest = otherErrors(serverErrors(save.error), known);
   const title = isNew ? 'New metric' : `Edit ${metric.name}`;
@@ -211,6 +211,21 @@ function MetricEditor({ metric, existing, onCancel, onSaved }: {
         </Field>
         <Field label="Categories" hint={fieldHint(errors, 'categories', 'comma-separated, e.g. CPU, Energy')}>
           <input name="categories" value={form.categories} onChange={(e) => set('categories', e.target.value)} aria-invalid={inv('categories')} />
+        </Field>
+        <Field label="Collector's unit" hint={fieldHint(errors, 'sourceUnit', 'what the collector writes, e.g. kB')}>
+          <input name="sourceUnit" value={form.sourceUnit} onChange={(e) => set('sourceUnit', e.target.value)} aria-invalid={inv('sourceUnit')} maxLength={32} className="short" />
+        </Field>
+        <Field label="Scale" hint={fieldHint(errors, 'scale', "collector's unit → unit, e.g. kB → B = 1024")}>
+          <input name="scale" inputMode="decimal" value={form.scale} onChange={(e) => set('scale', e.target.value)} aria-invalid={inv('scale')} className="short" />
+        </Field>
+        <Field label="Node rows" hint={fieldHint(errors, 'nodeRows', 'the collector also writes type=node rows that are this aggregation of the devices')}>
+          <select name="nodeRows" value={form.nodeRows} onChange={(e) => set('nodeRows', e.target.value as MetricForm['nodeRows'])} aria-invalid={inv('nodeRows')}>
+            <option value="">none</option>
+            {AGGREGATIONS.map((a) => <option key={a} value={a}>{a}</option>)}
+          </select>
+        </Field>
+        <Field label="Type tag" hint={fieldHint(errors, 'scopeTag', "the device rows' type tag if not the scope's name; empty = usual")}>
+          <input name="scopeTag" value={form.scopeTag} onChange={(e) => set('scopeTag', e.target.value)} aria-invalid={inv('scopeTag')} className="short" />
         </Field>
       </div>
       <div className="editor-row">

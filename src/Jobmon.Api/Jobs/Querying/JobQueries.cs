@@ -27,9 +27,24 @@ public static class JobQueries
         if (!caller.SeesAllJobs) query = query with { User = caller.Name };
         var now = clock.GetUtcNow();
 
-        // The count and the page are independent: two sessions run them in parallel on the server.
-        // Connections that plan each list query for its filter values (MartenSetup.ForAdHocQueries).
         var connection = settings.AdHocQueryConnectionString ??= MartenSetup.ForAdHocQueries(settings.PostgresConnectionString);
+        (long Total, IReadOnlyList<JobView> Page) result;
+        try { result = await PageAsync(store, connection, query, now, ct); }
+        catch (Exception e) when (DatabaseErrors.IsUnavailable(e) && !ct.IsCancellationRequested)
+        {
+            // A pooled connection broken by a restart or a cut since its last use: a read, so drop the pool's idle
+            // connections and ask once more on new ones. Still down: the exception handler answers 503.
+            Npgsql.NpgsqlConnection.ClearPool(new Npgsql.NpgsqlConnection(connection));
+            result = await PageAsync(store, connection, query, now, ct);
+        }
+        return Results.Ok(new JobListPage(result.Total, query.Page, query.PageSize, result.Page.Select(j => JobListItem.From(j, now)).ToList()));
+    }
+
+    /// <summary>The count and the page are independent: two sessions run them in parallel on the server, on connections
+    /// that plan each list query for its filter values (MartenSetup.ForAdHocQueries).</summary>
+    private static async Task<(long Total, IReadOnlyList<JobView> Page)> PageAsync(IDocumentStore store, string connection, JobListQuery query,
+        DateTimeOffset now, CancellationToken ct)
+    {
         // Marten ignores a connection string in SessionOptions; an open connection of ours is used (and closed by us).
         await using var countConnection = new Npgsql.NpgsqlConnection(connection);
         await using var pageConnection = new Npgsql.NpgsqlConnection(connection);
@@ -39,9 +54,7 @@ public static class JobQueries
         var totalTask = query.Apply(countSession.Query<JobView>(), now).CountAsync(ct);
         var pageTask = query.Order(query.Apply(pageSession.Query<JobView>(), now)).Skip((query.Page - 1) * query.PageSize).Take(query.PageSize).ToListAsync(ct);
         await Task.WhenAll(totalTask, pageTask);
-        var total = await totalTask;
-        var page = await pageTask;
-        return Results.Ok(new JobListPage(total, query.Page, query.PageSize, page.Select(j => JobListItem.From(j, now)).ToList()));
+        return (await totalTask, await pageTask);
     }
 
     private static async Task<IResult> Get(Guid id, HttpContext http, IQuerySession session, TimeProvider clock, CancellationToken ct)
