@@ -255,6 +255,19 @@ public sealed class MetricArchiveTests(InfluxServer influx) : IAsyncLifetime
         list.Items.Single(j => j.Id == id).Statistics["arch_gpu"].Mean!.Value.ShouldBe(1.5, 1e-9);
         var detail = JsonDocument.Parse(await _app.Admin().GetStringAsync($"/api/jobs/{id}")).RootElement;
         detail.GetProperty("statistics").GetProperty("arch_load").GetProperty("mean").GetDouble().ShouldBe(40, 1e-9);
+
+        // The job ends: its end extends the running snapshot (InfluxDB for the minutes since and the devices).
+        var stop = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+        (await _app.Ingest().PatchJson($"/api/job_stop/{job.Id}?cluster=arch", SlurmJob.StopJson(0, stop.ToUnixTimeSeconds()))).EnsureSuccessStatusCode();
+        var ended = await WaitForAsync(id, v => v.StatisticsStopTime == stop);
+        ended.Statistics["arch_gpu"].Mean!.Value.ShouldBe(1.5, 1e-9);
+        ended.Statistics["arch_load"].Max!.Value.ShouldBe(40, 1e-9);
+        var finished = await MetricsAsync(id, "?metrics=arch_gpu&node=g1");
+        finished.GetProperty("source").GetString().ShouldBe("archive");
+        var gpus = ByLabel(Metric(finished, "arch_gpu"));
+        gpus.Keys.Order().ShouldBe(["accelerator 0", "accelerator 1"]);
+        gpus["accelerator 0"].ShouldAllBe(v => Math.Abs(v - 1) < 1e-6);
+        gpus["accelerator 1"].ShouldAllBe(v => Math.Abs(v - 2) < 1e-6);
     }
 
     [Fact]

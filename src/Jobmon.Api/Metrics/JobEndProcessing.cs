@@ -75,7 +75,25 @@ public static class FinalizeJobMetricsHandler
         if (defs.Count == 0 || job.Nodes.Length == 0) return;
 
         // Throws MetricsUnavailableException while InfluxDB is down: Wolverine retries with back-off (durable, never lost).
-        var (content, influxTime) = await JobArchiving.QueryAsync(metrics, defs, job.Nodes, start, stop, c.CollectorIntervalSeconds, settings.JobMetrics.ArchiveDeviceScopes, ct);
+        // A job that ran long enough has a snapshot from the running rounds: extend it to the end (InfluxDB for the
+        // last minutes and the device series only). Otherwise, or when an admin asks again, one full scan per metric.
+        JobMetricArchive? snapshot;
+        await using (var query = store.QuerySession()) snapshot = await query.LoadAsync<JobMetricArchive>(job.Id, ct);
+        ArchiveContent? content = null;
+        var influxTime = TimeSpan.Zero;
+        if (!message.Force && snapshot is { Format: JobMetricArchive.CurrentFormat, To: { } upTo } && upTo < stop &&
+            ArchiveContent.Decompress(snapshot.Compressed) is var before && before.From.ToUnixTimeMilliseconds() == start.ToUnixTimeMilliseconds())
+        {
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            if (await JobArchiving.ExtendAsync(metrics, defs, job.Nodes, before, stop, c.CollectorIntervalSeconds, ct) is { } extended)
+                content = await JobArchiving.AddDevicesAsync(metrics, defs, job.Nodes, extended, settings.JobMetrics.ArchiveDeviceScopes, ct);
+            influxTime = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+        }
+        if (content is null)
+        {
+            var (full, fullTime) = await JobArchiving.QueryAsync(metrics, defs, job.Nodes, start, stop, c.CollectorIntervalSeconds, settings.JobMetrics.ArchiveDeviceScopes, ct);
+            (content, influxTime) = (full, influxTime + fullTime);
+        }
         var stats = JobArchiving.Statistics(content, defs);
         // The job's own metric definitions: peaks of its (virtual) partition.
         var findings = Classifier.Classify(job, stats, defs.ToDictionary(d => d.Name), settings.ClassificationRules ?? ClassificationRule.Defaults);
@@ -161,6 +179,26 @@ public static class JobArchiving
             extended.Add(new ArchivedMetric(defs[i].Name, defs[i].DefaultAggregation, merged, []));
         }
         return new ArchiveContent(from, now, interval, fine, extended);
+    }
+
+    /// <summary>The per-device series at the default interval for the metrics whose devices are archived (job end
+    /// from a running snapshot, which holds node series only).</summary>
+    public static async Task<ArchiveContent> AddDevicesAsync(JobMetricsService metrics, IReadOnlyList<MetricDefinition> defs, string[] hosts,
+        ArchiveContent content, IReadOnlyCollection<MetricScope> deviceScopes, CancellationToken ct)
+    {
+        var withDevices = new List<ArchivedMetric>();
+        foreach (var am in content.Metrics)
+        {
+            if (defs.FirstOrDefault(d => d.Name == am.Name) is not { } m || !ArchivePlan.ArchivesDevices(m, deviceScopes)) { withDevices.Add(am); continue; }
+            var result = await metrics.RunAsync(MetricQueries.PerDevice(m, hosts, content.From, content.To, content.Interval), ct);
+            var devices = new Dictionary<string, SeriesGrid>();
+            if (result.Results.FirstOrDefault(r => r.StatementId == 0) is { } d && !d.Messages.Any(x => x.Level == "error"))
+                foreach (var byNode in d.Series.GroupBy(s => s.Tags.GetValueOrDefault("hostname") ?? "?"))
+                    devices[byNode.Key] = SeriesGrid.From(byNode.Select(s => (JobMetricsService.DeviceLabel(s.Tags), Scaled(s, m)))
+                        .OrderBy(x => x.Item1, NaturalOrder.Instance).ToList(), content.Interval, content.From, content.To);
+            withDevices.Add(am with { Devices = devices });
+        }
+        return content with { Metrics = withDevices };
     }
 
     /// <summary>The points in the catalogue's unit (e.g. the collector's kB as bytes), as the page shows them.</summary>
