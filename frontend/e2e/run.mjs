@@ -279,7 +279,7 @@ async function main() {
       for (const job of [finished, running]) {
         await page.goto(`/jobs/${job.id}`);
         await page.locator('.metric-chart canvas').first().waitFor();
-        // Metrics with samples (cpu_load, mem_used, mem_bw, flops_any) draw one line per node.
+        // Metrics with samples (load_one, cpu_user, mem_used, mem_bw, flops_any) draw one line per node.
         const withData = page.locator('.metric-chart', { has: page.locator('.u-legend', { hasText: 'n2' }) });
         await withData.first().waitFor();
         const charts = await withData.count();
@@ -292,6 +292,48 @@ async function main() {
         if ((await noData.count()) > 0) check(/^No data: \S/.test(await noData.innerText()), `no-data line: ${await noData.innerText()}`);
       }
       await shot(page, 'job-page-real-metrics');
+    });
+
+    await step('the Quartiles switch on a multi-node job keeps every chart and adds the quantile lines (no page errors)', async () => {
+      // The API sends quantiles.bands.q25/q50/q75 for jobs with more than one node; a UI that read quantiles.q25
+      // threw a TypeError per chart and blanked them all.
+      const errors = [];
+      const onError = (e) => errors.push(e.message);
+      page.on('pageerror', onError);
+      try {
+        await page.goto(`/jobs/${finished.id}`);
+        const withData = page.locator('.metric-chart', { has: page.locator('.u-legend', { hasText: 'n2' }) });
+        await withData.first().waitFor();
+        const before = await withData.count();
+        const api = await admin('GET', `/api/jobs/${finished.id}/metrics`);
+        const withBands = (api.json?.metrics ?? []).filter((m) => m.quantiles?.bands?.q50?.length > 0).map((m) => m.name);
+        check(withBands.length >= 4, `the API sends quantile bands for the 2-node job (${withBands.join(', ')})`);
+        const toggle = page.getByLabel('Quartiles');
+        if (!(await toggle.isChecked())) await toggle.check();
+        else {
+          await toggle.uncheck();
+          await toggle.check();
+        }
+        const withMedian = page.locator('.metric-chart', { has: page.locator('.u-legend', { hasText: 'median' }) });
+        await withMedian.first().waitFor();
+        const quartileCharts = await withMedian.count();
+        check(quartileCharts === withBands.length, `every chart with bands shows the quartile lines (${quartileCharts} of ${withBands.length})`);
+        const legend = await withMedian.first().locator('.u-legend').innerText();
+        check(legend.includes('25th pct') && legend.includes('75th pct') && legend.includes('n1'), `quartile legend keeps the node lines: ${legend}`);
+        check((await withData.count()) === before, `all ${before} charts still drawn with quartiles on`);
+        // A chart whose data uPlot cannot read keeps its legend but draws nothing: count painted pixels per canvas.
+        const painted = await withMedian.locator('canvas').evaluateAll((canvases) => canvases.map((c) => {
+          const { data } = c.getContext('2d').getImageData(0, 0, c.width, c.height);
+          let n = 0;
+          for (let i = 3; i < data.length; i += 4) if (data[i] !== 0) n += 1;
+          return n;
+        }));
+        check(painted.length === quartileCharts && painted.every((n) => n > 500), `every quartile chart draws its lines (painted pixels: ${painted.join(', ')})`);
+        await shot(page, 'job-page-quartiles');
+        check(errors.length === 0, `no page errors with quartiles on (${errors.join(' | ')})`);
+      } finally {
+        page.off('pageerror', onError);
+      }
     });
 
     await step('metric charts render with uPlot: per node, per device for one node, 503 message (mocked metrics answers)', async () => {
@@ -348,10 +390,10 @@ async function main() {
     await step('footprint bars and classifier findings: jobs list and job page (statistics mocked into the real answers)', async () => {
       // Job-end statistics need InfluxDB data at the job's end; the real answers are extended here so the views are tested.
       const statistics = {
-        cpu_load: { unit: '', mean: 38, max: 70, robustMax: 65 },
-        mem_bw: { unit: 'GB/s', mean: 80, max: 120, robustMax: 110 },
-        flops_any: { unit: 'GFLOP/s', mean: 900, max: 1300, robustMax: 1200 },
-        acc_utilization: { unit: '%', mean: 2, max: 9, robustMax: 5 },
+        load_one: { unit: '', mean: 38, max: 70, robustMax: 65 },
+        mem_bw: { unit: 'B/s', mean: 8e10, max: 1.2e11, robustMax: 1.1e11 },
+        flops_any: { unit: 'FLOP/s', mean: 9e11, max: 1.3e12, robustMax: 1.2e12 },
+        nv_util: { unit: '%', mean: 2, max: 9, robustMax: 5 },
       };
       const finding = { tag: 'idle-gpus', reason: 'GPUs were nearly idle: mean utilisation 2 %' };
       const classifierTag = { name: finding.tag, createdBy: 'jobmon-classifier', visibility: 'public', createdAt: new Date().toISOString(), reason: finding.reason };
@@ -373,7 +415,7 @@ async function main() {
       // The catalogue (peaks) loads after the list: wait until the label names the peak.
       await row.locator('.footprint[aria-label*="of the node peak"]').waitFor({ timeout: 10_000 }).catch(() => {});
       const label = await row.locator('.footprint').getAttribute('aria-label');
-      check(/CPU load: mean 38\.0, 50 % of the node peak/.test(label ?? ''), `footprint label: ${label}`);
+      check(/Load \(1 min\): mean 38\.0, 50 % of the node peak/.test(label ?? ''), `footprint label: ${label}`);
       const chip = row.locator('[data-finding="idle-gpus"]');
       check((await chip.getAttribute('title'))?.includes(finding.reason), 'classifier tag has the reason as tooltip');
       await shot(page, 'jobs-list-footprint');
@@ -381,7 +423,7 @@ async function main() {
       await page.getByRole('heading', { name: 'Findings' }).waitFor();
       await page.locator('.findings li[data-finding="idle-gpus"]', { hasText: finding.reason }).waitFor();
       await page.getByRole('heading', { name: 'Job-end statistics' }).waitFor();
-      const cpuRow = page.locator('.stats-table tr[data-metric="cpu_load"]');
+      const cpuRow = page.locator('.stats-table tr[data-metric="load_one"]');
       check((await cpuRow.innerText()).includes('50 %'), `statistics row: ${await cpuRow.innerText()}`);
       await shot(page, 'job-page-findings');
       await page.unroute(/\/api\/jobs(\?.*)?$/);
@@ -606,13 +648,13 @@ async function main() {
 
     await step('admin edits a metric in the catalogue editor: server errors next to the field, saved display name, restored', async () => {
       await page.goto('/settings?tab=catalogue');
-      const row = page.locator('tr[data-metric="cpu_load"]');
+      const row = page.locator('tr[data-metric="load_one"]');
       await row.waitFor();
       const original = (await row.locator('.metric-display-name').innerText()).trim();
-      await row.getByRole('button', { name: 'Edit cpu_load' }).click();
-      const form = page.getByRole('form', { name: 'Edit cpu_load' });
+      await row.getByRole('button', { name: 'Edit load_one' }).click();
+      const form = page.getByRole('form', { name: 'Edit load_one' });
       await form.waitFor();
-      const changed = `CPU load (e2e ${RUN})`;
+      const changed = `Load (e2e ${RUN})`;
       await form.getByLabel('Display name').fill(changed);
       // A regular expression JavaScript accepts but .NET does not: only the server finds it; its message sits at the field.
       await form.getByRole('button', { name: 'Add filter' }).click();
@@ -627,7 +669,7 @@ async function main() {
       await form.getByRole('button', { name: 'Remove filter 1' }).click();
       await form.getByRole('button', { name: 'Save metric' }).click();
       await form.waitFor({ state: 'detached' });
-      await page.getByText('Metric cpu_load saved.').waitFor();
+      await page.getByText('Metric load_one saved.').waitFor();
       await row.locator('.metric-display-name', { hasText: changed }).waitFor();
       // Saved on the server: a fresh load shows it, and the history names the admin.
       await page.reload();
@@ -636,11 +678,12 @@ async function main() {
       await page.locator('tr[data-event-type="metric_defined"]', { hasText: changed }).first().waitFor();
       check((await page.locator('tr[data-event-type="metric_defined"]', { hasText: changed }).first().innerText()).includes(USERS.admin), 'history names the admin');
       // Restore.
-      await row.getByRole('button', { name: 'Edit cpu_load' }).click();
+      await row.getByRole('button', { name: 'Edit load_one' }).click();
       await form.getByLabel('Display name').fill(original);
       await form.getByRole('button', { name: 'Save metric' }).click();
       await form.waitFor({ state: 'detached' });
-      await row.locator('.metric-display-name', { hasText: new RegExp(`^${original}$`) }).waitFor();
+      // The display name may hold regular-expression characters ("Load (1 min)"): match it literally.
+      await row.locator('.metric-display-name', { hasText: new RegExp(`^${original.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }).waitFor();
     });
 
     await step('admin adds a partition with MaxTime and a virtual partition (hostlist node count), then deletes it', async () => {
@@ -669,7 +712,7 @@ async function main() {
       await page.setViewportSize({ width: 390, height: 844 });
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       check(overflow <= 1, `catalogue editor scrolls sideways by ${overflow}px at 390 px`);
-      await page.locator('tr[data-metric="cpu_load"]').getByRole('button', { name: 'Edit cpu_load' }).click();
+      await page.locator('tr[data-metric="load_one"]').getByRole('button', { name: 'Edit load_one' }).click();
       await shot(page, 'settings-catalogue-390px');
       await page.setViewportSize({ width: 1280, height: 900 });
     });

@@ -63,6 +63,9 @@ builder.Host.UseWolverine(opts =>
 var app = builder.Build();
 if (args.FirstOrDefault() == "import-original") return await Jobmon.Compat.ImportOriginalCommand.RunAsync(app, args);
 if (args.FirstOrDefault() == "rebuild-job-view") return await Jobmon.Jobs.Rebuild.RebuildJobViewCommand.RunAsync(app);
+// cc clients' GET /api/jobs/ (trailing slash) is ClusterCockpit's list, told apart before routing matches it.
+app.UseClusterCockpitPaths();
+app.UseRouting();
 app.UseCorrelationIds();
 app.UseJobmonExceptionHandler();
 app.UseStatusCodePages();
@@ -81,6 +84,7 @@ app.MapAccounts();
 app.MapJobmonSignIn();
 app.MapJobIngestion();
 app.MapClusterCockpitIngestion();
+app.MapClusterCockpitJobList();
 app.MapJobQueries();
 app.MapJobCommands();
 app.MapSummaries();

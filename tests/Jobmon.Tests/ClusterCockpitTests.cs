@@ -7,7 +7,8 @@ using Jobmon.Tests.Infrastructure;
 
 namespace Jobmon.Tests;
 
-/// <summary>cc-slurm-adapter's payloads (ClusterCockpit start_job/stop_job) land as the same jobs and events.</summary>
+/// <summary>ClusterCockpit start_job/stop_job payloads land as the same jobs and events (the adapter's own structs:
+/// ClusterCockpitAdapterTests).</summary>
 [Collection(SharedAppCollection.Name)]
 public sealed class ClusterCockpitTests(SharedApp shared)
 {
@@ -42,11 +43,14 @@ public sealed class ClusterCockpitTests(SharedApp shared)
 
         var stop = await Adapter().PostAsJsonAsync("/api/jobs/stop_job/", new { jobId, cluster, startTime = 1_750_000_000, jobState = "timeout", stopTime = 1_750_086_400 });
         stop.StatusCode.ShouldBe(HttpStatusCode.OK);
-        var detail = await stop.ReadAs<JobDetail>();
+        var ended = JsonDocument.Parse(await stop.Content.ReadAsStringAsync()).RootElement; // cc-lib's Job
+        ended.GetProperty("jobState").GetString().ShouldBe("timeout");
+        ended.GetProperty("duration").GetInt64().ShouldBe(86400);
+        var detail = await (await _app.Admin().GetAsync($"/api/jobs/{job.Id}")).ReadAs<JobDetail>();
         detail.State.ShouldBe(JobState.Timeout);
         detail.DurationSeconds.ShouldBe(86400);
-        // cc-backend answers 422 to a repeated stop; Jobmon treats it as the retry it is.
-        (await Adapter().PostAsJsonAsync("/api/jobs/stop_job/", new { jobId, cluster, jobState = "timeout", stopTime = 1_750_086_400 })).StatusCode.ShouldBe(HttpStatusCode.OK);
+        // As cc-backend: a repeated stop is 422 (cc-slurm-adapter logs it and goes on).
+        (await Adapter().PostAsJsonAsync("/api/jobs/stop_job/", new { jobId, cluster, jobState = "timeout", stopTime = 1_750_086_400 })).StatusCode.ShouldBe(HttpStatusCode.UnprocessableEntity);
     }
 
     [Fact]

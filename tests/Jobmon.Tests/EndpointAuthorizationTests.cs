@@ -66,6 +66,8 @@ public sealed class EndpointAuthorizationTests : IAsyncLifetime
         ["PUT /api/jobs/start_job"] = "ingest",
         ["POST /api/jobs/stop_job"] = "ingest",
         ["PUT /api/jobs/stop_job"] = "ingest",
+        // ClusterCockpit's list: job-control keys only with state=running (this request has none), so "reader" here.
+        ["GET /api/clustercockpit/jobs"] = "reader",
         ["POST /api/admin/catalogue/import-original"] = "admin",
         ["GET /api/admin/logs"] = "admin",
         ["GET /api/admin/logs/live"] = "admin",

@@ -289,7 +289,7 @@ public sealed class GoldenMetricsTests(InfluxServer influx) : IAsyncLifetime
                   "AvailableAggFns": ["mean", "sum"], "Unit": "%", "DisplayName": "CPU user", "MaxPerNode": 100, "MaxPerType": 100,
                   "FilterFunc": "", "PostQueryOp": "", "SeparationKey": "hostname", "PThreadAggFn": "" },
                 { "GUID": "22222222-2222-2222-2222-222222222222", "Type": "hwthread", "Categories": ["CPU"], "Measurement": "flops_dp", "AggFn": "sum",
-                  "AvailableAggFns": ["sum", "max"], "Unit": "MFLOP/s", "DisplayName": "DP", "MaxPerNode": 0, "MaxPerType": 0,
+                  "AvailableAggFns": ["sum", "max"], "Unit": "MFLOP/s", "DisplayName": "DP", "MaxPerNode": 4000, "MaxPerType": 50,
                   "FilterFunc": "", "PostQueryOp": "", "SeparationKey": "hostname", "PThreadAggFn": "" }
               ],
               "Partitions": { "legacy": { "MaxTime": 3600, "Metrics": ["11111111-1111-1111-1111-111111111111", "22222222-2222-2222-2222-222222222222"], "VirtualPartitions": {} } },
@@ -304,8 +304,12 @@ public sealed class GoldenMetricsTests(InfluxServer influx) : IAsyncLifetime
         view.GetProperty("metrics").GetArrayLength().ShouldBe(2);
         // type == "hwthread" as the original filtered: mean over the 8 hwthread rows 50/80 (not 800/1280 % with the node row summed in).
         Series(Metric(view, "cpu_user"))["cn01"].ShouldBe([50, 50, 50, 80, 80, 80, 80]);
-        // sum over the hwthread rows only: 8 × 1000 = 8000 MFLOP/s as configured (no unit conversion for imported metrics).
-        Series(Metric(view, "flops_dp"))["cn01"].ShouldAllBe(v => v == 8000);
+        // sum over the hwthread rows only: 8 × 1000 = 8000 MFLOP/s, served in the base unit: 8e9 FLOP/s.
+        var flops = Metric(view, "flops_dp");
+        Series(flops)["cn01"].ShouldAllBe(v => v == 8e9);
+        flops.GetProperty("unit").GetString().ShouldBe("FLOP/s");
+        // The original's MaxPerNode 4000 (MFLOP/s) and MaxPerType 50 scale with it.
+        flops.GetProperty("peak").GetDouble().ShouldBe(4e9);
     }
 
     [Fact]
@@ -331,6 +335,8 @@ public sealed class GoldenMetricsTests(InfluxServer influx) : IAsyncLifetime
         var oneNode = await MetricsAsync(gpuJob, "?interval=60&node=gn01");
         Metric(oneNode, "nv_fb_mem_used").GetProperty("peak").GetDouble().ShouldBe(94.0 * 1024 * 1024 * 1024);
         Series(Metric(oneNode, "nv_fb_mem_used")).Keys.ShouldBe(["accelerator 0", "accelerator 1", "accelerator 2", "accelerator 3"]);
+        // The job-end statistics carry the partition's peak (the jobs list's footprint and the findings use it).
+        (await StatisticsAsync(gpuJob)).Statistics["nv_fb_mem_used"].Peak.ShouldBe(4 * 94.0 * 1024 * 1024 * 1024);
         // Another partition keeps the catalogue's peak (256 GiB).
         var (_, cpuJob) = await FinishedJobAsync("cn01", 1, Start, Stop);
         Metric(await MetricsAsync(cpuJob, "?interval=60&metrics=mem_used"), "mem_used").GetProperty("peak").GetDouble().ShouldBe(256.0 * 1024 * 1024 * 1024);
@@ -355,5 +361,68 @@ public sealed class GoldenMetricsTests(InfluxServer influx) : IAsyncLifetime
         mem.GetProperty("scale").GetDouble().ShouldBe(1024);
         mem.GetProperty("sourceUnit").GetString().ShouldBe("kB");
         catalogue.ShouldContain(m => m.GetProperty("name").GetString() == "site_metric"); // other metrics stay
+    }
+
+    [Fact]
+    public async Task The_live_feed_pushes_the_view_the_page_asked_for()
+    {
+        // A running job that started 307 s ago (an arbitrary second); samples every 10 s at …3.417 until now.
+        var now = DateTimeOffset.UtcNow;
+        var start = DateTimeOffset.FromUnixTimeSeconds(now.ToUnixTimeSeconds() - 307);
+        var lp = new StringBuilder();
+        for (var t = start.AddSeconds(-60).AddMilliseconds(3417); t < now; t = t.AddSeconds(10))
+        {
+            for (var c = 0; c < 8; c++) lp.Append(Line("cpu_user", "ln01", "hwthread", c, 50, t, ("unit", "Percent")));
+            lp.Append(Line("cpu_user", "ln01", "node", null, 400, t, ("unit", "Percent")));
+        }
+        await influx.WriteAsync(_database, lp.ToString(), "ns");
+        var job = new SlurmJob("gold", Unique.SlurmId(), NumNodes: 1, Nodes: "ln01", StartTime: start.ToUnixTimeSeconds());
+        var id = await StartJobAsync(job);
+
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        async Task<List<JsonElement>> Updates(string query, int count)
+        {
+            using var response = await _app.Admin().GetAsync($"/api/jobs/{id}/live{query}", HttpCompletionOption.ResponseHeadersRead, cts.Token);
+            response.StatusCode.ShouldBe(HttpStatusCode.OK);
+            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cts.Token));
+            var updates = new List<JsonElement>();
+            while (updates.Count < count && await reader.ReadLineAsync(cts.Token) is { } line)
+                if (line.StartsWith("data: ")) updates.Add(JsonDocument.Parse(line["data: ".Length..]).RootElement);
+            updates.Count.ShouldBe(count, "the stream ended early");
+            return updates;
+        }
+        async Task<JsonElement> FirstUpdate(string query) => (await Updates(query, 1))[0];
+
+        // One node's devices at 20 s: the 8 hwthreads (no "node" line), 50 % each, windows on the job's 20 s grid.
+        var pushes = await Updates("?node=ln01&interval=20&metrics=cpu_user", 2);
+        var devices = pushes[0];
+        devices.GetProperty("interval").GetInt64().ShouldBe(20);
+        var cpu = Metric(devices, "cpu_user");
+        var series = Series(cpu);
+        series.Keys.ShouldBe(Enumerable.Range(0, 8).Select(c => $"hwthread {c}").ToArray());
+        series.Values.ShouldAllBe(v => v.Length > 0 && v.All(x => x == 50));
+        Times(cpu).ShouldAllBe(t => (t - start.ToUnixTimeMilliseconds()) % 20_000 == 0 && t >= start.ToUnixTimeMilliseconds());
+        devices.GetProperty("metrics").GetArrayLength().ShouldBe(1); // only the metric asked for
+        // The next push (a collector interval later) repeats only the last windows, still on the job's grid:
+        // it starts at the window holding "first push − 2 × 20 s", so at most 3 windows, all already or newly on the grid.
+        var next = Metric(pushes[1], "cpu_user");
+        var firstPushEnd = devices.GetProperty("to").GetDateTimeOffset();
+        Times(next).ShouldAllBe(t => (t - start.ToUnixTimeMilliseconds()) % 20_000 == 0);
+        Times(next)[0].ShouldBeGreaterThanOrEqualTo(firstPushEnd.AddSeconds(-60).ToUnixTimeMilliseconds());
+        Times(next).Length.ShouldBeLessThanOrEqualTo(3);
+
+        // All nodes with the mean across hwthreads: 50, not the node rows' 400.
+        var mean = Series(Metric(await FirstUpdate("?aggregation=mean&interval=30&metrics=cpu_user"), "cpu_user"));
+        mean.Keys.ShouldBe(["ln01"]);
+        mean["ln01"].ShouldAllBe(v => v == 50);
+        // The default (sum) reads the node rows: 400.
+        Series(Metric(await FirstUpdate("?metrics=cpu_user"), "cpu_user"))["ln01"].ShouldAllBe(v => v == 400);
+
+        foreach (var (query, field) in new[] { ("?interval=0", "interval"), ("?aggregation=median", "aggregation"), ("?node=elsewhere", "node") })
+        {
+            var bad = await _app.Admin().GetAsync($"/api/jobs/{id}/live{query}");
+            bad.StatusCode.ShouldBe(HttpStatusCode.BadRequest, query);
+            JsonDocument.Parse(await bad.Content.ReadAsStringAsync()).RootElement.GetProperty("errors").TryGetProperty(field, out _).ShouldBeTrue(query);
+        }
     }
 }

@@ -104,7 +104,10 @@ public sealed class OriginalConfigTests : IAsyncLifetime
         var metrics = catalogue.GetProperty("metrics").EnumerateArray().ToDictionary(m => m.GetProperty("name").GetString()!);
         metrics.Keys.ShouldBe(["gpfs_read", "mem_bw"], ignoreOrder: true);
         metrics["mem_bw"].GetProperty("scope").GetString().ShouldBe("socket");
-        metrics["mem_bw"].GetProperty("peakPerNode").GetDouble().ShouldBe(350);
+        // Served in the base unit: 350 GB/s = 350e9 B/s, values × 1e9 (the original's UI scaled by the unit's prefix).
+        metrics["mem_bw"].GetProperty("peakPerNode").GetDouble().ShouldBe(350e9);
+        metrics["mem_bw"].GetProperty("unit").GetString().ShouldBe("B/s");
+        metrics["mem_bw"].GetProperty("scale").GetDouble().ShouldBe(1e9);
         metrics["mem_bw"].GetProperty("filters")[0].GetProperty("value").GetString().ShouldBe("socket");
         metrics["gpfs_read"].GetProperty("isCounter").GetBoolean().ShouldBeTrue();
         metrics["gpfs_read"].GetProperty("filters").GetArrayLength().ShouldBe(0); // "or" is not translatable: reported, not guessed

@@ -8,8 +8,9 @@ export type { JobState };
 // admin and access-request endpoints answer untyped "OK"), or it is less precise than the UI's use (JobDetail:
 // statistics and findings are optional here because older servers leave them out).
 export type JobTag = ApiSchema<'JobTag'>;
-/** Job-end statistics of one metric (node level: comparable with the metric's peakPerNode). */
-export type MetricSummary = ApiSchema<'MetricSummary'>;
+/** Job-end statistics of one metric (node level: comparable with the metric's peakPerNode, or with `peak`, the job's
+ * partition's per-node peak, which newer servers record; optional until the OpenAPI snapshot is refreshed). */
+export type MetricSummary = ApiSchema<'MetricSummary'> & { peak?: number | null };
 export type JobFinding = ApiSchema<'JobFinding'>;
 export type JobListItem = ApiSchema<'JobListItem'>;
 /** GET /api/jobs. */
@@ -53,6 +54,23 @@ export interface JobDetail {
   version: number;
   statistics?: Record<string, MetricSummary>;
   findings?: JobFinding[];
+  /** What a ClusterCockpit client (cc-slurm-adapter) reported beyond the usual fields; null for other sources. */
+  scheduler?: SchedulerDetails | null;
+}
+
+export interface SchedulerDetails {
+  walltimeSeconds: number | null;
+  submitTime: string | null;
+  subCluster: string | null;
+  shared: string | null;
+  smt: number | null;
+  numAcc: number | null;
+  numHwthreads: number | null;
+  arrayJobId: number | null;
+  requestedMemoryMb: number | null;
+  monitoringStatus: number | null;
+  metaData: Record<string, string>;
+  resources: { hostname: string; hwthreads: number[] | null; accelerators: string[] | null; configuration: string | null }[];
 }
 
 export interface Summary {
@@ -115,6 +133,8 @@ export interface ApiKey {
   lastUsedAt: string | null;
   expiresAt: string | null;
   revoked: boolean;
+  /** "original": a token the original JobMon minted, accepted since its config.json is loaded. */
+  source?: string | null;
 }
 
 export interface CreatedApiKey {
@@ -130,6 +150,11 @@ export interface MetricSeries {
   values: (number | null)[];
 }
 
+export interface QuantileBands {
+  times: number[];
+  bands: Record<string, (number | null)[]>;
+}
+
 export interface Metric {
   name: string;
   displayName: string;
@@ -138,7 +163,8 @@ export interface Metric {
   scope: string;
   peak: number | null;
   series: MetricSeries[];
-  quantiles?: { q25: number[]; q50: number[]; q75: number[]; times: number[] };
+  /** Across-node quantiles (multi-node jobs): one band per configured quantile, keyed "q25", "q50", "q75", "q90"… */
+  quantiles?: QuantileBands | null;
   /** Big running jobs: min/median/max across the nodes instead of one line per node; series then hold the outliers. */
   band?: NodeBand | null;
 }

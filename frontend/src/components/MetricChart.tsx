@@ -3,6 +3,7 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { Metric } from '../api/types';
 import { formatDateTime, formatUnit, prefersBinary } from '../lib/format';
+import { quantileLines } from '../lib/metrics';
 import { describeOutliers } from '../lib/bands';
 
 const PALETTE = ['#2563eb', '#dc2626', '#16a34a', '#d97706', '#7c3aed', '#0891b2', '#db2777', '#65a30d', '#ea580c', '#4f46e5', '#0d9488', '#9333ea'];
@@ -47,7 +48,8 @@ export function MetricChart({ metric, labels, autoscale, showQuantiles, zoom, sy
   const series = metric.series.filter((s) => !labels || labels.has(s.label));
   const binary = prefersBinary(metric.unit);
   const fmt = (v: number | null | undefined) => formatUnit(v ?? null, metric.unit, { binary });
-  const hasQuantiles = showQuantiles && !!metric.quantiles && metric.quantiles.times.length > 0;
+  const quantiles = showQuantiles ? quantileLines(metric.quantiles) : [];
+  const hasQuantiles = quantiles.length > 0;
 
   useEffect(() => {
     const el = box.current;
@@ -58,8 +60,7 @@ export function MetricChart({ metric, labels, autoscale, showQuantiles, zoom, sy
 
     const tables: uPlot.AlignedData[] = series.map((s) => [s.times, s.values.map((v) => (v === null ? null : v))] as uPlot.AlignedData);
     if (hasQuantiles) {
-      const q = metric.quantiles!;
-      tables.push([q.times, q.q25, q.q50, q.q75] as uPlot.AlignedData);
+      tables.push([metric.quantiles!.times, ...quantiles.map((q) => q.values)] as uPlot.AlignedData);
     }
     // Big running jobs: the nodes' min/median/max as a shaded band (the outliers are the named lines).
     const band = metric.band && metric.band.times.length > 0 ? metric.band : null;
@@ -74,8 +75,8 @@ export function MetricChart({ metric, labels, autoscale, showQuantiles, zoom, sy
       value: (_u, v) => fmt(v),
     }));
     if (hasQuantiles) {
-      for (const [label, dash] of [['25th pct', [4, 4]], ['median', []], ['75th pct', [4, 4]]] as const) {
-        lineSeries.push({ label, stroke: fg, width: 2, dash: [...dash], value: (_u, v) => fmt(v) });
+      for (const q of quantiles) {
+        lineSeries.push({ label: q.label, stroke: fg, width: 2, dash: q.dashed ? [4, 4] : [], value: (_u, v) => fmt(v) });
       }
     }
     const bandFrom = lineSeries.length + 1; // uPlot's index of the band's min series (0 is time)

@@ -95,7 +95,7 @@ export function splitList(text: string): string[] {
 export function formToMetricBody(f: MetricForm, isNew: boolean): { name: string; body: CatalogueMetricBody; errors: FieldErrors } {
   const errors: FieldErrors = {};
   const name = f.name.trim();
-  if (isNew && !NAME_PATTERN.test(name)) addError(errors, 'name', 'must be 1-128 letters, digits or _ . : - (e.g. cpu_load).');
+  if (isNew && !NAME_PATTERN.test(name)) addError(errors, 'name', 'must be 1-128 letters, digits or _ . : - (e.g. load_one).');
   const displayName = f.displayName.trim();
   if (!displayName) addError(errors, 'displayName', 'is required.');
   else if (displayName.length > 128) addError(errors, 'displayName', 'must be at most 128 characters.');

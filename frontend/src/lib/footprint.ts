@@ -2,7 +2,8 @@ import type { Catalogue, CatalogueMetric, MetricSummary } from '../api/types';
 
 // The jobs list's compact footprint: a few metrics' job-end means as small bars, relative to the metric's node peak.
 
-export const DEFAULT_FOOTPRINT_METRICS = ['cpu_load', 'mem_bw', 'flops_any', 'acc_utilization'] as const;
+// The default catalogue's names (cc-metric-collector's: loadavg load_one, likwid mem_bw and flops_any, nvidia nv_util).
+export const DEFAULT_FOOTPRINT_METRICS = ['load_one', 'mem_bw', 'flops_any', 'nv_util'] as const;
 /** At most this many bars per job. */
 export const MAX_FOOTPRINT_BARS = 6;
 
@@ -39,7 +40,9 @@ export function footprintBars(
     const s = statistics[name];
     if (!s || s.mean === null || s.mean === undefined || !Number.isFinite(s.mean)) continue;
     const m = byName.get(name);
-    const peak = m?.peakPerNode && m.peakPerNode > 0 ? m.peakPerNode : null;
+    // The peak recorded with the statistics is the job's partition's (mixed node types); older records have none.
+    const recorded = s.peak ?? m?.peakPerNode;
+    const peak = recorded && recorded > 0 ? recorded : null;
     const raw = peak ? s.mean / peak : null;
     bars.push({
       name,

@@ -3,8 +3,35 @@
 const SI_UP = ['', 'k', 'M', 'G', 'T', 'P', 'E'];
 const SI_DOWN = ['', 'm', 'µ', 'n'];
 const BIN_UP = ['', 'Ki', 'Mi', 'Gi', 'Ti', 'Pi', 'Ei'];
-/** An SI-prefixed unit of something Jobmon scales itself: "GB/s", "GFLOP/s", "kW", "MHz". */
-const PREFIXED_UNIT = /^([kMGTP])(B|B\/s|FLOP|FLOP\/s|FLOPS|W|Hz|bit|bit\/s|b\/s|byte|bytes)$/;
+/**
+ * Base units Jobmon may put a prefix on, lower-cased, as the collectors spell them (cc-metric-collector: memstat "kB",
+ * nvidia "MByte", netstat/ibstat "bytes/sec", likwid configs "MFlops/s", "Mbyte/s", "Watt"; catalogue "GB/s", "GFLOP/s").
+ */
+const PREFIXABLE_BASES = new Set([
+  'b', 'b/s', 'byte', 'bytes', 'byte/s', 'bytes/s', 'bytes/sec',
+  'flop', 'flops', 'flop/s', 'flops/s',
+  'bit', 'bits', 'bit/s', 'bits/s',
+  'w', 'watt', 'watts', 'hz', 'j', 'joule', 'joules',
+]);
+/** Bases counted in whole units: "0.5 B" stays "0.500 B", never "500 mB". */
+const COUNTED_BASE = /^(b|bytes?|flops?|bits?)(\/s|\/sec)?$/;
+/** Units that take no prefix at all. */
+const NO_PREFIX_UNITS = new Set(['%', 'percent', 'degc', '°c']);
+const UNIT_PREFIX = /^(Ki|Mi|Gi|Ti|Pi|k|K|M|G|T|P)(.+)$/;
+const BINARY_PREFIXES = ['Ki', 'Mi', 'Gi', 'Ti', 'Pi'];
+const SI_PREFIXES = ['k', 'M', 'G', 'T', 'P'];
+
+/**
+ * Splits an already prefixed unit into the factor to its base and the base: "kB" and "KB" → 1000 × "B",
+ * "MByte" → 10⁶ × "Byte", "MiB" → 2²⁰ × "B" (binary). null when the unit has no prefix Jobmon knows.
+ */
+function splitPrefixedUnit(unit: string): { factor: number; base: string; binary: boolean } | null {
+  const m = UNIT_PREFIX.exec(unit);
+  if (!m || !PREFIXABLE_BASES.has(m[2].toLowerCase())) return null;
+  const binaryIndex = BINARY_PREFIXES.indexOf(m[1]);
+  if (binaryIndex >= 0) return { factor: 1024 ** (binaryIndex + 1), base: m[2], binary: true };
+  return { factor: 1000 ** (SI_PREFIXES.indexOf(m[1].toUpperCase() === 'K' ? 'k' : m[1]) + 1), base: m[2], binary: false };
+}
 
 export interface UnitOptions {
   /** Binary prefixes (Ki, Mi, Gi … powers of 1024) instead of SI (k, M, G … powers of 1000). */
@@ -41,18 +68,17 @@ export function formatUnit(value: number | null | undefined, unit = '', options:
   const sep = unit ? ' ' : '';
   if (!Number.isFinite(value)) return `${value > 0 ? '∞' : '-∞'}${sep}${unit}`;
   if (value === 0) return `0${sep}${unit}`;
-  const noPrefix = unit === '%';
-  if (noPrefix) return `${formatSignificant(value, digits)}${sep}${unit}`;
-  // A unit that already has a prefix ("GFLOP/s", "GB/s" from the catalogue): 1300 GFLOP/s reads better as 1.30 TFLOP/s
-  // than as "1.30 kGFLOP/s". Values below 1000 keep the unit as given.
-  const prefixed = PREFIXED_UNIT.exec(unit);
-  if (prefixed && Math.abs(value) >= 1000) {
-    return formatUnit(value * 1000 ** (SI_UP.indexOf(prefixed[1])), prefixed[2], { ...options, binary: false, small: false });
+  if (NO_PREFIX_UNITS.has(unit.toLowerCase())) return `${formatSignificant(value, digits)}${sep}${unit}`;
+  // A unit that already has a prefix ("kB" from memstat, "MByte" from nvidia, "GFLOP/s" from the catalogue) is
+  // formatted from its base unit: 1300 GFLOP/s → "1.30 TFLOP/s", 5e7 KB → "50.0 GB", not "1.30 kGFLOP/s" or "50.0 MKB".
+  const prefixed = splitPrefixedUnit(unit);
+  if (prefixed) {
+    return formatUnit(value * prefixed.factor, prefixed.base, { ...options, binary: prefixed.binary, small: options.small ?? false });
   }
   const base = options.binary ? 1024 : 1000;
   const up = options.binary ? BIN_UP : SI_UP;
   const abs = Math.abs(value);
-  const allowSmall = options.small ?? (unit !== '' && !options.binary);
+  const allowSmall = options.small ?? (unit !== '' && !options.binary && !COUNTED_BASE.test(unit.toLowerCase()));
   let exp = 0;
   if (abs >= 1) {
     exp = Math.min(up.length - 1, Math.floor(Math.log(abs) / Math.log(base)));

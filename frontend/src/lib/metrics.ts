@@ -1,4 +1,4 @@
-import type { CatalogueMetric, Metric, MetricsResponse } from '../api/types';
+import type { CatalogueMetric, Metric, MetricsResponse, QuantileBands } from '../api/types';
 import { mergeBand } from './bands';
 
 export type Aggregation = '' | 'sum' | 'mean' | 'min' | 'max';
@@ -90,4 +90,29 @@ export function groupMetrics(
   const ordered = [...groups.entries()].map(([category, ms]) => ({ category, metrics: ms }));
   ordered.sort((a, b) => Number(a.category === OTHER_CATEGORY) - Number(b.category === OTHER_CATEGORY));
   return { groups: ordered, noData };
+}
+
+/** One across-node quantile line of a chart: "q25" → 25th pct (dashed), "q50" → median (solid). */
+export interface QuantileLine {
+  key: string;
+  label: string;
+  dashed: boolean;
+  values: (number | null)[];
+}
+
+/**
+ * The quantile lines of a metric's bands (the API's `quantiles.bands`, keyed "q" + percent), lowest first.
+ * Keys that are not "q<percent>" and bands whose length differs from `times` are left out rather than drawn wrong.
+ */
+export function quantileLines(q: QuantileBands | null | undefined): QuantileLine[] {
+  if (!q || !Array.isArray(q.times) || q.times.length === 0 || !q.bands) return [];
+  const lines: (QuantileLine & { percent: number })[] = [];
+  for (const [key, values] of Object.entries(q.bands)) {
+    const m = /^q(\d+(?:\.\d+)?)$/.exec(key);
+    if (!m || !Array.isArray(values) || values.length !== q.times.length) continue;
+    const percent = Number(m[1]);
+    lines.push({ key, percent, label: percent === 50 ? 'median' : `${m[1]}th pct`, dashed: percent !== 50, values });
+  }
+  lines.sort((a, b) => a.percent - b.percent);
+  return lines.map(({ percent: _percent, ...line }) => line);
 }

@@ -80,9 +80,18 @@ function JobMetadata({ job: j }: { job: JobDetail }) {
     ['Nodes', `${j.numNodes}`],
     ['Tasks', `${j.numTasks} (${j.tasksPerNode} per node)`],
     ['GPUs', `${j.totalGpus} (${j.gpusPerNode} per node)`],
-    ['Exit', exit === null ? '–' : <span>{exit} <span className="muted">(wait status {j.exitCode})</span></span>],
+    ['Exit', exit === null ? j.exitDescription || '–' : <span>{exit} <span className="muted">(wait status {j.exitCode})</span></span>],
     ['End reason', j.endReason || '–'],
   ];
+  const s = j.scheduler;
+  if (s) {
+    // Reported by a ClusterCockpit client (cc-slurm-adapter): the requested time limit and when the job was submitted.
+    rows.push(['Walltime', s.walltimeSeconds ? <span title={formatDurationClock(s.walltimeSeconds)}>{formatDuration(s.walltimeSeconds)}</span> : '–']);
+    rows.push(['Submitted', s.submitTime ? formatDateTime(s.submitTime) : '–']);
+    if (s.arrayJobId) rows.push(['Array job', `${s.arrayJobId}`]);
+    if (s.numHwthreads) rows.push(['HW threads', `${s.numHwthreads}${s.smt ? ` (SMT ${s.smt})` : ''}`]);
+    if (s.shared && s.shared !== 'none') rows.push(['Shared', s.shared]);
+  }
   return (
     <section className="card" aria-label="Job details">
       <dl className="meta-grid">

@@ -138,7 +138,12 @@ function ApiKeys() {
                   const expired = !!k.expiresAt && new Date(k.expiresAt).getTime() < Date.now();
                   return (
                     <tr key={k.id}>
-                      <td>{k.name}</td>
+                      <td>
+                        {k.name}
+                        {k.source === 'original' ? (
+                          <> <span className="badge" title="A token the original JobMon minted (its SLURM script's key), accepted with its job-control role while its config.json is loaded. Replace it with a Jobmon key, then revoke it.">imported from the original</span></>
+                        ) : null}
+                      </td>
                       <td><code>{k.role}</code></td>
                       <td className="col-opt nowrap">{formatDateTime(k.createdAt)} <span className="muted small">by {k.createdBy}</span></td>
                       <td className="nowrap" title={k.lastUsedAt ? formatDateTime(k.lastUsedAt) : undefined}>{formatRelative(k.lastUsedAt)}</td>

@@ -48,7 +48,7 @@ public sealed record User(string Name, int Uid, string Group, int Gid, string[] 
 public sealed class Node(string name, int index, bool hasGpus, string partition, Random random)
 {
     public const int Sockets = 2;
-    public const int CoresPerSocket = 38;
+    public const int CoresPerSocket = 16;
     public const int Gpus = 4;
 
     public string Name { get; } = name;
@@ -66,9 +66,17 @@ public sealed class Node(string name, int index, bool hasGpus, string partition,
     /// <summary>AR(1) noise state per series, so values wander smoothly instead of jumping each interval.</summary>
     public Dictionary<string, double> Noise { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>Monotonic byte counters (InfiniBand receive, Ethernet receive); start at a random "uptime" value.</summary>
-    public double IbRecvBytes { get; set; }
-    public double NetRecvBytes { get; set; }
+    /// <summary>
+    /// Where this node's collector ticks within an interval, in nanoseconds: cc-metric-collector's ticker
+    /// (pkg/multiChanTicker, a Go time.Ticker) starts when the daemon starts, so every node has its own phase.
+    /// </summary>
+    public long PhaseNs { get; set; } = -1;
+
+    /// <summary>Smoothed values (load averages) and the previous sample of each counter, by name.</summary>
+    public Dictionary<string, double> State { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Time of this node's previous netstat/ibstat read (ns); 0 before the first (no rates yet, as the collector).</summary>
+    public long LastCounterReadNs { get; set; }
 }
 
 public sealed class Job

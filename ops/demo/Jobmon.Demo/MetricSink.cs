@@ -45,7 +45,7 @@ public sealed class MetricSink(InfluxClient influx, Log log)
         {
             try
             {
-                await influx.WriteAsync(first.Value.Lines, WritePrecision.Seconds, ct);
+                await influx.WriteAsync(first.Value.Lines, WritePrecision.Nanoseconds, ct);
                 _batches.RemoveFirst();
                 BufferedPoints -= first.Value.Points;
                 WrittenPoints += first.Value.Points;
@@ -100,13 +100,13 @@ public sealed class MetricSink(InfluxClient influx, Log log)
         _backoff = TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, _backoff.Ticks * 2));
     }
 
-    /// <summary>Time of the newest <c>cpu_load</c> point of <paramref name="cluster"/> since <paramref name="since"/>; null when none (or on error).</summary>
+    /// <summary>Time of the newest <c>load_one</c> point of <paramref name="cluster"/> since <paramref name="since"/>; null when none (or on error).</summary>
     public static async Task<DateTimeOffset?> LatestSampleAsync(InfluxClient influx, string cluster, DateTimeOffset since, CancellationToken ct)
     {
         try
         {
             var result = await influx.QueryAsync(
-                $"SELECT last(\"value\") FROM \"cpu_load\" WHERE {InfluxQl.TagEquals("cluster", cluster)} AND time >= {InfluxQl.TimeLiteral(since)}", ct);
+                $"SELECT last(\"value\") FROM \"load_one\" WHERE {InfluxQl.TagEquals("cluster", cluster)} AND time >= {InfluxQl.TimeLiteral(since)}", ct);
             var series = result.Series.FirstOrDefault();
             return series is { Rows.Count: > 0 } ? series.GetTime(0) : null;
         }

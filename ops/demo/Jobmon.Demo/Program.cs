@@ -65,7 +65,8 @@ if (o.InfluxUrl is not null)
     // After a restart, continue where the previous run's data ends instead of writing a second history over it.
     if (t0 < now && await MetricSink.LatestSampleAsync(influx, o.Cluster, t0, stop.Token) is { } latest)
     {
-        t0 = latest >= now ? now : Align(latest) + interval;
+        // A tick's samples lie in (tick − interval, tick] (MetricModel): the tick after the newest sample's is the next.
+        t0 = latest >= now ? now : Align(latest) + 2 * interval;
         log.Info($"InfluxDB already has data of cluster '{o.Cluster}' up to {latest.ToLocalTime():HH:mm:ss}: " +
                  (t0 < now ? $"backfilling only from {t0.ToLocalTime():HH:mm:ss}" : "no backfill"));
     }
@@ -102,14 +103,14 @@ void Handle(IEnumerable<JobEvent> events)
 
 LineProtocolWriter Metrics(DateTimeOffset t, LineProtocolWriter? into = null)
 {
-    var w = into ?? new LineProtocolWriter(WritePrecision.Seconds);
+    var w = into ?? new LineProtocolWriter(WritePrecision.Nanoseconds);
     foreach (var node in scheduler.Nodes) model.Write(w, node, t);
     return w;
 }
 
 // Backfill (or, without it, just the first sample): the cluster "boots" at t0 with a few jobs, then plays until now.
 Handle(scheduler.PrimedStarts());
-var backfillBatch = new LineProtocolWriter(WritePrecision.Seconds);
+var backfillBatch = new LineProtocolWriter(WritePrecision.Nanoseconds);
 var lastTick = t0;
 if (t0 < now) log.Info($"backfill: playing {t0.ToLocalTime():HH:mm} – {now.ToLocalTime():HH:mm} …");
 for (var t = t0; t <= now && !stop.IsCancellationRequested; t += interval)
@@ -120,7 +121,7 @@ for (var t = t0; t <= now && !stop.IsCancellationRequested; t += interval)
     Metrics(t, backfillBatch);
     if (backfillBatch.PointCount < 5000) continue;
     sink.Add(backfillBatch);
-    backfillBatch = new LineProtocolWriter(WritePrecision.Seconds);
+    backfillBatch = new LineProtocolWriter(WritePrecision.Nanoseconds);
     await FlushMetricsWaiting();
 }
 

@@ -9,7 +9,8 @@ namespace Jobmon.Accounts;
 
 public sealed record Me(string Username, string[] Roles);
 public sealed record UserInfo(string Username, string[] Roles, bool Disabled, string Source, DateTimeOffset CreatedAt, DateTimeOffset? LastLogin);
-public sealed record ApiKeyInfo(Guid Id, string Name, string Role, string CreatedBy, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt, DateTimeOffset? LastUsedAt, bool Revoked);
+/// <param name="Source">"original" for a token the original JobMon minted; null for Jobmon's own keys.</param>
+public sealed record ApiKeyInfo(Guid Id, string Name, string Role, string CreatedBy, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt, DateTimeOffset? LastUsedAt, bool Revoked, string? Source = null);
 public sealed record NewApiKey(Guid Id, string Name, string Role, string Token, DateTimeOffset? ExpiresAt);
 
 /// <summary>Failed logins per account: 5 within 15 minutes lock the account's logins for the rest of the window.</summary>
@@ -108,6 +109,15 @@ public static class AccountEndpoints
             return Results.Problem(statusCode: 401, title: "Unauthorized", detail: "Unknown user name or wrong password.");
         }
         throttle.Succeeded(username!);
+        // As the original (job-control users were refused in the frontend): such accounts exist for scripts; a web
+        // session would only show them an empty UI and put an ingestion credential into a browser.
+        if (account.Roles.Contains(Roles.JobControl) && !account.Roles.Contains(Roles.User) && !account.Roles.Contains(Roles.Admin))
+        {
+            logger.LogWarning("Login for job-control account {Username} refused: job-control accounts cannot sign into the web UI", account.Username);
+            return Results.Problem(statusCode: 403, title: "Job-control accounts cannot sign in",
+                detail: $"'{account.Username}' is a job-control account: it may report jobs (SLURM script, cc-slurm-adapter) but cannot sign into the web UI. " +
+                        "Scripts use an API key (Settings → API keys); to read jobs in the browser, sign in with a user or admin account.");
+        }
         if (upgrade)
         {
             var store = http.RequestServices.GetRequiredService<IDocumentStore>();
@@ -223,7 +233,7 @@ public static class AccountEndpoints
         var keys = await session.Query<ApiKey>().OrderByDescending(k => k.CreatedAt).ToListAsync(ct);
         var usage = (await session.LoadManyAsync<ApiKeyUsage>(ct, keys.Select(k => k.Id).ToArray())).ToDictionary(u => u.Id, u => u.LastUsedAt);
         return Results.Ok(keys.Select(k => new ApiKeyInfo(k.Id, k.Name, k.Role, k.CreatedBy, k.CreatedAt, k.ExpiresAt,
-            usage.TryGetValue(k.Id, out var used) ? used : null, k.Revoked)));
+            usage.TryGetValue(k.Id, out var used) ? used : null, k.Revoked, k.Source)));
     }
 
     private static async Task<IResult> CreateKey(HttpContext http, IDocumentStore store, TimeProvider clock, CancellationToken ct)

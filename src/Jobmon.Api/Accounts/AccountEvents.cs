@@ -10,7 +10,9 @@ public sealed record UserEnabled(Guid AccountId, string By);
 public sealed record UserDeleted(Guid AccountId, string By);
 public sealed record UserLoggedIn(Guid AccountId, DateTimeOffset At, string Method);
 
-public sealed record ApiKeyCreated(Guid KeyId, string Name, string Role, string SecretHash, string CreatedBy, DateTimeOffset? ExpiresAt);
+/// <param name="Source">Null for Jobmon's own keys; "original" for a token the original JobMon minted (imported from its
+/// database or registered at its first use), whose <paramref name="SecretHash"/> is the SHA-256 of the whole JWT.</param>
+public sealed record ApiKeyCreated(Guid KeyId, string Name, string Role, string SecretHash, string CreatedBy, DateTimeOffset? ExpiresAt, string? Source = null);
 public sealed record ApiKeyRevoked(Guid KeyId, string By);
 
 /// <summary>The view of an account (inline, so logins and role checks see changes at once).</summary>
@@ -51,12 +53,14 @@ public sealed record ApiKey
     public DateTimeOffset? ExpiresAt { get; init; }
     public bool Revoked { get; init; }
     public string? RevokedBy { get; init; }
+    /// <summary>"original" for the original JobMon's tokens; null for Jobmon's keys.</summary>
+    public string? Source { get; init; }
     public int Version { get; set; }
 
     public static ApiKey Create(JasperFx.Events.IEvent<ApiKeyCreated> e) => new()
     {
         Id = e.StreamId, Name = e.Data.Name, Role = e.Data.Role, SecretHash = e.Data.SecretHash, CreatedBy = e.Data.CreatedBy,
-        CreatedAt = e.Timestamp, ExpiresAt = e.Data.ExpiresAt,
+        CreatedAt = e.Timestamp, ExpiresAt = e.Data.ExpiresAt, Source = e.Data.Source,
     };
     public ApiKey Apply(ApiKeyRevoked e) => this with { Revoked = true, RevokedBy = e.By };
 }

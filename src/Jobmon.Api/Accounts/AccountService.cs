@@ -111,15 +111,76 @@ public sealed class AccountService(IDocumentStore store, JobmonSettings settings
         if (key.ExpiresAt is { } expires && expires < now) return null;
         var hash = SHA256.HashData(Encoding.UTF8.GetBytes(parts[2]));
         if (!CryptographicOperations.FixedTimeEquals(hash, Convert.FromHexString(key.SecretHash))) return null;
-        if (!_keyUsageWritten.TryGetValue(keyId, out var written) || now - written > TimeSpan.FromMinutes(1))
-        {
-            _keyUsageWritten[keyId] = now;
-            await using var docs = store.LightweightSession();
-            docs.Store(new ApiKeyUsage { Id = keyId, LastUsedAt = now });
-            await docs.SaveChangesAsync(ct);
-        }
+        await NoteKeyUsageAsync(keyId, now, ct);
         var roles = key.Role == ApiKeyRoles.JobControl ? new[] { Roles.JobControl } : [Roles.ReadOnly];
         return new AuthenticatedCaller($"apikey:{key.Name}", roles, "apikey", KeyId: key.Id);
+    }
+
+    /// <summary>
+    /// A token the original JobMon minted for its job-control user (its SLURM script's API key), accepted when the
+    /// original's config.json is loaded so a site keeps its script and token through the switch. Only job-control
+    /// tokens count (the original's 24-hour browser sessions do not), and they grant ingestion only. Each token is
+    /// kept as an API key with source "original" (registered by the database import or at its first use), so it is
+    /// listed under Settings → API keys and revoked like any key (an ApiKeyRevoked event).
+    /// </summary>
+    public async Task<AuthenticatedCaller?> AuthenticateOriginalTokenAsync(string token, CancellationToken ct)
+    {
+        if (settings.OriginalConfig?.JWTSecret is not { Length: > 0 } secret) return null;
+        var now = clock.GetUtcNow();
+        var claims = Jobmon.Compat.OriginalTokens.Validate(token, secret, now);
+        if (claims is null || !claims.Roles.Contains(Roles.JobControl)) return null;
+        var keyId = Jobmon.Compat.OriginalTokens.KeyIdOf(token);
+        await using (var query = store.QuerySession())
+        {
+            var key = await query.LoadAsync<ApiKey>(keyId, ct);
+            if (key is not null)
+            {
+                if (key.Revoked || key.ExpiresAt is { } expires && expires < now) return null;
+                await NoteKeyUsageAsync(keyId, now, ct);
+                return new AuthenticatedCaller($"original:{claims.Username}", [Roles.JobControl], "original-token", KeyId: keyId);
+            }
+        }
+        // Once import-original has read the original's user_sessions, the tokens listed there are the only live
+        // ones (the original accepted only the latest token per user); an older token stays refused.
+        await using (var query = store.QuerySession())
+            if (await query.LoadAsync<Jobmon.Compat.OriginalSessionsImported>(Jobmon.Compat.OriginalSessionsImported.DocumentId, ct) is not null)
+            {
+                logger.LogWarning("Refused an original JobMon token of {Username} (issued {IssuedAt:u}): not among the original's sessions the import found",
+                    claims.Username, claims.IssuedAt);
+                return null;
+            }
+        await RegisterOriginalTokenAsync(token, claims, "first use", ct);
+        logger.LogInformation("Accepted the original JobMon's token of {Username} (issued {IssuedAt:u}) for the first time; listed under Settings → API keys",
+            claims.Username, claims.IssuedAt);
+        await NoteKeyUsageAsync(keyId, now, ct);
+        return new AuthenticatedCaller($"original:{claims.Username}", [Roles.JobControl], "original-token", KeyId: keyId);
+    }
+
+    /// <summary>Keeps an original token as an API key with source "original"; false when it is already kept.</summary>
+    public async Task<bool> RegisterOriginalTokenAsync(string token, Jobmon.Compat.OriginalTokenClaims claims, string how, CancellationToken ct)
+    {
+        var keyId = Jobmon.Compat.OriginalTokens.KeyIdOf(token);
+        await using var session = store.LightweightSession();
+        session.SetHeader("source", Jobmon.Compat.OriginalTokens.Source);
+        session.SetHeader("causedBy", how);
+        var name = $"original: {claims.Username}" + (claims.IssuedAt is { } iat ? $" (issued {iat:yyyy-MM-dd HH:mm})" : "");
+        session.Events.StartStream<ApiKey>(keyId, new ApiKeyCreated(keyId, name, ApiKeyRoles.JobControl, Jobmon.Compat.OriginalTokens.HashOf(token),
+            $"original JobMon ({how})", claims.ExpiresAt, Jobmon.Compat.OriginalTokens.Source));
+        try { await session.SaveChangesAsync(ct); return true; }
+        catch (Exception e) when (IsStreamCollision(e)) { return false; } // another request or replica registered it first
+    }
+
+    private static bool IsStreamCollision(Exception e) =>
+        e is Marten.Exceptions.ExistingStreamIdCollisionException or JasperFx.Events.ExistingStreamIdCollisionException
+        || Jobmon.Infrastructure.DatabaseErrors.IsUniqueViolation(e) || (e.InnerException is { } inner && IsStreamCollision(inner));
+
+    private async Task NoteKeyUsageAsync(Guid keyId, DateTimeOffset now, CancellationToken ct)
+    {
+        if (_keyUsageWritten.TryGetValue(keyId, out var written) && now - written <= TimeSpan.FromMinutes(1)) return;
+        _keyUsageWritten[keyId] = now;
+        await using var docs = store.LightweightSession();
+        docs.Store(new ApiKeyUsage { Id = keyId, LastUsedAt = now });
+        await docs.SaveChangesAsync(ct);
     }
 
     public async Task<UserAccount?> FindAsync(string username, CancellationToken ct)

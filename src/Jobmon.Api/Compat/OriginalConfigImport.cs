@@ -70,9 +70,11 @@ public static class OriginalConfigImport
             if (aggregations.Length == 0) aggregations = Enum.GetValues<Aggregation>();
             var defaultAgg = AggregationOf(m.AggFn) ?? (aggregations.Contains(Aggregation.Mean) ? Aggregation.Mean : aggregations[0]);
             if (!aggregations.Contains(defaultAgg)) aggregations = [.. aggregations, defaultAgg];
-            var definition = new MetricDefinition(name, m.DisplayName.Length > 0 ? m.DisplayName : name, m.Measurement, m.Unit, ScopeOf(m.Type),
-                filters.ToArray(), m.IsCounter, defaultAgg, aggregations, m.MaxPerNode > 0 ? m.MaxPerNode : null, m.MaxPerType > 0 ? m.MaxPerType : null,
-                m.Categories.ToArray(), ScopeTag: ScopeTagOf(m.Type));
+            // The original scaled by the unit's prefix in the UI (MFLOP/s values × 10⁶): Jobmon serves base units.
+            var (unit, scale) = MetricUnits.ToBase(m.Unit);
+            var definition = new MetricDefinition(name, m.DisplayName.Length > 0 ? m.DisplayName : name, m.Measurement, unit, ScopeOf(m.Type),
+                filters.ToArray(), m.IsCounter, defaultAgg, aggregations, m.MaxPerNode > 0 ? m.MaxPerNode * scale : null, m.MaxPerType > 0 ? m.MaxPerType * scale : null,
+                m.Categories.ToArray(), Scale: scale, SourceUnit: scale == 1 ? null : m.Unit, ScopeTag: ScopeTagOf(m.Type));
             var errors = CatalogueValidation.Validate(definition);
             if (errors.Count > 0) { report.Problems.Add($"metric {name}: " + string.Join("; ", errors.Select(e => $"{e.Key} {string.Join(" ", e.Value)}"))); continue; }
             if (current.Metrics.TryGetValue(name, out var existing) && existing.SameAs(definition)) continue;

@@ -26,6 +26,9 @@ public static class Policies
     public const string Reader = "reader";
     /// <summary>Anyone signed in, even without a role (to see who they are and to request access).</summary>
     public const string SignedIn = "signed-in";
+    /// <summary>Readers, and job-control callers for what ClusterCockpit clients must read (the running jobs); the
+    /// endpoint narrows what job-control may ask.</summary>
+    public const string ReaderOrIngest = "reader-or-ingest";
 }
 
 /// <summary>The caller as the rest of the code sees it.</summary>
@@ -67,7 +70,9 @@ public sealed class TokenAuthenticationHandler(
             return Success("ingest-token", via, Roles.JobControl);
         var caller = token.StartsWith("jm_", StringComparison.Ordinal)
             ? await accounts.AuthenticateApiKeyAsync(token, Context.RequestAborted)
-            : token.Count(c => c == '.') == 2 ? await accounts.AuthenticateJwtAsync(token, Context.RequestAborted) : null;
+            : token.Count(c => c == '.') == 2
+                ? await accounts.AuthenticateJwtAsync(token, Context.RequestAborted) ?? await accounts.AuthenticateOriginalTokenAsync(token, Context.RequestAborted)
+                : null;
         if (caller is null) return AuthenticateResult.Fail("unknown, expired or revoked token");
         var result = Success(caller.Name, via, caller.Roles);
         if (caller.SessionId is { } sid) result.Principal!.Identities.First().AddClaim(new Claim("jobmon:session", sid.ToString()));
@@ -147,7 +152,8 @@ public static class AuthSetup
             .AddPolicy(Policies.Ingest, p => p.RequireRole(Roles.JobControl, Roles.Admin))
             .AddPolicy(Policies.Admin, p => p.RequireRole(Roles.Admin))
             .AddPolicy(Policies.Reader, p => p.RequireRole(Roles.User, Roles.Admin, Roles.ReadOnly))
-            .AddPolicy(Policies.SignedIn, p => p.RequireAuthenticatedUser());
+            .AddPolicy(Policies.SignedIn, p => p.RequireAuthenticatedUser())
+            .AddPolicy(Policies.ReaderOrIngest, p => p.RequireRole(Roles.User, Roles.Admin, Roles.ReadOnly, Roles.JobControl));
         return services;
     }
 }

@@ -73,6 +73,9 @@ public sealed class JsonBody
     private static IResult TooLarge() =>
         Results.Problem(statusCode: 413, title: "Body too large", detail: $"The body must not exceed {MaxBytes} bytes.");
 
+    /// <summary>The keys as sent (for APIs that reject unknown fields, as cc-backend's does).</summary>
+    public IEnumerable<string> Names => _fields.Keys;
+
     /// <summary>The raw value, for nested structures; null when absent.</summary>
     public JsonElement? Raw(string name) => _fields.TryGetValue(name, out var v) && v.ValueKind != JsonValueKind.Null ? v : null;
 

@@ -43,7 +43,9 @@ public sealed record JobEnded(
     DateTimeOffset StopTime,
     int ExitCode,
     JobState State,
-    string Group = "");
+    string Group = "",
+    // ClusterCockpit reports a state, not an exit status: the view then shows no exit code rather than an invented one.
+    bool NoExitCode = false);
 
 /// <summary>The overtime sweeper ended a job that ran past its partition's MaxTime without an epilog push.</summary>
 public sealed record JobTimedOut(

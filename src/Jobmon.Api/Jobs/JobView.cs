@@ -5,7 +5,8 @@ namespace Jobmon.Jobs;
 public sealed record JobTag(string Name, string CreatedBy, TagVisibility Visibility, DateTimeOffset CreatedAt, string? Reason = null);
 
 /// <summary>Job-level summary of one metric, kept on the view so lists can filter and sort without InfluxDB.</summary>
-public sealed record MetricSummary(string Unit, double? Mean, double? Max, double? RobustMax);
+/// <param name="Peak">The metric's per-node peak on the job's partition when the statistics were recorded (partition peaks win).</param>
+public sealed record MetricSummary(string Unit, double? Mean, double? Max, double? RobustMax, double? Peak = null);
 
 /// <summary>
 /// The job read model: one document per job stream, projected inline (same transaction as the append), so the
@@ -59,6 +60,8 @@ public sealed record JobView
     public Jobmon.Metrics.JobFinding[] Findings { get; init; } = [];
     /// <summary>When the statistics were last computed (periodically while the job runs, then at its end).</summary>
     public DateTimeOffset? StatisticsUpdatedAt { get; init; }
+    /// <summary>Walltime, submit time and the rest a ClusterCockpit client reported; null for other sources.</summary>
+    public SchedulerDetails? Scheduler { get; init; }
     public int Version { get; set; }
 
     public static JobView Create(IEvent<JobStarted> e) => Started(new JobView { Id = e.StreamId }, e.Data, At(e));
@@ -106,7 +109,7 @@ public sealed record JobView
 
     public JobView Apply(IEvent<Jobmon.Metrics.JobMetricStatisticsRecorded> e) => this with
     {
-        Statistics = e.Data.Metrics.ToDictionary(m => m.Key, m => new MetricSummary(m.Value.Unit, m.Value.Mean, m.Value.Max, m.Value.RobustMax)),
+        Statistics = e.Data.Metrics.ToDictionary(m => m.Key, m => new MetricSummary(m.Value.Unit, m.Value.Mean, m.Value.Max, m.Value.RobustMax, m.Value.Peak)),
         StatisticsStopTime = e.Data.StopTime,
         StatisticsUpdatedAt = At(e),
         LastChangedAt = At(e),
@@ -115,7 +118,7 @@ public sealed record JobView
     /// <summary>Statistics of a running job so far (its footprint before it ends).</summary>
     public JobView Apply(IEvent<Jobmon.Metrics.RunningJobStatisticsRecorded> e) => this with
     {
-        Statistics = e.Data.Metrics.ToDictionary(m => m.Key, m => new MetricSummary(m.Value.Unit, m.Value.Mean, m.Value.Max, m.Value.RobustMax)),
+        Statistics = e.Data.Metrics.ToDictionary(m => m.Key, m => new MetricSummary(m.Value.Unit, m.Value.Mean, m.Value.Max, m.Value.RobustMax, m.Value.Peak)),
         StatisticsUpdatedAt = At(e),
         LastChangedAt = At(e),
     };
@@ -138,6 +141,8 @@ public sealed record JobView
     }
 
     public const string Classifier = "jobmon-classifier";
+
+    public JobView Apply(IEvent<JobSchedulerDetailsReported> e) => this with { Scheduler = e.Data.Details, LastChangedAt = At(e) };
 
     public JobView Apply(IEvent<JobMetadataCorrected> e)
     {
@@ -191,8 +196,8 @@ public sealed record JobView
     private JobView Ended(JobEnded d) => this with
     {
         StopTime = d.StopTime,
-        ExitCode = d.ExitCode,
-        ExitDescription = ExitStatus.Describe(d.ExitCode),
+        ExitCode = d.NoExitCode ? null : d.ExitCode,
+        ExitDescription = d.NoExitCode ? $"{d.State.ToString().ToLowerInvariant()} (reported by ClusterCockpit, without an exit code)" : ExitStatus.Describe(d.ExitCode),
         State = d.State,
         RunningKey = null,
         DurationSeconds = Seconds(StartTime, d.StopTime),

@@ -6,7 +6,8 @@ using Marten;
 namespace Jobmon.Metrics;
 
 public sealed record NodeStatistics(double? Mean, double? Min, double? Max, double? RobustMax, long Samples);
-public sealed record MetricStatistics(string Unit, double? Mean, double? Min, double? Max, double? RobustMax, Dictionary<string, NodeStatistics> Nodes);
+/// <param name="Peak">The per-node peak that applied to the job (its partition's, else the catalogue's).</param>
+public sealed record MetricStatistics(string Unit, double? Mean, double? Min, double? Max, double? RobustMax, Dictionary<string, NodeStatistics> Nodes, double? Peak = null);
 public sealed record JobFinding(string Tag, string Reason);
 
 /// <summary>Per-metric statistics of a finished job (computed from InfluxDB at job end or on admin request).</summary>

@@ -53,10 +53,14 @@ public sealed class JobMetricsService(IServiceProvider services, CatalogueStore 
         var duration = to - start;
         var intervals = MetricQueries.IntervalChoices(duration, c.CollectorIntervalSeconds);
         var interval = request.Interval ?? SampleInterval.ChooseSeconds(duration, c.CollectorIntervalSeconds);
-        // Live: start at a window boundary of the job's grid, so the windows are the ones the full view has.
-        var from = request.Since is { } since && since > start
-            ? start.AddSeconds(Math.Min(Math.Floor((since - start).TotalSeconds / interval) * interval, Math.Max(0, Math.Floor((to - start).TotalSeconds / interval) * interval)))
-            : start;
+        var from = start;
+        if (request.Since is { } since && since > start)
+        {
+            // Live: from the start of the job's window that holds `since` (at most the last one), so the windows are
+            // exactly the ones the full view has.
+            var windows = Math.Floor(((since < to ? since : to) - start).TotalSeconds / interval);
+            from = start.AddSeconds(windows * interval);
+        }
         var hosts = request.Node is { } node ? new[] { node } : job.Nodes;
 
         var statements = wanted.Select(m => ShowsDevices(m, request)

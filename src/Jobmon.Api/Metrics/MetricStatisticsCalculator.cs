@@ -52,7 +52,7 @@ public static class MetricStatisticsCalculator
             if (nodes.Count == 0) continue;
             var n = nodes.Values.ToList();
             stats[m.Name] = new MetricStatistics(m.Unit, n.Average(x => x.Mean!.Value), n.Min(x => x.Min!.Value), n.Max(x => x.Max!.Value),
-                n.Max(x => x.RobustMax!.Value), nodes);
+                n.Max(x => x.RobustMax!.Value), nodes, m.Peak);
         }
         return stats;
     }

@@ -49,7 +49,7 @@ public sealed class DefaultCatalogueSeeder(CatalogueStore catalogue) : IHostedSe
     public static readonly MetricDefinition[] Metrics =
     [
         // loadavg: node rows only.
-        Define("load_one", "Load (1 min)", "", MetricScope.Node, Aggregation.Mean, 76, null, ["CPU"]),
+        Define("load_one", "CPU load", "", MetricScope.Node, Aggregation.Mean, 76, null, ["CPU"]),
         // cpustat: percent per hwthread, and a node row that is the sum over all hwthreads (8 threads at 50 % → 400).
         Define("cpu_user", "CPU user", "%", MetricScope.Hwthread, Aggregation.Sum, 7600, 100, ["CPU"], nodeRows: Aggregation.Sum, sourceUnit: "Percent"),
         Define("cpu_system", "CPU system", "%", MetricScope.Hwthread, Aggregation.Sum, 7600, 100, ["CPU"], nodeRows: Aggregation.Sum, sourceUnit: "Percent"),

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Jobmon.Admin;
+using JasperFx.Events.Daemon;
 using Marten;
 using OpenTelemetry.Metrics;
 
@@ -16,6 +17,7 @@ public sealed class JobmonMetrics : IDisposable
     public Histogram<double> InfluxQueryDuration { get; }
     public Counter<long> Errors { get; }
     private volatile IReadOnlyDictionary<string, long> _lag = new Dictionary<string, long>();
+    private volatile IReadOnlyList<ShardHealth> _shards = [];
 
     public JobmonMetrics()
     {
@@ -24,34 +26,104 @@ public sealed class JobmonMetrics : IDisposable
         InfluxQueryDuration = _meter.CreateHistogram<double>("jobmon_influx_query_duration", unit: "ms", description: "InfluxDB query latency");
         Errors = _meter.CreateCounter<long>("jobmon_errors", description: "Unexpected server errors");
         _meter.CreateObservableGauge("jobmon_projection_lag_events", () =>
-            _lag.Select(kv => new Measurement<long>(kv.Value, new KeyValuePair<string, object?>("projection", kv.Key))),
-            description: "Events between the high-water mark and each async projection");
+            _shards.Select(s => new Measurement<long>(s.Behind, new KeyValuePair<string, object?>("shard", s.Shard))),
+            description: "Events between the high-water mark and each async projection shard");
+        _meter.CreateObservableGauge("jobmon_projection_stalled", () =>
+            _shards.Select(s => new Measurement<int>(s.Stalled ? 1 : 0, new KeyValuePair<string, object?>("shard", s.Shard))),
+            description: "1 while an async projection shard is behind and has not moved for the stall period");
     }
 
-    public void SetLag(IReadOnlyDictionary<string, long> lag) => _lag = lag;
+    public void SetShards(IReadOnlyList<ShardHealth> shards)
+    {
+        _shards = shards;
+        _lag = shards.GroupBy(s => s.Shard.Split(':')[0]).ToDictionary(g => g.Key, g => g.Max(s => s.Behind));
+    }
+
     public IReadOnlyDictionary<string, long> Lag => _lag;
+    public IReadOnlyList<ShardHealth> Shards => _shards;
     public void Dispose() => _meter.Dispose();
 }
 
-/// <summary>Polls projection progress every few seconds for the lag gauge and readiness.</summary>
-public sealed class ProjectionLagMonitor(IDocumentStore store, RebuildTracker tracker, JobmonMetrics metrics, ILogger<ProjectionLagMonitor> logger) : BackgroundService
+/// <summary>One async shard's health: events behind the high-water mark and whether it has stopped moving.</summary>
+public sealed record ShardHealth(string Shard, long Behind, bool Stalled, DateTimeOffset LastProgress);
+
+/// <summary>
+/// Polls projection progress (default every 5 s) for the lag gauge and readiness, and is the async daemon's watchdog:
+/// a shard that is behind and has not moved for <c>Jobmon:ProjectionStallSeconds</c> (default 60) is "stalled"
+/// (readiness fails), and every process that sees it restarts its daemon's agents through the coordinator: the one
+/// holding the shard (paused, stopped after a failed batch — e.g. ProgressionProgressOutOfOrderException after a lease
+/// moved, which stops the shard but keeps its lock — or wedged) lets go and takes it up again; the others retry its lock.
+/// </summary>
+public sealed class ProjectionLagMonitor(IDocumentStore store, RebuildTracker tracker, JobmonMetrics metrics, IServiceProvider services,
+    IConfiguration configuration, TimeProvider clock, IHostApplicationLifetime lifetime, ILogger<ProjectionLagMonitor> logger) : BackgroundService
 {
+    private readonly Dictionary<string, (long Sequence, DateTimeOffset Since)> _progress = new();
+    private TimeSpan StallAfter => TimeSpan.FromSeconds(configuration.GetValue("Jobmon:ProjectionStallSeconds", 60.0));
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(5));
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(configuration.GetValue("Jobmon:ProjectionLagPollSeconds", 5.0)));
+        // Stall periods count from when the app (and with it the daemon) runs, not from the start of the host.
+        var started = new TaskCompletionSource();
+        await using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
+            await started.Task.WaitAsync(stoppingToken);
         do
         {
-            try
-            {
-                var overview = await ProjectionAdmin.OverviewAsync(store, tracker, stoppingToken, withCounts: false);
-                metrics.SetLag(overview.Projections.Where(p => p.Lifecycle == "Async")
-                    .ToDictionary(p => p.Name, p => p.Shards.Count == 0 ? overview.HighWaterMark : p.Shards.Max(s => s.Behind)));
-            }
+            try { await CheckAsync(stoppingToken); }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
-                logger.LogWarning(e, "Could not read projection progress");
+                logger.LogWarning("Could not read projection progress: {Message}", e.Message);
             }
         } while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    private async Task CheckAsync(CancellationToken ct)
+    {
+        var overview = await ProjectionAdmin.OverviewAsync(store, tracker, ct, withCounts: false);
+        // Lag against the newest stored event, not the daemon's own high-water mark: a daemon that stopped also stopped
+        // moving its mark, and then every shard looked caught up (readiness said ok while thousands of events behind).
+        await using (var session = store.QuerySession())
+        {
+            var newest = (await session.QueryAsync<long>(
+                $"select coalesce(max(seq_id), 0) from {store.Options.Events.DatabaseSchemaName}.mt_events", ct)).Single();
+            overview = overview with
+            {
+                HighWaterMark = Math.Max(newest, overview.HighWaterMark),
+                Projections = overview.Projections.Select(p => p with
+                {
+                    Shards = p.Shards.Select(sh => sh with { Behind = Math.Max(0, Math.Max(newest, overview.HighWaterMark) - sh.Sequence) }).ToList(),
+                }).ToList(),
+            };
+        }
+        var now = clock.GetUtcNow();
+        var health = new List<ShardHealth>();
+        foreach (var projection in overview.Projections.Where(p => p.Lifecycle == "Async"))
+        {
+            var rebuilding = projection.Rebuild is { State: "running" };
+            var shards = projection.Shards.Count > 0 ? projection.Shards : [new ShardStatus(projection.Name + ":All", 0, overview.HighWaterMark)];
+            foreach (var shard in shards)
+            {
+                if (!_progress.TryGetValue(shard.Shard, out var seen) || seen.Sequence != shard.Sequence || shard.Behind == 0)
+                    _progress[shard.Shard] = seen = (shard.Sequence, now);
+                health.Add(new ShardHealth(shard.Shard, shard.Behind, !rebuilding && shard.Behind > 0 && now - seen.Since >= StallAfter, seen.Since));
+            }
+        }
+        metrics.SetShards(health);
+        foreach (var stalled in health.Where(h => h.Stalled)) await RestartIfHeldHereAsync(stalled, ct);
+    }
+
+    private async Task RestartIfHeldHereAsync(ShardHealth shard, CancellationToken ct)
+    {
+        if (services.GetService<IProjectionCoordinator>() is not { } coordinator) return;
+        var agent = coordinator.DaemonForMainDatabase().CurrentAgents().FirstOrDefault(a => a.Name.Identity == shard.Shard);
+        logger.LogWarning("Projection shard {Shard} is {Behind} events behind and has not moved since {Since:u} ({Status} here): restarting the daemon's agents",
+            shard.Shard, shard.Behind, shard.LastProgress, agent?.Status.ToString() ?? "not running");
+        // Through the coordinator: stop every agent, then its normal start path, which takes (or waits for) the shard's
+        // lock again. Stopping and starting one agent of a composite projection directly sent it into a rebuild that
+        // never finished; a coordinator that stopped its agents but kept their locks is resumed the same way.
+        await coordinator.PauseAsync();
+        await coordinator.ResumeAsync();
+        _progress[shard.Shard] = (-1, clock.GetUtcNow()); // give the restarted shard a full stall period
     }
 }
 
@@ -97,10 +169,14 @@ public static class Observability
         }
         foreach (var probe in services.GetServices<IReadinessProbe>())
             checks[probe.Name] = await probe.CheckAsync(ct);
+        // A stalled shard fails readiness: its read models (summaries, job-end processing) no longer follow the events.
+        var stalled = metrics.Shards.Where(s => s.Stalled).Select(s => s.Shard).ToList();
+        if (stalled.Count > 0) ready = false;
         checks["projections"] = new
         {
-            status = metrics.Lag.Values.DefaultIfEmpty(0).Max() > 100_000 ? "lagging" : "ok",
+            status = stalled.Count > 0 ? "stalled" : metrics.Shards.Any(s => s.Behind > 0) ? "catching up" : "ok",
             lag = metrics.Lag,
+            shards = metrics.Shards.Select(s => new { s.Shard, s.Behind, status = s.Stalled ? "stalled" : s.Behind > 0 ? "catching up" : "ok", lastProgress = s.LastProgress }),
         };
         return Results.Json(new { status = ready ? "ready" : "not ready", checks }, statusCode: ready ? 200 : 503);
     }

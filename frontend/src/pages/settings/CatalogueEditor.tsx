@@ -185,7 +185,7 @@ function MetricEditor({ metric, existing, onCancel, onSaved }: {
       <h3>{title}</h3>
       <div className="editor-grid">
         {isNew ? (
-          <Field label="Name" hint={fieldHint(errors, 'name', 'the key used in the API and partitions, e.g. cpu_load')}>
+          <Field label="Name" hint={fieldHint(errors, 'name', 'the key used in the API and partitions, e.g. load_one')}>
             <input name="name" value={form.name} onChange={(e) => set('name', e.target.value)} aria-invalid={inv('name')} autoFocus required />
           </Field>
         ) : null}
@@ -303,7 +303,7 @@ function PartitionsPanel({ catalogue }: { catalogue: Catalogue }) {
       </div>
       <p className="muted small">
         Which metrics a partition's jobs show and its MaxTime (jobs running longer are ended by the overtime sweeper). Partitions nobody
-        configured show every metric.
+        configured show every metric; a partition with no metric selected shows none.
       </p>
       {saved ? <p className="success" role="status">{saved}</p> : null}
       {remove.isError ? <ErrorState error={remove.error} title="Could not delete the partition" /> : null}
@@ -431,7 +431,7 @@ function PartitionEditor({ partition, catalogue, onCancel, onSaved }: {
           <input name="maxTime" value={form.maxTime} onChange={(e) => set('maxTime', e.target.value)} aria-invalid={inv('maxTime') || parseMaxTime(form.maxTime) === undefined} placeholder="e.g. 2-00:00:00 or 48" />
         </Field>
       </div>
-      <MetricChecks all={catalogue.metrics} selected={form.metrics} onChange={(m) => set('metrics', m)} label="Metrics" emptyMeans="none selected = every metric" />
+      <MetricChecks all={catalogue.metrics} selected={form.metrics} onChange={(m) => set('metrics', m)} label="Metrics" emptyMeans="none selected = no metric (as in the original)" />
       {fieldHint(errors, 'metrics')}
       <fieldset className="virtual-partitions">
         <legend className="field-label">Virtual partitions (a set of nodes with their own metrics and MaxTime)</legend>
@@ -502,7 +502,7 @@ function SettingsPanel({ catalogue }: { catalogue: Catalogue }) {
             <input name="quantiles" value={form.quantiles} onChange={(e) => setForm({ ...form, quantiles: e.target.value })} aria-invalid={!!errors.quantiles} />
           </Field>
         </div>
-        <MetricChecks all={catalogue.metrics} selected={form.radarMetrics} onChange={(m) => setForm({ ...form, radarMetrics: m })} label="Radar / footprint metrics" emptyMeans="none: the jobs list uses cpu_load, mem_bw, flops_any, acc_utilization" />
+        <MetricChecks all={catalogue.metrics} selected={form.radarMetrics} onChange={(m) => setForm({ ...form, radarMetrics: m })} label="Radar / footprint metrics" emptyMeans="none: the jobs list uses load_one, mem_bw, flops_any, nv_util" />
         {fieldHint(errors, 'radarMetrics')}
         {save.isError && !serverErrors(save.error) ? <ErrorState error={save.error} title="Could not save the settings" /> : null}
         {done ? <p className="success" role="status">Settings saved.</p> : null}

@@ -40,6 +40,9 @@ public sealed class JobIngestion : IAsyncDisposable
 
     public Task<Decision> StopAsync(StopJob cmd, EventContext context, CancellationToken ct) => Enqueue(new Pending(cmd, context, ct));
 
+    /// <summary>A command that brings its own decision (ClusterCockpit's start/stop semantics), batched like SLURM's.</summary>
+    public Task<Decision> RunAsync(IIngestionCommand cmd, EventContext context, CancellationToken ct) => Enqueue(new Pending(cmd, context, ct));
+
     private Task<Decision> Enqueue(Pending pending)
     {
         if (!queue.Writer.TryWrite(pending)) throw new ObjectDisposedException(nameof(JobIngestion), "Jobmon is shutting down");
@@ -122,11 +125,12 @@ public sealed class JobIngestion : IAsyncDisposable
     private sealed record Pending(object Command, EventContext Context, CancellationToken Ct)
     {
         public TaskCompletionSource<Decision> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        public long SlurmId => Command switch { StartJob s => s.SlurmId, StopJob s => s.SlurmId, _ => 0 };
+        public long SlurmId => Command switch { StartJob s => s.SlurmId, StopJob s => s.SlurmId, IIngestionCommand c => c.SlurmId, _ => 0 };
         public Decision Decide(IReadOnlyList<JobView> known) => Command switch
         {
             StartJob s => IngestionDecisions.Decide(s, known, Guid.CreateVersion7),
             StopJob s => IngestionDecisions.Decide(s, known, Guid.CreateVersion7),
+            IIngestionCommand c => c.Decide(known, Guid.CreateVersion7),
             _ => throw new InvalidOperationException($"not an ingestion command: {Command}"),
         };
     }
@@ -170,6 +174,13 @@ public sealed class JobIngestion : IAsyncDisposable
         e is ConcurrencyException or Marten.Exceptions.ExistingStreamIdCollisionException or JasperFx.Events.ExistingStreamIdCollisionException ||
         DatabaseErrors.IsUniqueViolation(e) ||
         (e.InnerException is not null && IsConflict(e.InnerException));
+}
+
+/// <summary>An ingestion command with its own pure decision over the jobs known under its SLURM id (any cluster).</summary>
+public interface IIngestionCommand
+{
+    long SlurmId { get; }
+    Decision Decide(IReadOnlyList<JobView> known, Func<Guid> newId);
 }
 
 /// <summary>Who caused the events, their correlation id and their source, stored as Marten event metadata.</summary>

@@ -61,7 +61,7 @@ public static class JobQueries
     {
         var job = await session.LoadAsync<JobView>(id, ct);
         if (job is null || !MayRead(http, job)) return Problems.NotFound($"job {id} does not exist or is not yours.");
-        return Results.Ok(JobDetail.From(job, clock.GetUtcNow()));
+        return Results.Ok(JobDetail.From(job, clock.GetUtcNow()) with { Scheduler = job.Scheduler });
     }
 
     private static async Task<IResult> History(Guid id, HttpContext http, IQuerySession session, CancellationToken ct)
@@ -95,6 +95,9 @@ public sealed record JobDetail(
     int? ExitCode, string? ExitDescription, string? EndReason, string? JobScript, IReadOnlyList<JobTag> Tags, int Version,
     IReadOnlyDictionary<string, MetricSummary> Statistics, IReadOnlyList<Jobmon.Metrics.JobFinding> Findings, DateTimeOffset? StatisticsUpdatedAt = null)
 {
+    /// <summary>Walltime, submit time and the rest a ClusterCockpit client reported (null for other sources).</summary>
+    public SchedulerDetails? Scheduler { get; init; }
+
     public static JobDetail From(JobView j, DateTimeOffset now) => new(
         j.Id, j.Cluster, j.SlurmId, j.User, j.UserId, j.Group, j.GroupId, j.Account, j.JobName, j.Partition, j.State, j.StartKnown,
         j.StartTime, j.StopTime, JobListItem.DurationOf(j, now), j.NumNodes, j.NumTasks, j.TasksPerNode, j.GpusPerNode, j.TotalGpus,
