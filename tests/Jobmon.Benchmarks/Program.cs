@@ -1,5 +1,5 @@
 // Jobmon benchmarks (programs, not tests). Usage:
-//   dotnet run -c Release --project tests/Jobmon.Benchmarks -- [ingest] [list] [--jobs 1000000] [--seconds 10]
+//   dotnet run -c Release --project tests/Jobmon.Benchmarks -- [ingest] [list] [metrics] [--jobs 1000000] [--seconds 10]
 // Starts its own PostgreSQL (durable defaults: fsync and synchronous_commit on) and a Jobmon API process on loopback.
 using System.Diagnostics;
 using System.Net.Http.Headers;
@@ -26,7 +26,9 @@ if (modes.Contains("list")) await ListAndRebuildBenchmark();
 if (modes.Contains("metrics")) await MetricsBenchmark();
 return 0;
 
-// A 64-node, 24-hour job with 10 metrics: the job metric view through the API vs the bare InfluxQL for the same data.
+// A 64-node, 24-hour job with 10 metrics, data shaped as cc-metric-collector writes it (one measurement per metric;
+// tags cluster, hostname, type, type-id; field value; 30 s): the old paths (the statements the API sent before the
+// archive, sent to InfluxDB directly) next to the new ones, in one run. Numbers, not assertions.
 async Task MetricsBenchmark()
 {
     // The tests' InfluxDB fixture: JOBMON_TEST_INFLUXDB if set, else a private influxd 1.x in a temporary folder.
@@ -35,10 +37,12 @@ async Task MetricsBenchmark()
     var influxUrl = influx.BaseUrl;
     var bucket = influx.Database;
     using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(5) };
+    var report = new List<string>();
     try
     {
-        var start = new DateTimeOffset(2025, 5, 1, 0, 0, 0, TimeSpan.Zero);
-        var stop = start.AddHours(24);
+        // The job ran for the last 24 h: measured first while running, then stopped and measured finished.
+        var stop = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds() / 30 * 30);
+        var start = stop.AddHours(-24);
         var nodes = Enumerable.Range(1, 64).Select(n => $"b{n:000}").ToArray();
         var metrics = Jobmon.Metrics.DefaultCatalogueSeeder.Metrics.Where(m => m.Name != "net_bytes_in").Take(10).ToArray();
         var sw = Stopwatch.StartNew();
@@ -56,7 +60,8 @@ async Task MetricsBenchmark()
                     var total = 0.0;
                     for (var d = 0; d < devices; d++)
                     {
-                        var value = m.IsCounter ? ts * 1000.0 : 50 + 10 * Math.Sin(ts / 600.0 + d);
+                        // b017 runs hot: the band view should name it.
+                        var value = m.IsCounter ? ts * 1000.0 : (node == "b017" ? 90 : 50) + 10 * Math.Sin(ts / 600.0 + d);
                         total += value;
                         lines.Append(m.Measurement).Append(",cluster=bench,hostname=").Append(node).Append(",type=").Append(Jobmon.Metrics.MetricQueries.TypeTag(m.Scope));
                         if (m.Scope != Jobmon.Metrics.MetricScope.Node) lines.Append(",type-id=").Append(d);
@@ -78,54 +83,138 @@ async Task MetricsBenchmark()
         var cs = await PostgresServer.CreateDatabaseAsync("bench_metrics");
         Environment.SetEnvironmentVariable("JOBMON_INFLUXDB", influxUrl);
         Environment.SetEnvironmentVariable("JOBMON_INFLUXDB_BUCKET", bucket);
+        // Running jobs' statistics and snapshot (every 10 min in production): the first round comes soon after the start here.
+        Environment.SetEnvironmentVariable("Jobmon__JobMetrics__RunningStatisticsInterval", "00:00:20");
         var (api, url) = await StartApiAsync(cs);
         try
         {
             using var ingest = Client(url, "bench-ingest-token-0123456789");
+            using var admin = Client(url, "bench-admin-token-0123456789");
+            (await admin.PutAsync("/api/admin/catalogue/settings", new StringContent("""{"collectorIntervalSeconds":30}""", Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
             var body = $$"""{"Id":1,"userName":"u","clusterId":"bench","partition":"p","numNodes":64,"numTasks":64,"tasksPerNode":1,"GPUsPerNode":4,"startTime":{{start.ToUnixTimeSeconds()}},"nodeList":"{{string.Join('|', nodes)}}","jobName":"big","account":"a","groupName":"g"}""";
             var started = await (await ingest.PutAsync("/api/job_start", new StringContent(body, Encoding.UTF8, "application/x-www-form-urlencoded"))).Content.ReadAsStringAsync();
             var jobId = System.Text.Json.JsonDocument.Parse(started).RootElement.GetProperty("jobId").GetGuid();
-            (await ingest.PatchAsync("/api/job_stop/1?cluster=bench", new StringContent($$"""{"exitCode":0,"stopTime":{{stop.ToUnixTimeSeconds()}}}""", Encoding.UTF8, "application/x-www-form-urlencoded"))).EnsureSuccessStatusCode();
-            using var admin = Client(url, "bench-admin-token-0123456789");
-            (await admin.PutAsync("/api/admin/catalogue/settings", new StringContent("""{"collectorIntervalSeconds":30}""", Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
-
-            // The same statements the API sends (default aggregation, default interval, quantiles), sent directly.
+            var metricNames = string.Join(',', metrics.Select(m => m.Name));
             var interval = Jobmon.Influx.SampleInterval.ChooseSeconds(stop - start, 30);
-            var statements = string.Join(";\n", metrics.SelectMany(m => new[]
+
+            async Task<double> Bare(string statements)
+            {
+                var t = Stopwatch.GetTimestamp();
+                var bare = await http.PostAsync($"{influxUrl}/query?db={bucket}&epoch=ms", new FormUrlEncodedContent(new Dictionary<string, string> { ["q"] = statements }));
+                await bare.Content.ReadAsStringAsync();
+                bare.EnsureSuccessStatusCode();
+                return Stopwatch.GetElapsedTime(t).TotalMilliseconds;
+            }
+            async Task<(double Ms, string Text, int Status)> Api(string query)
+            {
+                var t = Stopwatch.GetTimestamp();
+                var response = await admin.GetAsync($"/api/jobs/{jobId}/metrics?metrics={metricNames}{query}");
+                var text = await response.Content.ReadAsStringAsync();
+                return (Stopwatch.GetElapsedTime(t).TotalMilliseconds, text, (int)response.StatusCode);
+            }
+            // The statements the job page's first request sent before (per node + quantile bands, one request).
+            var oldView = string.Join(";\n", metrics.SelectMany(m => new[]
             {
                 Jobmon.Metrics.MetricQueries.PerNode(m, nodes, start, stop, interval, m.DefaultAggregation),
                 Jobmon.Metrics.MetricQueries.Quantiles(m, nodes, start, stop, interval, m.DefaultAggregation, [0.25, 0.5, 0.75]),
             }));
-            var apiTimes = new List<double>();
-            var bareTimes = new List<double>();
-            var metricNames = string.Join(',', metrics.Select(m => m.Name));
-            for (var i = 0; i < 12; i++)
+
+            async Task<DateTimeOffset?> StatisticsUpdatedAt()
             {
-                var t = Stopwatch.GetTimestamp();
-                var response = await admin.GetAsync($"/api/jobs/{jobId}/metrics?metrics={metricNames}");
-                var text = await response.Content.ReadAsStringAsync();
-                response.EnsureSuccessStatusCode();
-                if (i >= 2) apiTimes.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
-                t = Stopwatch.GetTimestamp();
-                var bare = await http.PostAsync($"{influxUrl}/query?db={bucket}&epoch=ms", new FormUrlEncodedContent(new Dictionary<string, string> { ["q"] = statements }));
-                await bare.Content.ReadAsStringAsync();
-                bare.EnsureSuccessStatusCode();
-                if (i >= 2) bareTimes.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
-                if (i == 0)
-                {
-                    var series = System.Text.Json.JsonDocument.Parse(text).RootElement.GetProperty("metrics").EnumerateArray().Sum(m => m.GetProperty("series").GetArrayLength());
-                    Console.WriteLine($"API answer: {series} series, interval {interval} s, {text.Length / 1024} KiB");
-                }
+                var detail = System.Text.Json.JsonDocument.Parse(await admin.GetStringAsync($"/api/jobs/{jobId}")).RootElement;
+                return detail.TryGetProperty("statisticsUpdatedAt", out var at) && at.ValueKind == System.Text.Json.JsonValueKind.String ? at.GetDateTimeOffset() : null;
             }
-            apiTimes.Sort(); bareTimes.Sort();
-            Console.WriteLine($"Job metric view (64 nodes, 24 h, {metrics.Length} metrics) through the API: p50 {P(apiTimes, 0.5):F0} ms; bare InfluxQL, same statements: p50 {P(bareTimes, 0.5):F0} ms; ratio {P(apiTimes, 0.5) / P(bareTimes, 0.5):F2}x");
+            // The periodic refresh of running jobs: its first (full) scan, then incremental rounds.
+            var refresh = Stopwatch.StartNew();
+            while (await StatisticsUpdatedAt() is null && refresh.Elapsed < TimeSpan.FromMinutes(5)) await Task.Delay(500);
+            report.Add($"Running job statistics + snapshot, first round (full scan): done {refresh.Elapsed.TotalSeconds:F1} s after the job start");
+
+            // 1. Running job, first answer: band (new) vs per-node lines + InfluxDB quantiles (old).
+            var runningOld = new List<double>(); var runningNew = new List<double>(); var runningPerNode = new List<double>();
+            string bandText = "", perNodeText = "";
+            for (var i = 0; i < 4; i++)
+            {
+                runningOld.Add(await Bare(oldView));
+                var (ms, text, status) = await Api("");
+                if (status != 200) { Console.WriteLine($"running band view: HTTP {status}: {text[..Math.Min(300, text.Length)]}"); continue; }
+                runningNew.Add(ms); bandText = text;
+                (ms, text, status) = await Api("&perNode=true");
+                runningPerNode.Add(ms); perNodeText = text;
+            }
+            runningOld.Sort(); runningNew.Sort(); runningPerNode.Sort();
+            var bandRoot = System.Text.Json.JsonDocument.Parse(bandText).RootElement;
+            var outliers = bandRoot.GetProperty("metrics")[0].GetProperty("band").GetProperty("outliers")
+                .EnumerateArray().Select(o => o.GetProperty("node").GetString()).ToArray();
+            report.Add($"Running job, first answer:      old (InfluxDB per node + quantiles) p50 {P(runningOld, 0.5):F0} ms | new band view p50 {P(runningNew, 0.5):F0} ms, max {runningNew[^1]:F0} ms, {bandText.Length / 1024} KiB, source {bandRoot.GetProperty("source").GetString()}, outliers of {metrics[0].Name}: {string.Join(' ', outliers)} | ?perNode=true p50 {P(runningPerNode, 0.5):F0} ms, {perNodeText.Length / 1024} KiB");
+
+            // 2. Live pushes (the first push after connecting; later ones are smaller still).
+            async Task<int> FirstPush(string query)
+            {
+                using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+                using var response = await admin.GetAsync($"/api/jobs/{jobId}/live{query}", HttpCompletionOption.ResponseHeadersRead, cts.Token);
+                using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cts.Token));
+                while (await reader.ReadLineAsync(cts.Token) is { } line)
+                    if (line.StartsWith("data: ")) return Encoding.UTF8.GetByteCount(line) + 2;
+                return -1;
+            }
+            report.Add($"Live push (64 nodes, {metrics.Length} metrics): old per-node lines {await FirstPush("?perNode=true") / 1024.0:F1} KiB | new band {await FirstPush("") / 1024.0:F1} KiB");
+
+            // 3. Job end: InfluxDB time of the old processing (view + quantiles, then statistics) vs the new (one scan per metric).
+            // The nested statistics statement the old job end sent (its builder is gone): aggregates over the per-node series.
+            var oldStatistics = string.Join(";\n", metrics.Select(m =>
+                "SELECT mean(\"value\") AS \"mean\", min(\"value\") AS \"min\", max(\"value\") AS \"max\", percentile(\"value\", 95) AS \"p95\", count(\"value\") AS \"samples\" " +
+                $"FROM ({Jobmon.Metrics.MetricQueries.PerNode(m, nodes, start, stop, interval, m.DefaultAggregation)}) WHERE {Jobmon.Influx.InfluxQl.TimeRange(start, stop)} GROUP BY \"hostname\""));
+            var oldEnd = await Bare(oldView) + await Bare(oldStatistics);
+            var (_, fine) = Jobmon.Metrics.ArchivePlan.Levels(stop - start, 30);
+            var newEnd = 0.0;
+            foreach (var (_, perNode, perDevice) in Jobmon.Metrics.ArchivePlan.Statements(metrics, nodes, start, stop, interval, fine, new Jobmon.Metrics.JobMetricsSettings().ArchiveDeviceScopes))
+                newEnd += await Bare(perDevice is null ? perNode : perNode + ";\n" + perDevice);
+            // The epilog reports the end as it happens (after the last running round), the data ended minutes before.
+            var stopped = Stopwatch.StartNew();
+            (await ingest.PatchAsync("/api/job_stop/1?cluster=bench", new StringContent($$"""{"exitCode":0,"stopTime":{{DateTimeOffset.UtcNow.ToUnixTimeSeconds()}}}""", Encoding.UTF8, "application/x-www-form-urlencoded"))).EnsureSuccessStatusCode();
+            var stoppedAt = DateTimeOffset.UtcNow;
+            while (stopped.Elapsed < TimeSpan.FromMinutes(5))
+            {
+                var detail = System.Text.Json.JsonDocument.Parse(await admin.GetStringAsync($"/api/jobs/{jobId}")).RootElement;
+                if (detail.GetProperty("state").GetString() != "running" && await StatisticsUpdatedAt() > stoppedAt) break;
+                await Task.Delay(250);
+            }
+            var archiveSize = await ScalarAsync(cs, "select length(data->>'compressed') * 3 / 4 from jobmon.mt_doc_jobmetricarchive limit 1");
+            report.Add($"Job-end processing, InfluxDB time: old {oldEnd / 1000:F1} s | new without a running snapshot (one scan per metric at {fine} s) {newEnd / 1000:F1} s | " +
+                       $"this job's actual end, extending its running snapshot, stop to statistics incl. PostgreSQL: {stopped.Elapsed.TotalSeconds:F1} s; archive {archiveSize / 1024} KiB");
+
+            // 4. Finished job: the API p95 from the archive vs the old path (its statements sent directly) and the API at
+            // an interval the archive lacks (300 s is off its 120 s grid: InfluxDB through the API).
+            var finished = new List<double>(); var old = new List<double>(); var uncovered = new List<double>();
+            string finishedText = "";
+            for (var i = 0; i < 22; i++)
+            {
+                var (ms, text, status) = await Api("");
+                if (status != 200) Console.WriteLine($"finished view: HTTP {status}");
+                if (i >= 2) finished.Add(ms);
+                finishedText = text;
+            }
+            for (var i = 0; i < 3; i++) { old.Add(await Bare(oldView)); uncovered.Add((await Api("&interval=300")).Ms); }
+            finished.Sort(); old.Sort(); uncovered.Sort();
+            var source = System.Text.Json.JsonDocument.Parse(finishedText).RootElement.GetProperty("source").GetString();
+            report.Add($"Finished job metrics API:       old (InfluxDB statements alone) p50 {P(old, 0.5):F0} ms | new p50 {P(finished, 0.5):F0} ms, p95 {P(finished, 0.95):F0} ms (source {source}, {finishedText.Length / 1024} KiB) | interval off the archive (InfluxDB via API) p50 {P(uncovered, 0.5):F0} ms");
         }
         finally { api.Kill(true); }
+        Console.WriteLine("\nMetrics, 64 nodes x 24 h x 10 metrics (goals: finished p95 <= 300 ms, running first answer <= 2 s, live push <= 50 KB, job end <= 10 s InfluxDB)");
+        report.ForEach(Console.WriteLine);
     }
     finally
     {
         await influx.DisposeAsync();
     }
+}
+
+async Task<long> ScalarAsync(string cs, string sql)
+{
+    await using var conn = new NpgsqlConnection(cs);
+    await conn.OpenAsync();
+    await using var cmd = new NpgsqlCommand(sql, conn);
+    return Convert.ToInt64(await cmd.ExecuteScalarAsync() ?? 0L);
 }
 
 async Task<(Process Api, string Url)> StartApiAsync(string connectionString)

@@ -172,6 +172,24 @@ export interface Metric {
   series: MetricSeries[];
   /** Across-node quantiles (multi-node jobs): one band per configured quantile, keyed "q25", "q50", "q75", "q90"… */
   quantiles?: QuantileBands | null;
+  /** Big running jobs: min/median/max across the nodes instead of one line per node; series then hold the outliers. */
+  band?: NodeBand | null;
+}
+
+export interface NodeOutlier {
+  node: string;
+  side: 'high' | 'low';
+  mean: number;
+  median: number;
+}
+
+export interface NodeBand {
+  nodes: number;
+  times: number[];
+  min: (number | null)[];
+  median: (number | null)[];
+  max: (number | null)[];
+  outliers: NodeOutlier[];
 }
 
 export interface MetricsResponse {

@@ -4,6 +4,7 @@ import 'uplot/dist/uPlot.min.css';
 import type { Metric } from '../api/types';
 import { formatDateTime, formatUnit, prefersBinary } from '../lib/format';
 import { quantileLines } from '../lib/metrics';
+import { describeOutliers } from '../lib/bands';
 
 const PALETTE = ['#2563eb', '#dc2626', '#16a34a', '#d97706', '#7c3aed', '#0891b2', '#db2777', '#65a30d', '#ea580c', '#4f46e5', '#0d9488', '#9333ea'];
 
@@ -61,6 +62,9 @@ export function MetricChart({ metric, labels, autoscale, showQuantiles, zoom, sy
     if (hasQuantiles) {
       tables.push([metric.quantiles!.times, ...quantiles.map((q) => q.values)] as uPlot.AlignedData);
     }
+    // Big running jobs: the nodes' min/median/max as a shaded band (the outliers are the named lines).
+    const band = metric.band && metric.band.times.length > 0 ? metric.band : null;
+    if (band) tables.push([band.times, band.min, band.median, band.max] as uPlot.AlignedData);
     const data: uPlot.AlignedData = tables.length === 0 ? [[]] : tables.length === 1 ? tables[0] : uPlot.join(tables);
 
     const lineSeries: uPlot.Series[] = series.map((s, i) => ({
@@ -75,8 +79,15 @@ export function MetricChart({ metric, labels, autoscale, showQuantiles, zoom, sy
         lineSeries.push({ label: q.label, stroke: fg, width: 2, dash: q.dashed ? [4, 4] : [], value: (_u, v) => fmt(v) });
       }
     }
+    const bandFrom = lineSeries.length + 1; // uPlot's index of the band's min series (0 is time)
+    if (band) {
+      lineSeries.push({ label: `min of ${band.nodes} nodes`, stroke: fg, width: 1, dash: [2, 3], value: (_u, v) => fmt(v) });
+      lineSeries.push({ label: 'median', stroke: fg, width: 2, value: (_u, v) => fmt(v) });
+      lineSeries.push({ label: 'max', stroke: fg, width: 1, dash: [2, 3], value: (_u, v) => fmt(v) });
+    }
     const peak = metric.peak;
     const opts: uPlot.Options = {
+      bands: band ? [{ series: [bandFrom + 2, bandFrom], fill: 'rgba(100, 116, 139, 0.18)' }] : undefined,
       width: Math.max(280, el.clientWidth),
       height: 220,
       ms: 1,
@@ -146,7 +157,7 @@ export function MetricChart({ metric, labels, autoscale, showQuantiles, zoom, sy
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [metric, labels, theme, hasQuantiles, syncKey, autoscale]);
 
-  const empty = series.length === 0 || series.every((s) => s.values.every((v) => v === null));
+  const empty = !metric.band?.times.length && (series.length === 0 || series.every((s) => s.values.every((v) => v === null)));
   return (
     <figure className="metric-chart">
       <figcaption>
@@ -154,6 +165,12 @@ export function MetricChart({ metric, labels, autoscale, showQuantiles, zoom, sy
         {metric.unit ? <span className="muted"> [{metric.unit}]</span> : null}
         {metric.peak !== null && metric.peak !== undefined ? <span className="muted small"> · peak {fmt(metric.peak)}</span> : null}
         <span className="muted small"> · {metric.scope}</span>
+        {metric.band ? (
+          <span className="muted small" data-testid="band-caption">
+            {' '}
+            · band of {metric.band.nodes} nodes{metric.band.outliers.length ? `; outliers: ${describeOutliers(metric.band)}` : '; no outliers'}
+          </span>
+        ) : null}
       </figcaption>
       {empty ? <p className="muted small">No data for this selection.</p> : null}
       <div ref={box} className="chart-box" aria-label={`${metric.displayName || metric.name} chart`} role="img" />

@@ -20,8 +20,11 @@ export function MetricsSection({ job }: { job: JobDetail }) {
   const catalogue = useCatalogue();
   const [zoomKey, setZoomKey] = useState(0);
 
-  const query = metricsQuery({ node, aggregation, interval });
   const running = job.state === 'running';
+  // Big running jobs come as a band with the outliers named; the viewer may ask for every node's line.
+  const [perNode, setPerNode] = useState(false);
+  const banded = running && !node && job.nodes.length > 8;
+  const query = metricsQuery({ node, aggregation, interval, perNode: banded && perNode });
   const live = useLiveMetrics(job.id, query, running && job.startKnown);
   const metrics = useQuery({
     queryKey: ['metrics', job.id, query],
@@ -126,6 +129,11 @@ export function MetricsSection({ job }: { job: JobDetail }) {
             ))}
           </select>
         </Field>
+        {banded ? (
+          <label className="check">
+            <input type="checkbox" name="perNode" checked={perNode} onChange={(e) => setPerNode(e.target.checked)} /> Every node's line
+          </label>
+        ) : null}
         <label className="check">
           <input type="checkbox" checked={autoscale} onChange={(e) => setAutoscale(e.target.checked)} /> Autoscale
         </label>

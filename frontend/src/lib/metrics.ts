@@ -1,13 +1,15 @@
 import type { CatalogueMetric, Metric, MetricsResponse, QuantileBands } from '../api/types';
+import { mergeBand } from './bands';
 
 export type Aggregation = '' | 'sum' | 'mean' | 'min' | 'max';
 
 /** The metrics query (shared by the JSON request and the CSV export link); only what is set. */
-export function metricsQuery(opts: { node?: string; aggregation?: Aggregation; interval?: number | null }): string {
+export function metricsQuery(opts: { node?: string; aggregation?: Aggregation; interval?: number | null; perNode?: boolean }): string {
   const p = new URLSearchParams();
   if (opts.node) p.set('node', opts.node);
   if (opts.aggregation) p.set('aggregation', opts.aggregation);
   if (opts.interval) p.set('interval', String(opts.interval));
+  if (opts.perNode) p.set('perNode', 'true');
   return p.toString();
 }
 
@@ -25,6 +27,7 @@ export function mergeLiveMetrics(current: MetricsResponse, update: Partial<Metri
       continue;
     }
     if (um.peak !== undefined && um.peak !== null) target.peak = um.peak;
+    target.band = mergeBand(target.band, um.band);
     for (const us of um.series ?? []) {
       const s = target.series.find((x) => x.label === us.label);
       if (!s) {

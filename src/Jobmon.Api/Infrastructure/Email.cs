@@ -59,7 +59,10 @@ public static class NotifyAdminsHandler
 /// </summary>
 public sealed class SmtpMailer(JobmonSettings settings, TimeProvider clock, ILogger<SmtpMailer> logger)
 {
-    public async Task SendAsync(string subject, string body, CancellationToken ct)
+    public Task SendAsync(string subject, string body, CancellationToken ct) => SendAsync(settings.Email.Receivers, subject, body, ct);
+
+    /// <summary>To the given addresses instead of the admins (e.g. a job's owner).</summary>
+    public async Task SendAsync(IReadOnlyList<string> receivers, string subject, string body, CancellationToken ct)
     {
         var e = settings.Email;
         if (!e.Enabled) return;
@@ -71,12 +74,12 @@ public sealed class SmtpMailer(JobmonSettings settings, TimeProvider clock, ILog
         await tcp.ConnectAsync(e.SmtpHost!, e.SmtpPort, ct);
         await using var plain = tcp.GetStream();
         Stream stream = plain;
-        try { await DialogueAsync(e, subject, body, stream, s => stream = s, ct); }
+        try { await DialogueAsync(e, receivers, subject, body, stream, s => stream = s, ct); }
         finally { if (!ReferenceEquals(stream, plain)) await stream.DisposeAsync(); }
         logger.LogInformation("Mailed the admins: {Subject}", subject);
     }
 
-    private async Task DialogueAsync(EmailSettings e, string subject, string body, Stream stream, Action<Stream> upgraded, CancellationToken ct)
+    private async Task DialogueAsync(EmailSettings e, IReadOnlyList<string> receivers, string subject, string body, Stream stream, Action<Stream> upgraded, CancellationToken ct)
     {
         var secure = e.Security == "tls" || (e.Security == "auto" && e.SmtpPort == 465);
         if (secure) upgraded(stream = await TlsAsync(stream, e.SmtpHost!, ct));
@@ -107,17 +110,17 @@ public sealed class SmtpMailer(JobmonSettings settings, TimeProvider clock, ILog
             }
         }
         await smtp.CommandAsync($"MAIL FROM:<{e.Sender}>", 250, ct);
-        foreach (var to in e.Receivers) await smtp.CommandAsync($"RCPT TO:<{to}>", 250, ct, alsoOk: 251);
+        foreach (var to in receivers) await smtp.CommandAsync($"RCPT TO:<{to}>", 250, ct, alsoOk: 251);
         await smtp.CommandAsync("DATA", 354, ct);
-        await smtp.SendDataAsync(Compose(e, subject, body), ct);
+        await smtp.SendDataAsync(Compose(e, receivers, subject, body), ct);
         try { await smtp.CommandAsync("QUIT", 221, ct); } catch (Exception) { /* the message is accepted already */ }
     }
 
-    private string Compose(EmailSettings e, string subject, string body)
+    private string Compose(EmailSettings e, IReadOnlyList<string> receivers, string subject, string body)
     {
         var text = new StringBuilder();
         text.Append("From: Jobmon <").Append(e.Sender).Append(">\r\n");
-        text.Append("To: ").Append(string.Join(", ", e.Receivers)).Append("\r\n");
+        text.Append("To: ").Append(string.Join(", ", receivers)).Append("\r\n");
         text.Append("Subject: ").Append(EncodeHeader(subject)).Append("\r\n");
         text.Append("Date: ").Append(clock.GetUtcNow().ToString("ddd, dd MMM yyyy HH:mm:ss '+0000'", CultureInfo.InvariantCulture)).Append("\r\n");
         text.Append("Message-ID: <").Append(Guid.NewGuid().ToString("N")).Append('@').Append(e.Sender!.Split('@')[1]).Append(">\r\n");

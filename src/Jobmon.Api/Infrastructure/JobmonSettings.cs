@@ -33,6 +33,8 @@ public sealed class JobmonSettings
     public TimeSpan[] MetricsRetryCooldowns { get; set; } =
         [TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(2), TimeSpan.FromMinutes(5)];
     public TimeSpan[] MetricsRetrySchedule { get; set; } = [TimeSpan.FromMinutes(15)];
+    /// <summary>Job page views, the job-end archive and running jobs' statistics (Jobmon:JobMetrics:*).</summary>
+    public JobMetricsSettings JobMetrics { get; set; } = new();
     /// <summary>On first start with an empty catalogue, define cc-metric-collector's usual metrics.</summary>
     public bool SeedDefaultCatalogue { get; set; } = true;
 
@@ -153,6 +155,7 @@ public sealed class JobmonSettings
             throw new InvalidOperationException("Jobmon:Schema must be a lower-case SQL identifier.");
         Oidc.Validate();
         Email.Validate();
+        JobMetrics.Validate();
         foreach (var (name, p) in Partitions)
             if (p.MaxTime < 0)
                 throw new InvalidOperationException($"Jobmon:Partitions:{name}:MaxTime must not be negative.");

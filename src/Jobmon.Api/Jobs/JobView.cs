@@ -65,6 +65,8 @@ public sealed record JobView
     public Dictionary<string, MetricSummary> Statistics { get; init; } = new();
     public DateTimeOffset? StatisticsStopTime { get; init; }
     public Jobmon.Metrics.JobFinding[] Findings { get; init; } = [];
+    /// <summary>When the statistics were last computed (periodically while the job runs, then at its end).</summary>
+    public DateTimeOffset? StatisticsUpdatedAt { get; init; }
     /// <summary>Walltime, submit time and the rest a ClusterCockpit client reported; null for other sources.</summary>
     public SchedulerDetails? Scheduler { get; init; }
     public int Version { get; set; }
@@ -126,8 +128,26 @@ public sealed record JobView
     {
         Statistics = e.Data.Metrics.ToDictionary(m => m.Key, m => new MetricSummary(m.Value.Unit, m.Value.Mean, m.Value.Max, m.Value.RobustMax, m.Value.Peak)),
         StatisticsStopTime = e.Data.StopTime,
+        StatisticsUpdatedAt = At(e),
         LastChangedAt = At(e),
     };
+
+    /// <summary>Statistics of a running job so far (its footprint before it ends).</summary>
+    public JobView Apply(IEvent<Jobmon.Metrics.RunningJobStatisticsRecorded> e) => this with
+    {
+        Statistics = e.Data.Metrics.ToDictionary(m => m.Key, m => new MetricSummary(m.Value.Unit, m.Value.Mean, m.Value.Max, m.Value.RobustMax, m.Value.Peak)),
+        StatisticsUpdatedAt = At(e),
+        LastChangedAt = At(e),
+    };
+
+    /// <summary>Findings raised while the job runs join the earlier ones (the job-end classification then replaces them).</summary>
+    public JobView Apply(IEvent<Jobmon.Metrics.JobFindingsRaised> e)
+    {
+        var findings = Findings.Where(f => e.Data.Findings.All(n => n.Tag != f.Tag)).Concat(e.Data.Findings).ToArray();
+        var tags = Tags.Where(t => !(t.CreatedBy == Classifier && e.Data.Findings.Any(f => f.Tag == t.Name))).Concat(e.Data.Findings.Select(f =>
+            new JobTag(f.Tag, Classifier, TagVisibility.Public, At(e), f.Reason))).ToList();
+        return this with { Findings = findings, Tags = tags, TagNames = tags.Select(t => t.Name).Distinct().ToArray(), LastChangedAt = At(e) };
+    }
 
     /// <summary>Classification findings replace the previous classifier tags; people's tags stay.</summary>
     public JobView Apply(IEvent<Jobmon.Metrics.JobClassified> e)

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.IO.Compression;
-using System.Text.Json;
 using Jobmon.Influx;
 using Jobmon.Jobs;
 using Jobmon.Operations;
@@ -10,13 +8,18 @@ namespace Jobmon.Metrics;
 public sealed record SeriesData(string Label, long[] Times, double?[] Values);
 public sealed record QuantileBands(long[] Times, Dictionary<string, double?[]> Bands);
 public sealed record MetricView(string Name, string DisplayName, string Unit, MetricScope Scope, string[] Categories, Aggregation Aggregation,
-    Aggregation[] Aggregations, double? Peak, IReadOnlyList<SeriesData> Series, QuantileBands? Quantiles);
+    Aggregation[] Aggregations, double? Peak, IReadOnlyList<SeriesData> Series, QuantileBands? Quantiles)
+{
+    /// <summary>Instead of one line per node (big running jobs): min/median/max across nodes; Series then holds the outliers.</summary>
+    public NodeBand? Band { get; init; }
+}
 public sealed record MetricError(string Metric, string Message);
 public sealed record JobMetricsView(Guid JobId, DateTimeOffset From, DateTimeOffset To, long Interval, long[] Intervals, string? Node,
     string MetricSource, string Source, IReadOnlyList<MetricView> Metrics, IReadOnlyList<MetricError> Errors);
 
 /// <param name="Since">Live updates: only windows from this time on (aligned to the job's windows); null = the whole job.</param>
-public sealed record JobMetricsRequest(string[]? Metrics, string? Node, Aggregation? Aggregation, long? Interval, bool Quantiles = true, DateTimeOffset? Since = null);
+/// <param name="PerNode">Big running jobs: every node's line instead of the band (<see cref="NodeBands"/>).</param>
+public sealed record JobMetricsRequest(string[]? Metrics, string? Node, Aggregation? Aggregation, long? Interval, bool Quantiles = true, DateTimeOffset? Since = null, bool PerNode = false);
 
 /// <summary>Thrown when InfluxDB is not configured or cannot be reached; endpoints answer 503 with the reason.</summary>
 public sealed class MetricsUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
@@ -143,32 +146,4 @@ public sealed class NaturalOrder : IComparer<string>
         }
         return (x.Length - i).CompareTo(y.Length - j);
     }
-}
-
-/// <summary>The job's downsampled series kept in PostgreSQL (gzip JSON) so pages still draw after InfluxDB's retention.</summary>
-public sealed class JobMetricArchive
-{
-    public Guid Id { get; set; }
-    public long Interval { get; set; }
-    public DateTimeOffset CreatedAt { get; set; }
-    public byte[] Compressed { get; set; } = [];
-
-    public static JobMetricArchive From(JobMetricsView view, DateTimeOffset now)
-    {
-        using var buffer = new MemoryStream();
-        using (var gzip = new GZipStream(buffer, CompressionLevel.SmallestSize))
-            JsonSerializer.Serialize(gzip, view, ArchiveJson);
-        return new JobMetricArchive { Id = view.JobId, Interval = view.Interval, CreatedAt = now, Compressed = buffer.ToArray() };
-    }
-
-    public JobMetricsView Read()
-    {
-        using var gzip = new GZipStream(new MemoryStream(Compressed), CompressionMode.Decompress);
-        return JsonSerializer.Deserialize<JobMetricsView>(gzip, ArchiveJson)! with { Source = "archive" };
-    }
-
-    private static readonly JsonSerializerOptions ArchiveJson = new(JsonSerializerDefaults.Web)
-    {
-        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
-    };
 }

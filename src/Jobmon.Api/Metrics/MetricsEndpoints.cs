@@ -49,8 +49,10 @@ public static class MetricsEndpoints
             if (long.TryParse(i, NumberStyles.None, CultureInfo.InvariantCulture, out var secs) && secs is >= 1 and <= 86400 * 7) interval = secs;
             else errors["interval"] = ["must be a number of seconds between 1 and 604800."];
         }
+        var perNode = false;
+        if (q["perNode"].ToString() is { Length: > 0 } pn && !bool.TryParse(pn, out perNode)) errors["perNode"] = ["must be true or false."];
         if (job.StartTime is null) errors["id"] = ["the job's start is unknown, so it has no metric window."];
-        return errors.Count > 0 ? (null, Problems.Validation(errors)) : (new JobMetricsRequest(metrics, node, aggregation, interval), null);
+        return errors.Count > 0 ? (null, Problems.Validation(errors)) : (new JobMetricsRequest(metrics, node, aggregation, interval, PerNode: perNode), null);
     }
 
     private static async Task<JobView?> LoadAsync(Guid id, HttpContext http, IQuerySession session, CancellationToken ct)
@@ -62,26 +64,62 @@ public static class MetricsEndpoints
     private static IResult Unavailable(MetricsUnavailableException e) =>
         Results.Problem(statusCode: 503, title: "Metrics unavailable", detail: e.Message);
 
-    private static async Task<IResult> Get(Guid id, HttpContext http, IQuerySession session, JobMetricsService metrics, CancellationToken ct)
+    private static async Task<IResult> Get(Guid id, HttpContext http, IQuerySession session, JobMetricsService metrics, CatalogueStore catalogue,
+        JobmonSettings settings, TimeProvider clock, CancellationToken ct)
     {
         if (await LoadAsync(id, http, session, ct) is not { } job) return Problems.NotFound($"job {id} does not exist or is not yours.");
         var (request, problem) = Parse(http, job);
         if (request is null) return problem!;
+        var c = await catalogue.LoadAsync(ct);
+        // Finished jobs: the archive written at job end answers whatever it holds; InfluxDB only for finer detail.
+        var archive = job.State == JobState.Running ? null : await session.LoadAsync<JobMetricArchive>(id, ct);
+        var content = archive?.Covers(job) == true ? ArchiveContent.Decompress(archive.Compressed) : null;
+        if (content is not null && ArchiveViews.TryServe(content, job, request, c) is { } fromArchive) return Results.Ok(fromArchive);
         try
         {
-            var view = await metrics.QueryAsync(job, request, ct);
+            var band = NodeBands.Applies(job, request, settings);
+            // Running jobs: the periodic snapshot (RunningStatistics) plus InfluxDB for the minutes since.
+            if (job.State == JobState.Running && await RunningViewAsync(job, request, band, session, metrics, c, clock, ct) is { } running) return Results.Ok(running);
+            // A band needs only the per-node series: its quantiles are computed here, not by a second InfluxDB scan.
+            var view = await metrics.QueryAsync(job, band ? request with { Quantiles = false } : request, ct);
+            if (band) view = view with { Metrics = view.Metrics.Select(m => NodeBands.Condense(m, c.Quantiles, request.Quantiles)).ToList() };
             // InfluxDB's retention removed the data: the archive taken at job end still has it.
-            if (job.State != JobState.Running && view.Metrics.All(m => m.Series.Count == 0) && request.Node is null
-                && await session.LoadAsync<JobMetricArchive>(id, ct) is { } archive)
-                return Results.Ok(archive.Read());
+            if (job.State != JobState.Running && view.Metrics.All(m => m.Series.Count == 0) && ArchivedFallback(archive, content, job, request, c) is { } old)
+                return Results.Ok(old);
             return Results.Ok(view);
         }
         catch (MetricsUnavailableException e)
         {
-            if (job.State != JobState.Running && request.Node is null && await session.LoadAsync<JobMetricArchive>(id, ct) is { } archive)
-                return Results.Ok(archive.Read());
+            if (job.State != JobState.Running && ArchivedFallback(archive, content, job, request, c) is { } old) return Results.Ok(old);
             return Unavailable(e);
         }
+    }
+
+    private static async Task<JobMetricsView?> RunningViewAsync(JobView job, JobMetricsRequest request, bool band, IQuerySession session, JobMetricsService metrics,
+        MetricCatalogue c, TimeProvider clock, CancellationToken ct)
+    {
+        if (await session.LoadAsync<JobMetricArchive>(job.Id, ct) is not { Format: JobMetricArchive.CurrentFormat } snapshot) return null;
+        var (defs, _, _) = c.MetricsFor(job.Cluster, job.Partition, job.Nodes);
+        var wanted = request.Metrics is { Length: > 0 } names ? defs.Where(m => names.Contains(m.Name)).ToList() : defs.ToList();
+        var before = ArchiveContent.Decompress(snapshot.Compressed);
+        if (before.From.ToUnixTimeMilliseconds() != job.StartTime?.ToUnixTimeMilliseconds() || wanted.Count == 0) return null;
+        if (await JobArchiving.ExtendAsync(metrics, wanted, job.Nodes, before with { Metrics = before.Metrics.Where(m => wanted.Any(w => w.Name == m.Name)).ToList() },
+                clock.GetUtcNow(), c.CollectorIntervalSeconds, ct) is not { } now) return null;
+        var view = ArchiveViews.TryServe(now, job, band ? request with { Quantiles = false } : request, c);
+        if (view is null) return null;
+        view = view with { Source = "archive+influxdb" };
+        return band ? view with { Metrics = view.Metrics.Select(m => NodeBands.Condense(m, c.Quantiles, request.Quantiles)).ToList() } : view;
+    }
+
+    /// <summary>The archive's nearest view when InfluxDB cannot give the one asked for (down, or data past retention):
+    /// its default interval and aggregation.</summary>
+    private static JobMetricsView? ArchivedFallback(JobMetricArchive? archive, ArchiveContent? content, JobView job, JobMetricsRequest request, MetricCatalogue c)
+    {
+        if (archive is null) return null;
+        if (archive.Format == 0) return request.Node is null ? archive.ReadLegacy() : null;
+        content ??= ArchiveContent.Decompress(archive.Compressed);
+        return ArchiveViews.TryServe(content, job, request with { Interval = null, Aggregation = null }, c)
+               ?? ArchiveViews.TryServe(content, job, request with { Interval = null, Aggregation = null, Node = null }, c);
     }
 
     private static async Task<IResult> Csv(Guid id, HttpContext http, IQuerySession session, JobMetricsService metrics, CatalogueStore catalogue, TimeProvider clock, CancellationToken ct)
@@ -173,7 +211,7 @@ public static class MetricsEndpoints
         http.Response.Headers["X-Accel-Buffering"] = "no";
         await http.Response.WriteAsync(": connected\n\n", ct);
         await http.Response.Body.FlushAsync(ct);
-        var reader = feeds.Subscribe(new LiveView(id, request.Node, request.Aggregation, request.Interval, request.Metrics is { } names ? string.Join(",", names.Order()) : null), out var unsubscribe);
+        var reader = feeds.Subscribe(new LiveView(id, request.Node, request.Aggregation, request.Interval, request.Metrics is { } names ? string.Join(",", names.Order()) : null, request.PerNode), out var unsubscribe);
         try
         {
             await foreach (var message in reader.ReadAllAsync(ct))
@@ -193,10 +231,10 @@ public static class MetricsEndpoints
 public sealed record LiveMessage(string Event, string Data);
 
 /// <summary>What a viewer looks at: the job page's parameters (node, aggregation, interval, metrics); viewers of the same view share a feed.</summary>
-public sealed record LiveView(Guid JobId, string? Node, Aggregation? Aggregation, long? Interval, string? Metrics)
+public sealed record LiveView(Guid JobId, string? Node, Aggregation? Aggregation, long? Interval, string? Metrics, bool PerNode = false)
 {
     public JobMetricsRequest Request(DateTimeOffset? since) =>
-        new(Metrics?.Split(','), Node, Aggregation, Interval, Quantiles: false, Since: since);
+        new(Metrics?.Split(','), Node, Aggregation, Interval, Quantiles: false, Since: since, PerNode: PerNode);
 }
 
 /// <summary>One feed per running job and view with viewers: one InfluxDB query per tick (built like the page's view by
@@ -239,6 +277,7 @@ public sealed class LiveFeeds(IServiceProvider services, ILogger<LiveFeeds> logg
 
     private async Task RunAsync(LiveView liveView, Feed feed)
     {
+        var settings = services.GetRequiredService<JobmonSettings>();
         var ct = feed.Stop.Token;
         var store = services.GetRequiredService<IDocumentStore>();
         var catalogue = services.GetRequiredService<CatalogueStore>();
@@ -261,7 +300,14 @@ public sealed class LiveFeeds(IServiceProvider services, ILogger<LiveFeeds> logg
                 }
                 var now = clock.GetUtcNow();
                 Interlocked.Increment(ref Queries);
-                var view = await metrics.QueryAsync(job, liveView.Request(since), ct);
+                // The page loads the history through /metrics: the first push starts a few windows back, not at the
+                // job's start (a 24 h job's whole history was a full InfluxDB scan and ~1 MB per push).
+                since ??= now.AddSeconds(-3 * (liveView.Interval ?? SampleInterval.ChooseSeconds(now - job.StartTime!.Value, c.CollectorIntervalSeconds)));
+                var request = liveView.Request(since);
+                var view = await metrics.QueryAsync(job, request, ct);
+                // Big jobs: the band and the outliers' lines (a few KB per push for 64 nodes).
+                if (NodeBands.Applies(job, request, settings))
+                    view = view with { Metrics = view.Metrics.Select(m => NodeBands.Condense(m, c.Quantiles, withQuantiles: false)).ToList() };
                 Broadcast(feed, new LiveMessage("metrics", JsonSerializer.Serialize(
                     new { view.From, view.To, view.Interval, view.Node, metrics = view.Metrics }, LiveJson)));
                 // Next tick asks again for the last two windows, which may have been incomplete (the UI replaces their points).

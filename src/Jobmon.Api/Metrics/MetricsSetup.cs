@@ -14,6 +14,7 @@ public static class MetricsSetup
         services.AddSingleton<JobMetricsService>();
         services.AddSingleton<LiveFeeds>();
         services.AddSingleton<IReadinessProbe, InfluxReadiness>();
+        services.AddHostedService<RunningStatistics>();
         if (settings.InfluxUrl is { } url)
             services.AddJobmonInflux(o =>
             {

@@ -94,7 +94,7 @@ public sealed record JobDetail(
     int NumNodes, int NumTasks, int TasksPerNode, int GpusPerNode, int TotalGpus, IReadOnlyList<string> Nodes,
     int? ExitCode, string? ExitDescription, string? EndReason, string? JobScript, IReadOnlyList<JobTag> Tags, int Version,
     IReadOnlyDictionary<string, MetricSummary> Statistics, IReadOnlyList<Jobmon.Metrics.JobFinding> Findings,
-    long? ArrayJobId = null, int? ArrayTaskId = null, int? NumCpus = null, string? FirstReportedEnd = null)
+    long? ArrayJobId = null, int? ArrayTaskId = null, int? NumCpus = null, string? FirstReportedEnd = null, DateTimeOffset? StatisticsUpdatedAt = null)
 {
     /// <summary>Walltime, submit time and the rest a ClusterCockpit client reported (null for other sources).</summary>
     public SchedulerDetails? Scheduler { get; init; }
@@ -103,7 +103,7 @@ public sealed record JobDetail(
         j.Id, j.Cluster, j.SlurmId, j.User, j.UserId, j.Group, j.GroupId, j.Account, j.JobName, j.Partition, j.State, j.StartKnown,
         j.StartTime, j.StopTime, JobListItem.DurationOf(j, now), j.NumNodes, j.NumTasks, j.TasksPerNode, j.GpusPerNode, j.TotalGpus,
         j.Nodes, j.ExitCode, j.ExitDescription, j.EndReason, j.JobScript, j.Tags, j.Version, j.Statistics, j.Findings,
-        j.ArrayJobId, j.ArrayTaskId, j.NumCpus, j.FirstReportedEnd);
+        j.ArrayJobId, j.ArrayTaskId, j.NumCpus, j.FirstReportedEnd, j.StatisticsUpdatedAt);
 }
 
 public sealed record JobHistoryEntry(
