@@ -303,6 +303,127 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/nodestate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        /** cc-backend node states {cluster, nodes: [{hostname, states, cpusAllocated, memoryAllocated, gpusAllocated, jobsRunning}]}; 200. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/clusters/{cluster}/nodes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The scheduler's latest state of every node of a cluster (as reported through /api/nodestate). */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    cluster: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/clustercockpit/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** cc-backend's job list (GET /api/jobs/ with the slash): {jobs, items, page}; job-control keys may list running jobs only. */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/clusters/{cluster}/jobs/{jobId}": {
         parameters: {
             query?: never;
@@ -1332,7 +1453,7 @@ export interface paths {
                 };
             };
         };
-        /** cc-backend start_job payload (cc-lib Job object). */
+        /** cc-backend start_job: a cc-lib Job object; 201 created, 422 already known. */
         post: {
             parameters: {
                 query?: never;
@@ -1383,7 +1504,7 @@ export interface paths {
                 };
             };
         };
-        /** cc-backend stop_job payload {jobId, cluster, startTime?, jobState, stopTime}. */
+        /** cc-backend stop_job {jobId, cluster?, startTime?, jobState, stopTime}; 200 with the job, 422 already stopped, 404 unknown. */
         post: {
             parameters: {
                 query?: never;
@@ -1804,6 +1925,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/catalogue/reset-defaults": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Define the default catalogue's metrics (cc-metric-collector's names, units and scopes) again; other metrics and partitions stay. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/catalogue/history": {
         parameters: {
             query?: never;
@@ -2083,6 +2238,16 @@ export interface components {
                 [key: string]: components["schemas"]["MetricSummary"];
             };
             findings: components["schemas"]["JobFinding"][];
+            /** Format: int64 */
+            arrayJobId?: null | number | string;
+            /** Format: int32 */
+            arrayTaskId?: null | number | string;
+            /** Format: int32 */
+            numCpus?: null | number | string;
+            firstReportedEnd?: null | string;
+            /** Format: date-time */
+            statisticsUpdatedAt?: null | string;
+            scheduler?: null | components["schemas"]["SchedulerDetails"];
         };
         JobFinding: {
             tag: string;
@@ -2134,6 +2299,12 @@ export interface components {
             statistics: {
                 [key: string]: components["schemas"]["MetricSummary"];
             };
+            /** Format: int64 */
+            arrayJobId?: null | number | string;
+            /** Format: int32 */
+            arrayTaskId?: null | number | string;
+            /** Format: int32 */
+            numCpus?: null | number | string;
         };
         JobListPage: {
             /** Format: int64 */
@@ -2145,7 +2316,7 @@ export interface components {
             items: components["schemas"]["JobListItem"][];
         };
         /** @enum {unknown} */
-        JobState: "running" | "completed" | "failed" | "cancelled" | "timeout";
+        JobState: "running" | "completed" | "failed" | "cancelled" | "timeout" | "outOfMemory" | "nodeFail" | "preempted" | "requeued" | "bootFail" | "deadline" | "stopped";
         JobTag: {
             name: string;
             createdBy: string;
@@ -2163,6 +2334,8 @@ export interface components {
             max: null | number | string;
             /** Format: double */
             robustMax: null | number | string;
+            /** Format: double */
+            peak?: null | number | string;
         };
         ProblemDetails: {
             type?: null | string;
@@ -2171,6 +2344,36 @@ export interface components {
             status?: null | number | string;
             detail?: null | string;
             instance?: null | string;
+        };
+        SchedulerDetails: {
+            /** Format: int64 */
+            walltimeSeconds: null | number | string;
+            /** Format: date-time */
+            submitTime: null | string;
+            subCluster: null | string;
+            shared: null | string;
+            /** Format: int32 */
+            smt: null | number | string;
+            /** Format: int32 */
+            numAcc: null | number | string;
+            /** Format: int32 */
+            numHwthreads: null | number | string;
+            /** Format: int64 */
+            arrayJobId: null | number | string;
+            /** Format: int64 */
+            requestedMemoryMb: null | number | string;
+            /** Format: int32 */
+            monitoringStatus: null | number | string;
+            metaData: {
+                [key: string]: string;
+            };
+            resources: components["schemas"]["SchedulerResource"][];
+        };
+        SchedulerResource: {
+            hostname: string;
+            hwthreads: null | (number | string)[];
+            accelerators: null | string[];
+            configuration: null | string;
         };
         SweepResult: {
             /** Format: int32 */
