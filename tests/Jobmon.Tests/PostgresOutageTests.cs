@@ -27,14 +27,18 @@ public sealed class PostgresOutageTests : IAsyncLifetime
         await _relay.DisposeAsync();
     }
 
-    [Fact]
-    public async Task After_a_cut_nobody_sees_during_it_every_request_still_succeeds()
+    /// <summary>A job to query, and a pool full of connections that a cut will break.</summary>
+    private async Task<SlurmJob> StartJobAndFillThePoolAsync(string prefix)
     {
-        var job = new SlurmJob(Unique.Name("cut"), Unique.SlurmId());
+        var job = new SlurmJob(Unique.Name(prefix), Unique.SlurmId());
         (await _app.Ingest().PutAsync("/api/job_start", HttpExtensions.FormJson(job.StartJson()))).EnsureSuccessStatusCode();
         await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => _app.Admin().GetAsync($"/api/jobs?cluster={job.Cluster}")));
-        _relay.Cut();
-        _relay.Restore();
+        return job;
+    }
+
+    /// <summary>40 requests in a row on PostgreSQL-backed endpoints, every one 200: none got a connection the cut broke.</summary>
+    private async Task EveryRequestSucceedsAsync(SlurmJob job)
+    {
         var statuses = new List<HttpStatusCode>();
         for (var i = 0; i < 40; i++)
         {
@@ -45,12 +49,18 @@ public sealed class PostgresOutageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task After_a_cut_nobody_sees_during_it_every_request_still_succeeds()
+    {
+        var job = await StartJobAndFillThePoolAsync("cut");
+        _relay.Cut();
+        _relay.Restore();
+        await EveryRequestSucceedsAsync(job);
+    }
+
+    [Fact]
     public async Task Requests_during_an_outage_get_503_naming_PostgreSQL_and_every_request_after_it_succeeds()
     {
-        var job = new SlurmJob(Unique.Name("outage"), Unique.SlurmId());
-        (await _app.Ingest().PutAsync("/api/job_start", HttpExtensions.FormJson(job.StartJson()))).EnsureSuccessStatusCode();
-        // Fill the pool with connections that the cut will break.
-        await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => _app.Admin().GetAsync($"/api/jobs?cluster={job.Cluster}")));
+        var job = await StartJobAndFillThePoolAsync("outage");
 
         _relay.Cut();
         var next = new SlurmJob(job.Cluster, Unique.SlurmId());
@@ -69,13 +79,7 @@ public sealed class PostgresOutageTests : IAsyncLifetime
 
         _relay.Restore();
         // Every request after the outage succeeds: none is handed a connection the cut broke.
-        var statuses = new List<HttpStatusCode>();
-        for (var i = 0; i < 40; i++)
-        {
-            using var response = await _app.Admin().GetAsync(i % 2 == 0 ? $"/api/jobs?cluster={job.Cluster}" : "/api/admin/users");
-            statuses.Add(response.StatusCode);
-        }
-        statuses.ShouldAllBe(s => s == HttpStatusCode.OK);
+        await EveryRequestSucceedsAsync(job);
         var stop = await _app.Ingest().PatchJson($"/api/job_stop/{job.Id}?cluster={job.Cluster}", SlurmJob.StopJson(0, job.StartTime + 60));
         stop.StatusCode.ShouldBe(HttpStatusCode.OK);
         // The start refused during the outage is stored when the script resends it (its spool does).
