@@ -415,7 +415,7 @@ async function main() {
       // The catalogue (peaks) loads after the list: wait until the label names the peak.
       await row.locator('.footprint[aria-label*="of the node peak"]').waitFor({ timeout: 10_000 }).catch(() => {});
       const label = await row.locator('.footprint').getAttribute('aria-label');
-      check(/Load \(1 min\): mean 38\.0, 50 % of the node peak/.test(label ?? ''), `footprint label: ${label}`);
+      check(/CPU load: mean 38\.0, 50 % of the node peak/.test(label ?? ''), `footprint label: ${label}`);
       const chip = row.locator('[data-finding="idle-gpus"]');
       check((await chip.getAttribute('title'))?.includes(finding.reason), 'classifier tag has the reason as tooltip');
       await shot(page, 'jobs-list-footprint');
