@@ -18,13 +18,13 @@ public sealed class MetricArchiveTests(InfluxServer influx) : IAsyncLifetime
 {
     private JobmonApp _app = null!;
     private string _database = "";
-    private CuttingProxy _proxy = null!;
+    private TcpRelay _proxy = null!;
     private TestSmtpServer _smtp = null!;
 
     public async Task InitializeAsync()
     {
         _database = await influx.CreateDatabaseAsync("archive");
-        _proxy = new CuttingProxy(new Uri(influx.BaseUrl).Port);
+        _proxy = new TcpRelay(new Uri(influx.BaseUrl).Port);
         _smtp = new TestSmtpServer();
         _app = await JobmonApp.StartAsync(extra: new Dictionary<string, string?>
         {
@@ -298,48 +298,4 @@ public sealed class MetricArchiveTests(InfluxServer influx) : IAsyncLifetime
         view.GetProperty("source").GetString().ShouldBe("archive");
         ByLabel(Metric(view, "arch_load"))["old1"].ShouldBe([7.5]);
     }
-}
-
-/// <summary>A loopback forwarder whose Cut() also breaks the open (pooled keep-alive) connections: InfluxDB "stopped".</summary>
-public sealed class CuttingProxy : IDisposable
-{
-    private readonly System.Net.Sockets.TcpListener _listener = new(IPAddress.Loopback, 0);
-    private readonly CancellationTokenSource _stop = new();
-    private CancellationTokenSource _connections = new();
-    private volatile bool _down;
-    public int Port { get; }
-
-    public CuttingProxy(int targetPort)
-    {
-        _listener.Start();
-        Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
-        _ = Task.Run(async () =>
-        {
-            while (!_stop.IsCancellationRequested)
-            {
-                System.Net.Sockets.TcpClient client;
-                try { client = await _listener.AcceptTcpClientAsync(_stop.Token); } catch { return; }
-                if (_down) { client.Dispose(); continue; }
-                var token = _connections.Token;
-                _ = Task.Run(async () =>
-                {
-                    using (client)
-                    using (var target = new System.Net.Sockets.TcpClient())
-                    {
-                        try
-                        {
-                            await target.ConnectAsync(IPAddress.Loopback, targetPort, token);
-                            var a = client.GetStream(); var b = target.GetStream();
-                            await Task.WhenAny(a.CopyToAsync(b, token), b.CopyToAsync(a, token));
-                        }
-                        catch { /* cut or ended */ }
-                    }
-                });
-            }
-        });
-    }
-
-    public void Cut() { _down = true; var old = _connections; _connections = new(); old.Cancel(); }
-    public void Restore() => _down = false;
-    public void Dispose() { _stop.Cancel(); _listener.Stop(); _connections.Cancel(); }
 }

@@ -24,7 +24,7 @@ public sealed class MetricsTests(InfluxServer influx) : IAsyncLifetime
 {
     private JobmonApp _app = null!;
     private string _database = "";
-    private TcpProxy _proxy = null!;
+    private TcpRelay _proxy = null!;
     // Job window: 10:00-11:00 UTC on a fixed day; samples every 10 s.
     private static readonly DateTimeOffset Start = new(2025, 3, 1, 10, 0, 0, TimeSpan.Zero);
     private static readonly DateTimeOffset Stop = Start.AddHours(1);
@@ -32,7 +32,7 @@ public sealed class MetricsTests(InfluxServer influx) : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _database = await influx.CreateDatabaseAsync("metrics");
-        _proxy = new TcpProxy(new Uri(influx.BaseUrl).Port);
+        _proxy = new TcpRelay(new Uri(influx.BaseUrl).Port);
         _app = await JobmonApp.StartAsync(extra: new Dictionary<string, string?>
         {
             ["JOBMON_INFLUXDB"] = $"http://127.0.0.1:{_proxy.Port}",
@@ -153,7 +153,7 @@ public sealed class MetricsTests(InfluxServer influx) : IAsyncLifetime
         var job = new SlurmJob("c1", Unique.SlurmId(), NumNodes: 2, Nodes: "g1|g2", StartTime: Start.ToUnixTimeSeconds(), Gpus: 2);
         var id = await StartJobAsync(job);
 
-        _proxy.Down = true; // InfluxDB unreachable at stop time: the stop must not wait or fail
+        _proxy.Cut(); // InfluxDB unreachable at stop time: the stop must not wait or fail
         (await _app.Ingest().PatchJson($"/api/job_stop/{job.Id}?cluster=c1", SlurmJob.StopJson(0, Stop.ToUnixTimeSeconds()))).EnsureSuccessStatusCode();
         (await _app.Admin().GetAsync($"/api/jobs/{id}/metrics")).StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
         var ready = JsonDocument.Parse(await _app.Client().GetStringAsync("/health/ready")).RootElement;
@@ -161,7 +161,7 @@ public sealed class MetricsTests(InfluxServer influx) : IAsyncLifetime
         await Task.Delay(3000);
         (await (await _app.Admin().GetAsync($"/api/jobs/{id}")).ReadAs<JobDetail>()).State.ShouldBe(JobState.Completed);
 
-        _proxy.Down = false; // back: the durable retry completes the work
+        _proxy.Restore(); // back: the durable retry completes the work
         JobView? view = null;
         for (var i = 0; i < 360 && view?.StatisticsStopTime is null; i++)
         {
@@ -267,44 +267,4 @@ public sealed class MetricsTests(InfluxServer influx) : IAsyncLifetime
         history.ShouldContain(h => h.Type == "metric_defined" && h.CausedBy == "admin-token");
         history.ShouldContain(h => h.Type == "partition_defined");
     }
-}
-
-/// <summary>A loopback TCP forwarder that can be switched off, to make InfluxDB "go down" and come back.</summary>
-public sealed class TcpProxy : IDisposable
-{
-    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-    private readonly CancellationTokenSource _cts = new();
-    public int Port { get; }
-    public volatile bool Down;
-
-    public TcpProxy(int targetPort)
-    {
-        _listener.Start();
-        Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
-        _ = Task.Run(async () =>
-        {
-            while (!_cts.IsCancellationRequested)
-            {
-                TcpClient client;
-                try { client = await _listener.AcceptTcpClientAsync(_cts.Token); } catch { return; }
-                if (Down) { client.Client.LingerState = new LingerOption(true, 0); client.Dispose(); continue; }
-                _ = Task.Run(async () =>
-                {
-                    using (client)
-                    using (var target = new TcpClient())
-                    {
-                        try
-                        {
-                            await target.ConnectAsync(IPAddress.Loopback, targetPort, _cts.Token);
-                            var a = client.GetStream(); var b = target.GetStream();
-                            await Task.WhenAny(a.CopyToAsync(b, _cts.Token), b.CopyToAsync(a, _cts.Token));
-                        }
-                        catch { /* connection ended */ }
-                    }
-                });
-            }
-        });
-    }
-
-    public void Dispose() { _cts.Cancel(); _listener.Stop(); }
 }

@@ -4,67 +4,50 @@ using System.Net.Sockets;
 namespace Jobmon.Tests.Infrastructure;
 
 /// <summary>
-/// A TCP relay on a loopback port in front of a real server, for outage tests: <see cref="Cut"/> closes the listener
-/// and every relayed connection (as a server restart or a network cut does to a pool's connections);
-/// <see cref="Restore"/> listens again on the same port.
+/// A loopback TCP relay in front of a real server (PostgreSQL, InfluxDB), for outage tests: <see cref="Cut"/> breaks
+/// every relayed connection (as a restart or a network cut does to a pool's keep-alive connections) and resets new
+/// ones until <see cref="Restore"/>.
 /// </summary>
-public sealed class TcpRelay : IAsyncDisposable
+public sealed class TcpRelay : IDisposable, IAsyncDisposable
 {
-    private readonly int _targetPort;
-    private readonly List<TcpClient> _open = [];
-    private TcpListener? _listener;
-    private CancellationTokenSource _cts = new();
+    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly CancellationTokenSource _stop = new();
+    private CancellationTokenSource _connections = new();
+    private volatile bool _down;
     public int Port { get; }
 
     public TcpRelay(int targetPort)
     {
-        _targetPort = targetPort;
-        Port = PostgresServer.FreePort();
-        Restore();
-    }
-
-    public void Restore()
-    {
-        _cts = new CancellationTokenSource();
-        _listener = new TcpListener(IPAddress.Loopback, Port);
-        _listener.Server.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
         _listener.Start();
-        _ = AcceptAsync(_listener, _cts.Token);
-    }
-
-    public void Cut()
-    {
-        _cts.Cancel();
-        _listener?.Stop();
-        lock (_open)
+        Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
+        _ = Task.Run(async () =>
         {
-            foreach (var c in _open) { try { c.Client.LingerState = new LingerOption(true, 0); c.Close(); } catch { /* already gone */ } }
-            _open.Clear();
-        }
+            while (!_stop.IsCancellationRequested)
+            {
+                TcpClient client;
+                try { client = await _listener.AcceptTcpClientAsync(_stop.Token); } catch { return; }
+                if (_down) { client.Client.LingerState = new LingerOption(true, 0); client.Dispose(); continue; }
+                var token = _connections.Token;
+                _ = Task.Run(async () =>
+                {
+                    using (client)
+                    using (var target = new TcpClient())
+                    {
+                        try
+                        {
+                            await target.ConnectAsync(IPAddress.Loopback, targetPort, token);
+                            var a = client.GetStream(); var b = target.GetStream();
+                            await Task.WhenAny(a.CopyToAsync(b, token), b.CopyToAsync(a, token));
+                        }
+                        catch { /* cut or ended */ }
+                    }
+                });
+            }
+        });
     }
 
-    private async Task AcceptAsync(TcpListener listener, CancellationToken ct)
-    {
-        while (!ct.IsCancellationRequested)
-        {
-            TcpClient client;
-            try { client = await listener.AcceptTcpClientAsync(ct); }
-            catch { return; }
-            var server = new TcpClient();
-            try { await server.ConnectAsync(IPAddress.Loopback, _targetPort, ct); }
-            catch { client.Close(); continue; }
-            lock (_open) { _open.Add(client); _open.Add(server); }
-            _ = PumpAsync(client, server, ct);
-            _ = PumpAsync(server, client, ct);
-        }
-    }
-
-    private static async Task PumpAsync(TcpClient from, TcpClient to, CancellationToken ct)
-    {
-        try { await from.GetStream().CopyToAsync(to.GetStream(), ct); }
-        catch { /* cut */ }
-        try { from.Close(); to.Close(); } catch { /* cut */ }
-    }
-
-    public ValueTask DisposeAsync() { Cut(); return ValueTask.CompletedTask; }
+    public void Cut() { _down = true; var old = _connections; _connections = new(); old.Cancel(); }
+    public void Restore() => _down = false;
+    public void Dispose() { _stop.Cancel(); _listener.Stop(); _connections.Cancel(); }
+    public ValueTask DisposeAsync() { Dispose(); return ValueTask.CompletedTask; }
 }
