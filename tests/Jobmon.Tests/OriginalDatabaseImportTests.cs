@@ -18,14 +18,7 @@ public sealed class OriginalDatabaseImportTests
         var cs = await PostgresServer.CreateDatabaseAsync("original");
         await using var conn = new NpgsqlConnection(cs);
         await conn.OpenAsync();
-        // The tables as the original's ORM created them (no indexes, no FKs, nullable columns).
-        await new NpgsqlCommand("""
-            CREATE TABLE job_metadata (id BIGINT PRIMARY KEY, user_id BIGINT, user_name VARCHAR, group_id BIGINT, group_name VARCHAR, cluster_id VARCHAR,
-              num_nodes BIGINT, num_tasks BIGINT, tasks_per_node BIGINT, gp_us_per_node BIGINT, node_list VARCHAR, start_time BIGINT, stop_time BIGINT,
-              is_running BOOLEAN, job_name VARCHAR, account VARCHAR, ttl BIGINT, partition VARCHAR, job_script VARCHAR, exit_code BIGINT, data JSONB);
-            CREATE TABLE job_tags (id BIGSERIAL PRIMARY KEY, name VARCHAR, type VARCHAR, created_by VARCHAR);
-            CREATE TABLE job_to_tags (job_id BIGINT, tag_id BIGINT, PRIMARY KEY (job_id, tag_id));
-            CREATE TABLE user_roles (username VARCHAR PRIMARY KEY, roles JSONB);
+        await new NpgsqlCommand(OriginalSchema.Tables + """
             INSERT INTO job_metadata VALUES
               (1001, 1000, 'alice', 100, 'hpc', 'horeka', 2, 8, 4, 0, 'hkn0001|hkn0002', 1700000000, 1700003600, false, 'sim', 'p1', 0, 'cpuonly', 'noJobSript', 0,
                '[{"Config": {"Measurement": "cpu_load", "Unit": "", "DisplayName": "CPU load"}, "Mean": 12.5, "Max": 40, "ChangePoints": []}]'),

@@ -158,13 +158,7 @@ public sealed class OriginalTokenTests : IAsyncLifetime
         {
             await conn.OpenAsync();
             // The original's tables (bun): one session row per user holds that user's latest token.
-            await new NpgsqlCommand($"""
-                CREATE TABLE job_metadata (id BIGINT PRIMARY KEY, user_id BIGINT, user_name VARCHAR, group_id BIGINT, group_name VARCHAR, cluster_id VARCHAR,
-                  num_nodes BIGINT, num_tasks BIGINT, tasks_per_node BIGINT, gp_us_per_node BIGINT, node_list VARCHAR, start_time BIGINT, stop_time BIGINT,
-                  is_running BOOLEAN, job_name VARCHAR, account VARCHAR, ttl BIGINT, partition VARCHAR, job_script VARCHAR, exit_code BIGINT, data JSONB);
-                CREATE TABLE job_tags (id BIGSERIAL PRIMARY KEY, name VARCHAR, type VARCHAR, created_by VARCHAR);
-                CREATE TABLE job_to_tags (job_id BIGINT, tag_id BIGINT, PRIMARY KEY (job_id, tag_id));
-                CREATE TABLE user_roles (username VARCHAR PRIMARY KEY, roles JSONB);
+            await new NpgsqlCommand(OriginalSchema.Tables + $"""
                 CREATE TABLE user_sessions (username VARCHAR PRIMARY KEY, token VARCHAR);
                 INSERT INTO user_sessions VALUES ('api', '{live}'), ('root', '{browser}');
                 """, conn).ExecuteNonQueryAsync();
