@@ -37,7 +37,11 @@ public static class ProjectionAdmin
     {
         var stats = withCounts ? await store.Advanced.FetchEventStoreStatistics(token: ct) : null;
         var progress = await store.Advanced.AllProjectionProgress(token: ct);
-        var highWater = progress.FirstOrDefault(p => p.ShardName == "HighWaterMark")?.Sequence ?? stats?.EventSequenceNumber ?? 0;
+        // Shards are measured against the newest stored event as well as the daemon's own high-water mark: a daemon that
+        // stopped also stopped moving its mark, and then every shard looked caught up while thousands of events behind.
+        await using var session = store.QuerySession();
+        var newest = (await session.QueryAsync<long>($"select coalesce(max(seq_id), 0) from {store.Options.Events.DatabaseSchemaName}.mt_events", ct)).Single();
+        var highWater = Math.Max(newest, progress.FirstOrDefault(p => p.ShardName == "HighWaterMark")?.Sequence ?? stats?.EventSequenceNumber ?? 0);
         var projections = store.Options.Events.Projections().Select(p =>
         {
             var shards = progress.Where(s => s.ShardName.StartsWith(p.Name + ":", StringComparison.Ordinal) || s.ShardName == p.Name)

@@ -80,21 +80,7 @@ public sealed class ProjectionLagMonitor(IDocumentStore store, RebuildTracker tr
     private async Task CheckAsync(CancellationToken ct)
     {
         var overview = await ProjectionAdmin.OverviewAsync(store, tracker, ct, withCounts: false);
-        // Lag against the newest stored event, not the daemon's own high-water mark: a daemon that stopped also stopped
-        // moving its mark, and then every shard looked caught up (readiness said ok while thousands of events behind).
-        await using (var session = store.QuerySession())
-        {
-            var newest = (await session.QueryAsync<long>(
-                $"select coalesce(max(seq_id), 0) from {store.Options.Events.DatabaseSchemaName}.mt_events", ct)).Single();
-            overview = overview with
-            {
-                HighWaterMark = Math.Max(newest, overview.HighWaterMark),
-                Projections = overview.Projections.Select(p => p with
-                {
-                    Shards = p.Shards.Select(sh => sh with { Behind = Math.Max(0, Math.Max(newest, overview.HighWaterMark) - sh.Sequence) }).ToList(),
-                }).ToList(),
-            };
-        }
+        // Lag against the newest stored event (OverviewAsync), so a stopped daemon's frozen mark hides nothing.
         var now = clock.GetUtcNow();
         var health = new List<ShardHealth>();
         foreach (var projection in overview.Projections.Where(p => p.Lifecycle == "Async"))
