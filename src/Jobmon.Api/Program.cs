@@ -44,6 +44,7 @@ builder.Services.ConfigureHttpJsonOptions(o =>
 });
 builder.Services.AddJobmonMarten(settings);
 builder.Services.AddJobmonOvertimeSweeper(settings);
+Jobmon.Jobs.Writing.JobWritingSetup.AddJobStreamWriter(builder.Services);
 builder.Services.AddProjectionAdmin();
 // Validators are immutable once built; building FluentValidation rules per request is costly.
 builder.Services.AddSingleton<StartJobValidator>();

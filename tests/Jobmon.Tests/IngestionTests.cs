@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using Jobmon.Jobs;
 using Jobmon.Jobs.Ingestion;
+using Jobmon.Infrastructure;
 using Jobmon.Jobs.Querying;
 using Jobmon.Tests.Infrastructure;
 
@@ -241,8 +242,9 @@ public sealed class IngestionTests(SharedApp shared)
     [Fact]
     public async Task The_ingestion_batch_writes_the_same_rows_as_Martens_own_append_and_Marten_appends_after_it()
     {
-        // Job A goes through the HTTP API (the group-commit writer's set-based SQL); job B gets the same events through
-        // Marten's own unit of work (Quick append + inline projection). Every stored column must agree.
+        // Job A goes through the HTTP API (the group-commit batch, each event stamped with its own request's metadata);
+        // job B gets the same events through a plain Marten session with the metadata set on the session. Every stored
+        // column must agree.
         var job = new SlurmJob(Unique.Name("m"), Unique.SlurmId());
         var a = (await (await _app.Ingest().PutAsync("/api/job_start", HttpExtensions.FormJson(job.StartJson()))).ReadAs<IngestionResult>()).JobId;
         (await _app.Ingest().PatchJson($"/api/job_stop/{job.Id}?cluster={job.Cluster}", SlurmJob.StopJson(0, job.StartTime + 600))).StatusCode.ShouldBe(HttpStatusCode.OK);
@@ -287,43 +289,5 @@ public sealed class IngestionTests(SharedApp shared)
         var history = await (await _app.Admin().GetAsync($"/api/jobs/{a}/history")).ReadAs<List<JobHistoryEntry>>();
         history.Select(h => h.Type).ShouldBe(["job_started", "job_ended", "job_tag_added"]);
         (await Rows($"select mt_version::text from {schema}.mt_doc_jobview where id = @id", a)).ShouldBe(["3"]);
-    }
-
-    [Fact]
-    public async Task Two_batches_deciding_on_the_same_job_commit_one_and_store_nothing_of_the_other()
-    {
-        // Two writers (on one node or two) look the same SLURM job up before either commits. The database lets exactly
-        // one through: the running-key index for two new jobs, the event version for two ends of one job.
-        var writer = new JobEventBatchWriter(_app.Store);
-        var context = new EventContext("test", "batch-race", "test");
-        var (cluster, slurmId, start) = (Unique.Name("r"), Unique.SlurmId(), new DateTimeOffset(2025, 5, 1, 8, 0, 0, TimeSpan.Zero));
-        JobStarted Start(Guid id) => new(id, cluster, slurmId, "u", null, "g", null, "a", "race", "p", 1, 4, 4, 0, ["n001"], start, null);
-        JobEnded End(Guid id) => new(id, cluster, slurmId, "u", "p", 1, 0, start, start.AddMinutes(5), 0, JobState.Completed);
-        var (a, b) = (Guid.CreateVersion7(), Guid.CreateVersion7());
-
-        await using (var first = await writer.BeginAsync([slurmId], CancellationToken.None))
-        await using (var second = await writer.BeginAsync([slurmId], CancellationToken.None))
-        {
-            second.Known[slurmId].ShouldBeEmpty();
-            await writer.CommitAsync(first, [new(a, null, [Start(a)], context)], CancellationToken.None);
-            var refused = await Should.ThrowAsync<Npgsql.PostgresException>(() => writer.CommitAsync(second, [new(b, null, [Start(b)], context)], CancellationToken.None));
-            refused.ConstraintName.ShouldBe("mt_doc_jobview_uidx_running_key");
-        }
-        await using (var first = await writer.BeginAsync([slurmId], CancellationToken.None))
-        await using (var second = await writer.BeginAsync([slurmId], CancellationToken.None))
-        {
-            var running = second.Known[slurmId].ShouldHaveSingleItem();
-            running.Version.ShouldBe(1);
-            await writer.CommitAsync(first, [new(a, first.Known[slurmId].Single(), [End(a)], context)], CancellationToken.None);
-            var refused = await Should.ThrowAsync<Npgsql.PostgresException>(() => writer.CommitAsync(second, [new(a, running, [End(a)], context)], CancellationToken.None));
-            refused.ConstraintName.ShouldBe("pk_mt_events_stream_and_version");
-        }
-
-        await using var session = _app.Store.QuerySession();
-        (await session.Events.FetchStreamStateAsync(b)).ShouldBeNull();
-        (await session.Events.FetchStreamAsync(a)).Select(e => e.EventTypeName).ShouldBe(["job_started", "job_ended"]);
-        var view = await session.LoadAsync<JobView>(a);
-        view!.State.ShouldBe(JobState.Completed);
-        view.Version.ShouldBe(2);
     }
 }

@@ -207,10 +207,10 @@ public sealed class ProjectionTests
         await using (var conn = new Npgsql.NpgsqlConnection(app.ConnectionString))
         {
             await conn.OpenAsync();
-            await Jobmon.Jobs.Rebuild.JobWriteLock.AcquireExclusiveAsync(conn, CancellationToken.None);
+            await Jobmon.Jobs.Writing.JobWriteLock.AcquireExclusiveAsync(conn, CancellationToken.None);
             var waiting = StartAsync(app, new SlurmJob("horeka", 29_999, StartTime: T0));
             (await Task.WhenAny(waiting, Task.Delay(1500))).ShouldNotBe(waiting, "a job start went through while the rebuild held the lock");
-            await Jobmon.Jobs.Rebuild.JobWriteLock.ReleaseExclusiveAsync(conn, CancellationToken.None);
+            await Jobmon.Jobs.Writing.JobWriteLock.ReleaseExclusiveAsync(conn, CancellationToken.None);
             (await waiting).ShouldNotBe(Guid.Empty);
         }
 

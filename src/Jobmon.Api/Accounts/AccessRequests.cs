@@ -1,5 +1,4 @@
 using Jobmon.Infrastructure;
-using Jobmon.Jobs.Ingestion;
 using JasperFx.Events.Projections;
 using Marten;
 using Marten.Schema;

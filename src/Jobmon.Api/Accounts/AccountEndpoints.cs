@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
 using System.Threading.RateLimiting;
 using Jobmon.Infrastructure;
-using Jobmon.Jobs.Ingestion;
 using Marten;
 
 namespace Jobmon.Accounts;

@@ -206,7 +206,7 @@ public sealed class OidcAccounts(IDocumentStore store, AccountService accounts, 
             var id = Guid.CreateVersion7();
             string[] roles = settings.Oidc.AutoAssignUserRole ? [Roles.User] : [];
             await using var session = store.LightweightSession();
-            new Jobmon.Jobs.Ingestion.EventContext(username, http.CorrelationId(), "oidc").ApplyTo(session);
+            new EventContext(username, http.CorrelationId(), "oidc").ApplyTo(session);
             session.Events.StartStream<UserAccount>(id, new UserCreated(id, username, roles, OidcLogin.Source, null, $"oidc:{issuer}"));
             try
             {

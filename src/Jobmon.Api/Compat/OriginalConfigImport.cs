@@ -2,7 +2,6 @@ using Jobmon.Accounts;
 using Jobmon.Compat;
 using Jobmon.Infrastructure;
 using Jobmon.Influx;
-using Jobmon.Jobs.Ingestion;
 using Jobmon.Metrics;
 using Marten;
 

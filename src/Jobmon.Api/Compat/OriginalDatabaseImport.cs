@@ -5,6 +5,7 @@ using Jobmon.Accounts;
 using Jobmon.Infrastructure;
 using Jobmon.Jobs;
 using Jobmon.Jobs.Ingestion;
+using Jobmon.Jobs.Writing;
 using Jobmon.Metrics;
 using Marten;
 using Npgsql;
@@ -51,7 +52,7 @@ public sealed class OriginalSessionsImported
 /// last run. Jobs the original's overtime sweeper ended (exit_code 1, stop = start + the partition's MaxTime:
 /// backend/store finishOvertimeJobs) become timeouts with that reason.
 /// </summary>
-public sealed class OriginalDatabaseImport(IDocumentStore store, JobmonSettings settings, CatalogueStore catalogue, AccountService accounts, ILogger<OriginalDatabaseImport> logger)
+public sealed class OriginalDatabaseImport(IDocumentStore store, JobStreamWriter writer, JobmonSettings settings, CatalogueStore catalogue, AccountService accounts, ILogger<OriginalDatabaseImport> logger)
 {
     private static readonly Guid Namespace = new("5b7c2d1e-8f3a-4c6b-9d0e-1a2b3c4d5e6f");
     public const string Source = "original-import";
@@ -176,23 +177,13 @@ public sealed class OriginalDatabaseImport(IDocumentStore store, JobmonSettings 
         if (!dryRun)
             foreach (var batch in plans.Chunk(500))
             {
-                await using var session = store.LightweightSession();
-                await Jobmon.Jobs.Rebuild.JobWriteLock.EnterSharedAsync(session, ct);
-                session.CorrelationId = Guid.NewGuid().ToString("N");
-                session.SetHeader("source", Source);
-                session.SetHeader("causedBy", "import");
-                foreach (var plan in batch)
-                {
-                    if (plan.Events.Length > 0)
-                    {
-                        if (plan.IsNew) session.Events.StartStream<JobView>(plan.StreamId, plan.Events);
-                        else if (plan.ExpectedVersion is { } v) session.Events.Append(plan.StreamId, v + plan.Events.Length, plan.Events);
-                        else session.Events.Append(plan.StreamId, plan.Events);
-                    }
-                    session.Store(plan.State);
-                }
-                try { await session.SaveChangesAsync(ct); }
-                catch (Exception e) when (Jobmon.Infrastructure.DatabaseErrors.IsUniqueViolation(e) || e is JasperFx.ConcurrencyException || e.InnerException is JasperFx.ConcurrencyException)
+                // Appends with events carry their expected stream version (null: a new stream); the import's state
+                // documents are stored in the same transaction.
+                var appends = batch.Where(p => p.Events.Length > 0)
+                    .Select(p => new JobAppend(p.StreamId, p.IsNew ? null : p.ExpectedVersion ?? throw new InvalidOperationException($"no version for {p.Job}"), p.Events))
+                    .ToList();
+                try { await writer.AppendAsync(new EventContext("import", Guid.NewGuid().ToString("N"), Source), appends, batch.Select(p => (object)p.State), ct); }
+                catch (Exception e) when (JobStreamWriter.IsConflict(e))
                 {
                     // A job Jobmon changed at this very moment: nothing of this batch is written; the next run retries it.
                     problems.Add($"{batch.Length} jobs ({batch[0].Job} … {batch[^1].Job}) changed in Jobmon while importing; not written, run the import again");

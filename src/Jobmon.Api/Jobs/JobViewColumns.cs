@@ -7,8 +7,9 @@ namespace Jobmon.Jobs;
 /// <summary>
 /// The columns of the job view's table beside its JSON document, as Marten's inline upsert fills them: the document,
 /// the stream version as Marten's numeric revision (<c>mt_version</c>), the document type and each duplicated
-/// column, read from the mapping so a newly duplicated field is written too. Shared by the writers that bypass
-/// Marten's per-document upsert: the bulk rebuild (COPY) and the ingestion batch (one multi-row upsert).
+/// column, read from the mapping so a newly duplicated field is written too. Used only by the bulk rebuild's COPY
+/// writer (<c>JobViewCopyWriter</c>), which replaces the whole table under the exclusive job-write lock; every job
+/// event append and its view update go through Marten (<c>Jobs/Writing/JobStreamWriter</c>).
 /// </summary>
 public sealed class JobViewColumns
 {

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Jobmon.Infrastructure;
-using Jobmon.Jobs.Ingestion;
 using Jobmon.Jobs.Querying;
 using Marten;
 

@@ -1,6 +1,6 @@
 using Jobmon.Infrastructure;
 using Jobmon.Jobs;
-using Jobmon.Jobs.Ingestion;
+using Jobmon.Jobs.Writing;
 using Marten;
 
 namespace Jobmon.Metrics;
@@ -64,7 +64,7 @@ public static class Classifier
 public static class FinalizeJobMetricsHandler
 {
     public static async Task Handle(FinalizeJobMetrics message, IDocumentStore store, JobMetricsService metrics, CatalogueStore catalogue,
-        JobmonSettings settings, JobIngestion ingestion, TimeProvider clock, ILogger<FinalizeJobMetrics> logger, CancellationToken ct)
+        JobmonSettings settings, JobStreamWriter writer, TimeProvider clock, ILogger<FinalizeJobMetrics> logger, CancellationToken ct)
     {
         if (!metrics.IsConfigured) return; // no InfluxDB in this installation: nothing to compute, nothing to retry
         JobView? job;
@@ -99,14 +99,13 @@ public static class FinalizeJobMetricsHandler
         // The job's own metric definitions: peaks of its (virtual) partition.
         var findings = Classifier.Classify(job, stats, defs.ToDictionary(d => d.Name), settings.ClassificationRules ?? ClassificationRule.Defaults);
 
-        await ingestion.RunAsync(new EventContext("jobmon", Guid.NewGuid().ToString("N"), "job-end"), ct, async session =>
+        await writer.WriteAsync(job.Id, new EventContext("jobmon", Guid.NewGuid().ToString("N"), "job-end"), (_, session) =>
         {
             session.Store(JobMetricArchive.From(job.Id, content, clock.GetUtcNow()));
             var events = new List<object> { new JobMetricStatisticsRecorded(job.Id, stop, content.Interval, stats, message.Force ? "admin" : "job-end") };
             if (findings.Length > 0 || job.Findings.Length > 0) events.Add(new JobClassified(job.Id, findings));
-            await Task.CompletedTask;
             return new Decision.Append(job.Id, false, events.ToArray(), "statistics recorded");
-        });
+        }, ct);
         logger.LogInformation("Job {JobId}: statistics for {Count} metrics, {Findings} findings, InfluxDB {InfluxMs:F0} ms",
             job.Id, stats.Count, findings.Length, influxTime.TotalMilliseconds);
     }

@@ -1,7 +1,6 @@
 using Jobmon.Infrastructure;
 using Jobmon.Influx;
 using Jobmon.Jobs;
-using Jobmon.Jobs.Ingestion;
 using Jobmon.Operations;
 
 namespace Jobmon.Metrics;

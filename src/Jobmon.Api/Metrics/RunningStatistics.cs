@@ -1,6 +1,6 @@
 using Jobmon.Infrastructure;
 using Jobmon.Jobs;
-using Jobmon.Jobs.Ingestion;
+using Jobmon.Jobs.Writing;
 using Marten;
 using Npgsql;
 using Wolverine;
@@ -93,18 +93,17 @@ public sealed class RunningStatistics(IServiceProvider services, JobmonSettings 
         var findings = Classifier.Classify(sofar, stats, defs.ToDictionary(d => d.Name), settings.ClassificationRules ?? ClassificationRule.Defaults);
 
         JobFinding[] raised = [];
-        var ingestion = services.GetRequiredService<JobIngestion>();
-        await ingestion.RunAsync(new EventContext("jobmon", Guid.NewGuid().ToString("N"), "running-statistics"), ct, async session =>
+        var writer = services.GetRequiredService<JobStreamWriter>();
+        await writer.WriteAsync(job.Id, new EventContext("jobmon", Guid.NewGuid().ToString("N"), "running-statistics"), (current, session) =>
         {
             // Decided on the job as it is now (re-run after a conflict): ended meanwhile → nothing; a finding raised before → not again.
-            var current = await session.LoadAsync<JobView>(job.Id, ct);
             if (current is not { State: JobState.Running }) return new Decision.AlreadyKnown(job.Id, "no longer running");
             raised = findings.Where(f => current.Findings.All(x => x.Tag != f.Tag)).ToArray();
             session.Store(JobMetricArchive.From(job.Id, content, now));
             var events = new List<object> { new RunningJobStatisticsRecorded(job.Id, now, content.Interval, stats) };
             if (raised.Length > 0) events.Add(new JobFindingsRaised(job.Id, raised));
             return new Decision.Append(job.Id, false, events.ToArray(), "running statistics recorded");
-        });
+        }, ct);
         if (raised.Length > 0) await MailAsync(job, raised, ct);
     }
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Jobmon.Infrastructure;
+using Jobmon.Jobs.Writing;
 
 namespace Jobmon.Jobs.Ingestion;
 
@@ -72,7 +73,7 @@ public static class ClusterCockpitIngestion
         return body.Problem()!;
     }
 
-    private static async Task<IResult> Start(HttpContext http, JobIngestion ingestion, StartJobValidator validator, CancellationToken ct)
+    private static async Task<IResult> Start(HttpContext http, JobStreamWriter writer, StartJobValidator validator, CancellationToken ct)
     {
         var (body, problem) = await JsonBody.ReadAsync(http.Request, ct);
         if (body is null) return problem!;
@@ -142,7 +143,7 @@ public static class ClusterCockpitIngestion
         validator.Validate(cmd).AddTo(body, StartNames);
         if (body.Problem() is { } invalid) return invalid;
 
-        var decision = await ingestion.RunAsync(new ClusterCockpitStart(cmd, details, tags, Caller.From(http.User).Name), EventContext.From(http, "clustercockpit"), ct);
+        var decision = await writer.SubmitAsync(new ClusterCockpitStart(cmd, details, tags, Caller.From(http.User).Name), EventContext.From(http, "clustercockpit"), ct);
         return decision switch
         {
             // cc-backend: 201 {"msg":"success"}. The job's id is Jobmon's (a Guid), so it is not cc's numeric "id".
@@ -179,7 +180,7 @@ public static class ClusterCockpitIngestion
     private static IResult Unprocessable(string detail) =>
         Results.Problem(statusCode: 422, title: "Unprocessable Entity", detail: detail, extensions: new Dictionary<string, object?> { ["error"] = detail });
 
-    private static async Task<IResult> Stop(HttpContext http, JobIngestion ingestion, StopJobValidator validator, Marten.IQuerySession session, CancellationToken ct)
+    private static async Task<IResult> Stop(HttpContext http, JobStreamWriter writer, StopJobValidator validator, Marten.IQuerySession session, CancellationToken ct)
     {
         var (body, problem) = await JsonBody.ReadAsync(http.Request, ct);
         if (body is null) return problem!;
@@ -198,7 +199,7 @@ public static class ClusterCockpitIngestion
         validator.Validate(check).AddTo(body, new Dictionary<string, string> { ["SlurmId"] = "jobId", ["Cluster"] = "cluster", ["StopTime"] = "stopTime" });
         if (body.Problem() is { } invalid) return invalid;
 
-        var decision = await ingestion.RunAsync(new ClusterCockpitStop(jobId, cluster, startTime, state!.Value, check.StopTime), EventContext.From(http, "clustercockpit"), ct);
+        var decision = await writer.SubmitAsync(new ClusterCockpitStop(jobId, cluster, startTime, state!.Value, check.StopTime), EventContext.From(http, "clustercockpit"), ct);
         switch (decision)
         {
             case Decision.Append a:
@@ -218,7 +219,7 @@ public static class ClusterCockpitIngestion
 
 /// <summary>cc start_job: Jobmon's start decision (duplicates, reuse, a stop that came first), plus the details
 /// and tags cc reports, appended in the same transaction.</summary>
-public sealed record ClusterCockpitStart(StartJob Start, SchedulerDetails Details, (string Name, TagVisibility Visibility)[] Tags, string Caller) : IIngestionCommand
+public sealed record ClusterCockpitStart(StartJob Start, SchedulerDetails Details, (string Name, TagVisibility Visibility)[] Tags, string Caller) : ISlurmJobCommand
 {
     public long SlurmId => Start.SlurmId;
 
@@ -233,7 +234,7 @@ public sealed record ClusterCockpitStart(StartJob Start, SchedulerDetails Detail
 
 /// <summary>cc stop_job as cc-backend decides it: the newest job with this id (in the cluster, with this start time
 /// when given); unknown → 404, no longer running → 422, stop before start → 400.</summary>
-public sealed record ClusterCockpitStop(long SlurmId, string? Cluster, DateTimeOffset? StartTime, JobState State, DateTimeOffset StopTime) : IIngestionCommand
+public sealed record ClusterCockpitStop(long SlurmId, string? Cluster, DateTimeOffset? StartTime, JobState State, DateTimeOffset StopTime) : ISlurmJobCommand
 {
     public Decision Decide(IReadOnlyList<JobView> known, Func<Guid> newId)
     {

@@ -1,15 +1,6 @@
-namespace Jobmon.Jobs.Ingestion;
+using Jobmon.Jobs.Writing;
 
-/// <summary>What an ingestion command does, decided from the jobs already known under the same SLURM identity.
-/// Pure functions: no I/O, so every rule is unit-testable.</summary>
-public abstract record Decision
-{
-    /// <summary>Append <paramref name="Events"/> to a new stream (<paramref name="IsNew"/>) or an existing one.</summary>
-    public sealed record Append(Guid JobId, bool IsNew, object[] Events, string Outcome) : Decision;
-    /// <summary>Nothing to store: the command repeats what is already known.</summary>
-    public sealed record AlreadyKnown(Guid JobId, string Outcome) : Decision;
-    public sealed record Rejected(int Status, string Field, string Detail, IDictionary<string, object?>? Extensions = null) : Decision;
-}
+namespace Jobmon.Jobs.Ingestion;
 
 public static class IngestionDecisions
 {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using FluentValidation;
 using Jobmon.Infrastructure;
+using Jobmon.Jobs.Writing;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Jobmon.Jobs.Ingestion;
@@ -46,34 +47,34 @@ public static class IngestionEndpoints
         return app;
     }
 
-    private static async Task<IResult> StartV1(HttpContext http, JobIngestion ingestion, TimeProvider clock, CancellationToken ct)
+    private static async Task<IResult> StartV1(HttpContext http, JobStreamWriter writer, TimeProvider clock, CancellationToken ct)
     {
         var (body, problem) = await JsonBody.ReadAsync(http.Request, ct);
         if (body is null) return problem!;
         var cmd = StartJob.FromV1(body)!;
-        return await Start(http, ingestion, clock, body, cmd, V1StartNames, "slurm-v1", v2: false, ct);
+        return await Start(http, writer, clock, body, cmd, V1StartNames, "slurm-v1", v2: false, ct);
     }
 
-    private static async Task<IResult> StartV2(HttpContext http, string cluster, JobIngestion ingestion, TimeProvider clock, CancellationToken ct)
+    private static async Task<IResult> StartV2(HttpContext http, string cluster, JobStreamWriter writer, TimeProvider clock, CancellationToken ct)
     {
         var (body, problem) = await JsonBody.ReadAsync(http.Request, ct);
         if (body is null) return problem!;
         var cmd = StartJob.FromV2(body, cluster)!;
-        return await Start(http, ingestion, clock, body, cmd, V2StartNames, "api-v2", v2: true, ct);
+        return await Start(http, writer, clock, body, cmd, V2StartNames, "api-v2", v2: true, ct);
     }
 
-    private static async Task<IResult> Start(HttpContext http, JobIngestion ingestion, TimeProvider clock, JsonBody body, StartJob cmd,
+    private static async Task<IResult> Start(HttpContext http, JobStreamWriter writer, TimeProvider clock, JsonBody body, StartJob cmd,
         IReadOnlyDictionary<string, string> names, string source, bool v2, CancellationToken ct)
     {
         http.RequestServices.GetRequiredService<StartJobValidator>().Validate(cmd).AddTo(body, names);
         if (body.Problem() is { } invalid) return invalid;
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var decision = await ingestion.StartAsync(cmd, EventContext.From(http, source), ct);
+        var decision = await writer.SubmitAsync(cmd, EventContext.From(http, source), ct);
         Record(http, "start", decision, started);
         return ToResult(decision, v2);
     }
 
-    private static async Task<IResult> StopV1(HttpContext http, string id, [FromQuery] string? cluster, JobIngestion ingestion, TimeProvider clock, CancellationToken ct)
+    private static async Task<IResult> StopV1(HttpContext http, string id, [FromQuery] string? cluster, JobStreamWriter writer, TimeProvider clock, CancellationToken ct)
     {
         if (!long.TryParse(id, out var slurmId) || slurmId <= 0)
             return Problems.Validation("id", "must be a positive SLURM job id.");
@@ -81,26 +82,26 @@ public static class IngestionEndpoints
         if (body is null) return problem!;
         var cmd = StopJob.FromBody(body, slurmId, string.IsNullOrEmpty(cluster) ? null : cluster);
         // The script's second report, SLURM's final record once the job left COMPLETING: its own source in the history.
-        return await Stop(http, ingestion, clock, body, cmd, cmd.Final ? "slurm-final" : "slurm-v1", v2: false, ct);
+        return await Stop(http, writer, clock, body, cmd, cmd.Final ? "slurm-final" : "slurm-v1", v2: false, ct);
     }
 
-    private static async Task<IResult> StopV2(HttpContext http, string cluster, string jobId, JobIngestion ingestion, TimeProvider clock, CancellationToken ct)
+    private static async Task<IResult> StopV2(HttpContext http, string cluster, string jobId, JobStreamWriter writer, TimeProvider clock, CancellationToken ct)
     {
         if (!long.TryParse(jobId, out var slurmId) || slurmId <= 0)
             return Problems.Validation("jobId", "must be a positive SLURM job id.");
         var (body, problem) = await JsonBody.ReadAsync(http.Request, ct);
         if (body is null) return problem!;
         var cmd = StopJob.FromBody(body, slurmId, cluster);
-        return await Stop(http, ingestion, clock, body, cmd, "api-v2", v2: true, ct);
+        return await Stop(http, writer, clock, body, cmd, "api-v2", v2: true, ct);
     }
 
-    private static async Task<IResult> Stop(HttpContext http, JobIngestion ingestion, TimeProvider clock, JsonBody body, StopJob cmd,
+    private static async Task<IResult> Stop(HttpContext http, JobStreamWriter writer, TimeProvider clock, JsonBody body, StopJob cmd,
         string source, bool v2, CancellationToken ct)
     {
         http.RequestServices.GetRequiredService<StopJobValidator>().Validate(cmd).AddTo(body, StopNames);
         if (body.Problem() is { } invalid) return invalid;
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var decision = await ingestion.StopAsync(cmd, EventContext.From(http, source), ct);
+        var decision = await writer.SubmitAsync(cmd, EventContext.From(http, source), ct);
         Record(http, "stop", decision, started);
         return ToResult(decision, v2);
     }

@@ -3,6 +3,8 @@ using FluentValidation;
 using Jobmon.Infrastructure;
 using Marten;
 
+using Jobmon.Jobs.Writing;
+
 namespace Jobmon.Jobs.Ingestion;
 
 public sealed record StartJob(
@@ -21,8 +23,10 @@ public sealed record StartJob(
     int GpusPerNode,
     string[] Nodes,
     DateTimeOffset StartTime,
-    string? JobScript)
+    string? JobScript) : ISlurmJobCommand
 {
+    public Decision Decide(IReadOnlyList<JobView> known, Func<Guid> newId) => IngestionDecisions.Decide(this, known, newId);
+
     /// <summary>SLURM array job id and task id (job 125 may be task 4 of array 123: "123_4"); null for other jobs.</summary>
     public long? ArrayJobId { get; init; }
     public int? ArrayTaskId { get; init; }

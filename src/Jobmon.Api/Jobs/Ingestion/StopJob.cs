@@ -1,11 +1,15 @@
 using FluentValidation;
 using Jobmon.Infrastructure;
 
+using Jobmon.Jobs.Writing;
+
 namespace Jobmon.Jobs.Ingestion;
 
 /// <summary>SLURM epilog: <see cref="Cluster"/> is null when the caller did not name it.</summary>
-public sealed record StopJob(long SlurmId, string? Cluster, int ExitCode, DateTimeOffset StopTime)
+public sealed record StopJob(long SlurmId, string? Cluster, int ExitCode, DateTimeOffset StopTime) : ISlurmJobCommand
 {
+    public Decision Decide(IReadOnlyList<JobView> known, Func<Guid> newId) => IngestionDecisions.Decide(this, known, newId);
+
     /// <summary>A state the caller states explicitly (ClusterCockpit payloads); otherwise decided from the exit status.</summary>
     public JobState? State { get; init; }
     /// <summary>True when this is SLURM's final record of the run whose end was first reported at <see cref="StopTime"/>

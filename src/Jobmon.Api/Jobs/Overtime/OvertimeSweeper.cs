@@ -1,5 +1,5 @@
 using Jobmon.Infrastructure;
-using Jobmon.Jobs.Ingestion;
+using Jobmon.Jobs.Writing;
 using Marten;
 using Wolverine;
 
@@ -16,7 +16,7 @@ public sealed record SweepResult(int Examined, int Ended);
 /// Several replicas may sweep at once: each end is a decision on the job's stream under optimistic concurrency, so
 /// a job is ended once.
 /// </summary>
-public sealed class OvertimeSweeper(IDocumentStore store, JobIngestion ingestion, JobmonSettings settings, Jobmon.Metrics.CatalogueStore catalogueStore,
+public sealed class OvertimeSweeper(IDocumentStore store, JobStreamWriter writer, JobmonSettings settings, Jobmon.Metrics.CatalogueStore catalogueStore,
     TimeProvider clock, ILogger<OvertimeSweeper> logger)
 {
     public async Task<SweepResult> SweepAsync(CancellationToken ct)
@@ -45,9 +45,8 @@ public sealed class OvertimeSweeper(IDocumentStore store, JobIngestion ingestion
                 examined++;
                 var maxTime = MaxTimeOf(job);
                 if (job.StartTime!.Value + maxTime + settings.SweepGrace > now) continue;
-                var decision = await ingestion.RunAsync(new EventContext("overtime-sweeper", Guid.NewGuid().ToString("N"), "sweeper"), ct, async session =>
+                var decision = await writer.WriteAsync(job.Id, new EventContext("overtime-sweeper", Guid.NewGuid().ToString("N"), "sweeper"), (current, _) =>
                 {
-                    var current = await session.LoadAsync<JobView>(job.Id, ct);
                     if (current is not { State: JobState.Running, StartTime: { } start }) return new Decision.AlreadyKnown(job.Id, "no longer running");
                     var configured = settings.Partitions.ContainsKey(current.Partition) || catalogue.PartitionOf(current.Cluster, current.Partition)?.MaxTime is not null
                         ? $"partition {current.Partition}'s MaxTime" : "the default MaxTime for unconfigured partitions";
@@ -55,7 +54,7 @@ public sealed class OvertimeSweeper(IDocumentStore store, JobIngestion ingestion
                     return new Decision.Append(job.Id, false,
                         [new JobTimedOut(job.Id, current.Cluster, current.SlurmId, current.User, current.Partition, current.NumNodes, current.TotalGpus,
                             start, start + maxTime, maxTime, reason, current.Group)], "timed out");
-                });
+                }, ct);
                 if (decision is Decision.Append)
                 {
                     ended++;
@@ -105,7 +104,6 @@ public static class OvertimeSetup
     public static IServiceCollection AddJobmonOvertimeSweeper(this IServiceCollection services, JobmonSettings settings)
     {
         services.AddSingleton<OvertimeSweeper>();
-        services.AddSingleton<JobIngestion>();
         if (settings.SweeperEnabled) services.AddHostedService<OvertimeSweepLoop>();
         return services;
     }

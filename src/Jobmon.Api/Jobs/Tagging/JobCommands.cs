@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Jobmon.Infrastructure;
 using Jobmon.Jobs.Ingestion;
+using Jobmon.Jobs.Writing;
 using Jobmon.Jobs.Querying;
 using Marten;
 
@@ -21,7 +22,7 @@ public static class JobCommands
         return app;
     }
 
-    private static async Task<IResult> AddTag(Guid id, HttpContext http, IDocumentStore store, JobIngestion ingestion, CancellationToken ct)
+    private static async Task<IResult> AddTag(Guid id, HttpContext http, JobStreamWriter writer, CancellationToken ct)
     {
         var (body, problem) = await JsonBody.ReadAsync(http.Request, ct);
         if (body is null) return problem!;
@@ -35,34 +36,32 @@ public static class JobCommands
 
         var caller = Caller.From(http.User);
         if (caller.ReadOnly) return Problems.Forbidden("read-only keys cannot tag jobs.");
-        var decision = await ingestion.RunAsync(EventContext.From(http, "api"), ct, async session =>
+        var decision = await writer.WriteAsync(id, EventContext.From(http, "api"), (job, _) =>
         {
-            var job = await session.LoadAsync<JobView>(id, ct);
             if (job is null || !JobQueries.MayRead(http, job)) return new Decision.Rejected(404, "id", $"job {id} does not exist or is not yours.");
             if (job.Tags.Any(t => t.Name == name)) return new Decision.AlreadyKnown(id, "the job already has this tag");
             return new Decision.Append(id, false, [new JobTagAdded(id, name!, caller.Name, visibility)], "tag added");
-        });
+        }, ct);
         return ToResult(decision);
     }
 
-    private static async Task<IResult> RemoveTag(Guid id, string name, HttpContext http, JobIngestion ingestion, CancellationToken ct)
+    private static async Task<IResult> RemoveTag(Guid id, string name, HttpContext http, JobStreamWriter writer, CancellationToken ct)
     {
         var caller = Caller.From(http.User);
         if (caller.ReadOnly) return Problems.Forbidden("read-only keys cannot change tags.");
-        var decision = await ingestion.RunAsync(EventContext.From(http, "api"), ct, async session =>
+        var decision = await writer.WriteAsync(id, EventContext.From(http, "api"), (job, _) =>
         {
-            var job = await session.LoadAsync<JobView>(id, ct);
             if (job is null || !JobQueries.MayRead(http, job)) return new Decision.Rejected(404, "id", $"job {id} does not exist or is not yours.");
             var tag = job.Tags.FirstOrDefault(t => t.Name == name);
             if (tag is null) return new Decision.AlreadyKnown(id, "the job has no such tag");
             if (!caller.IsAdmin && tag.CreatedBy != caller.Name && job.User != caller.Name)
                 return new Decision.Rejected(403, "name", "only the tag's creator, the job's owner or an admin may remove it.");
             return new Decision.Append(id, false, [new JobTagRemoved(id, name, caller.Name)], "tag removed");
-        });
+        }, ct);
         return ToResult(decision);
     }
 
-    private static async Task<IResult> Correct(Guid id, HttpContext http, JobIngestion ingestion, CancellationToken ct)
+    private static async Task<IResult> Correct(Guid id, HttpContext http, JobStreamWriter writer, CancellationToken ct)
     {
         var (body, problem) = await JsonBody.ReadAsync(http.Request, ct);
         if (body is null) return problem!;
@@ -77,12 +76,11 @@ public static class JobCommands
             body.AddError("body", "names no field to correct.");
         if (body.Problem() is { } invalid) return invalid;
 
-        var decision = await ingestion.RunAsync(EventContext.From(http, "admin"), ct, async session =>
+        var decision = await writer.WriteAsync(id, EventContext.From(http, "admin"), (job, _) =>
         {
-            var job = await session.LoadAsync<JobView>(id, ct);
             if (job is null) return new Decision.Rejected(404, "id", $"job {id} does not exist.");
             return new Decision.Append(id, false, [correction], "metadata corrected");
-        });
+        }, ct);
         return ToResult(decision);
     }
 
