@@ -98,7 +98,7 @@ foreach (var p in processes) await p.StopAsync();
 
 PrintTable();
 var passed = results.Count(r => r.Ok) + (accountingOk ? 1 : 0);
-Console.WriteLine($"faults: {passed} passed, {failures} failed");
+Console.WriteLine($"fault scenarios: {passed} passed, {failures} failed");
 return failures == 0 ? 0 : 1;
 
 // ---- scenarios

@@ -107,7 +107,7 @@ public static class FinalizeJobMetricsHandler
             await Task.CompletedTask;
             return new Decision.Append(job.Id, false, events.ToArray(), "statistics recorded");
         });
-        logger.LogInformation("Job {JobId}: statistics for {Count} metrics, {Findings} findings, InfluxDB {InfluxMs:F0} ms",
+        logger.LogDebug("Job {JobId}: statistics for {Count} metrics, {Findings} findings, InfluxDB {InfluxMs:F0} ms",
             job.Id, stats.Count, findings.Length, influxTime.TotalMilliseconds);
     }
 }
