@@ -106,14 +106,14 @@ return failures == 0 ? 0 : 1;
 async Task FaultAsync(string kind, Func<Task> fault, bool restartKilled = false)
 {
     load.Resume();
-    await Task.Delay(3000); // mid-burst
+    await Task.Delay(2000); // mid-burst
     var ackedBefore = load.AckedStarts + load.AckedStops;
     var errorsBefore = load.Errors.ToDictionary(e => e.Key, e => e.Value);
     Console.WriteLine($"{DateTime.UtcNow:HH:mm:ss} {kind}");
     try { await fault(); }
     catch (Exception e) { Console.WriteLine($"  the fault itself failed: {e.Message}"); }
     var faultDone = Stopwatch.StartNew();
-    await Task.Delay(3000); // jobs keep arriving while the processes recover
+    await Task.Delay(2000); // jobs keep arriving while the processes recover
     load.Pause();
     await load.DrainAsync();
     var converged = await ConvergeAsync(TimeSpan.FromSeconds(60));
