@@ -87,14 +87,14 @@ public sealed class JobmonProcess(string name, string dll, string connectionStri
         _ = PumpAsync(_process.StandardOutput, log);
         _ = PumpAsync(_process.StandardError, log);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = DateTime.UtcNow.AddSeconds(90);
+        var deadline = DateTime.UtcNow.AddSeconds(180); // a loaded 2-core machine took over 90 s
         while (DateTime.UtcNow < deadline)
         {
             if (_process.HasExited) throw new InvalidOperationException($"Jobmon {Name} exited at start (code {_process.ExitCode}); see its log in {logFolder}");
             try { if ((await http.GetAsync($"{Url}/api/ping")).IsSuccessStatusCode) return; } catch { /* not up yet */ }
             await Task.Delay(200);
         }
-        throw new TimeoutException($"Jobmon {Name} did not answer /api/ping within 90 s");
+        throw new TimeoutException($"Jobmon {Name} did not answer /api/ping within 180 s");
     }
 
     private static async Task PumpAsync(StreamReader from, StreamWriter to)

@@ -125,7 +125,10 @@ async Task FaultAsync(string kind, Func<Task> fault, bool restartKilled = false)
     if (!result.Ok) failures++;
     Console.WriteLine($"{DateTime.UtcNow:HH:mm:ss} {kind,-20} converged {(ttc is { } c ? $"{c.TotalSeconds:0.0} s" : "NOT within 60 s")} {(result.Ok ? "ok" : "FAILED")}; errors: {(result.Errors.Length == 0 ? "none" : result.Errors)}");
     if (converged is null) await DiagnoseAsync();
-    if (restartKilled) foreach (var p in processes.Where(p => !p.Alive)) await p.StartAsync();
+    // A process that does not come back is a failure of this fault, not the end of the suite (tried again next fault).
+    foreach (var p in processes.Where(p => !p.Alive))
+        try { await p.StartAsync(); }
+        catch (Exception e) { Console.WriteLine($"  restarting {p.Name} failed: {e.Message}"); p.Kill(); if (result.Ok) { failures++; results[^1] = result with { Ok = false }; } }
 }
 
 async Task SustainedAsync(TimeSpan duration)
