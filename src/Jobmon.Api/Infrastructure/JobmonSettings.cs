@@ -43,6 +43,10 @@ public sealed class JobmonSettings
 
     /// <summary>HotCold in production (several replicas); Solo for a single process.</summary>
     public string DaemonMode { get; set; } = "HotCold";
+    /// <summary>HotCold: how often each process tries to take the async shards' leases (Marten's
+    /// LeadershipPollingTime, 5 s by default). With 1 s a lease freed by a dead or cut-off holder is taken within
+    /// about a second, so the summaries are level again well within 15 s (ARCHITECTURE.md "Async projections under faults").</summary>
+    public TimeSpan LeadershipPolling { get; set; } = TimeSpan.FromSeconds(1);
     /// <summary>Per-partition maximum run time used by the overtime sweeper.</summary>
     public Dictionary<string, PartitionLimits> Partitions { get; set; } = new(StringComparer.Ordinal);
     /// <summary>Applies to jobs in partitions without a configured MaxTime, so no job runs forever.</summary>

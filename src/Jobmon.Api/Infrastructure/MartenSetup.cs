@@ -46,6 +46,11 @@ public static class MartenSetup
         var builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
         if (!given.Contains("noresetonclose")) builder.NoResetOnClose = true;
         if (!given.Contains("maxautoprepare")) builder.MaxAutoPrepare = 64;
+        // A backend whose client died (kill -9, a host gone) notices within a second even while it runs a query:
+        // the HotCold lease's connection sits in pg_sleep(60), and without this check the dead holder's advisory lock
+        // outlived it by up to a minute (measured: summaries level 14–46 s after killing the lease holder).
+        if (!(builder.Options ?? "").Contains("client_connection_check_interval"))
+            builder.Options = $"{builder.Options} -c client_connection_check_interval=1000".Trim();
         return builder.ConnectionString;
     }
 
@@ -80,6 +85,12 @@ public static class MartenSetup
         // "Multiplexing is current incompatible with DbDataSource" on every poll and HotCold async projections
         // silently never run. Transaction-scoped locks use one dedicated connection per held shard lock.
         opts.Events.UseAdvisoryLockTransaction = true;
+        // A lost lease must be noticed (the default, kept explicit: the lease guard relies on it): the lock connection
+        // runs pg_sleep in a loop, and HasLock turns false as soon as that connection breaks.
+        opts.Events.UseMonitoredAdvisoryLock = true;
+        opts.Projections.LeadershipPollingTime = (int)settings.LeadershipPolling.TotalMilliseconds;
+        // A paused shard (a failed batch) is restarted after this long; also the high-water mark's health check.
+        opts.Projections.HealthCheckPollingTime = TimeSpan.FromSeconds(2);
 
         // Rebuilds: large event pages and accumulated flushes (tiny streams, many documents).
         opts.Projections.Snapshot<JobView>(SnapshotLifecycle.Inline, asyncConfiguration: o =>

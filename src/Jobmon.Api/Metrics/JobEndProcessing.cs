@@ -106,7 +106,7 @@ public static class FinalizeJobMetricsHandler
             if (findings.Length > 0 || job.Findings.Length > 0) events.Add(new JobClassified(job.Id, findings));
             return new Decision.Append(job.Id, false, events.ToArray(), "statistics recorded");
         }, ct);
-        logger.LogInformation("Job {JobId}: statistics for {Count} metrics, {Findings} findings, InfluxDB {InfluxMs:F0} ms",
+        logger.LogDebug("Job {JobId}: statistics for {Count} metrics, {Findings} findings, InfluxDB {InfluxMs:F0} ms",
             job.Id, stats.Count, findings.Length, influxTime.TotalMilliseconds);
     }
 }

@@ -45,7 +45,7 @@ public sealed class JobmonMetrics : IDisposable
 }
 
 /// <summary>One async shard's health: events behind the high-water mark and whether it has stopped moving.</summary>
-public sealed record ShardHealth(string Shard, long Behind, bool Stalled, DateTimeOffset LastProgress);
+public sealed record ShardHealth(string Shard, long Behind, bool Stalled, DateTimeOffset LastProgress, bool Rebuilding = false);
 
 /// <summary>
 /// Polls projection progress (default every 5 s) for the lag gauge and readiness, and is the async daemon's watchdog:
@@ -91,7 +91,7 @@ public sealed class ProjectionLagMonitor(IDocumentStore store, RebuildTracker tr
             {
                 if (!_progress.TryGetValue(shard.Shard, out var seen) || seen.Sequence != shard.Sequence || shard.Behind == 0)
                     _progress[shard.Shard] = seen = (shard.Sequence, now);
-                health.Add(new ShardHealth(shard.Shard, shard.Behind, !rebuilding && shard.Behind > 0 && now - seen.Since >= StallAfter, seen.Since));
+                health.Add(new ShardHealth(shard.Shard, shard.Behind, !rebuilding && shard.Behind > 0 && now - seen.Since >= StallAfter, seen.Since, rebuilding));
             }
         }
         metrics.SetShards(health);
@@ -119,6 +119,7 @@ public static class Observability
     {
         services.AddSingleton<JobmonMetrics>();
         services.AddHostedService<ProjectionLagMonitor>();
+        services.AddHostedService<ProjectionLeaseGuard>();
         services.AddOpenTelemetry().WithMetrics(m => m
             .AddMeter(JobmonMetrics.MeterName)
             .AddAspNetCoreInstrumentation()
@@ -132,12 +133,17 @@ public static class Observability
         app.MapPrometheusScrapingEndpoint("/metrics").AllowAnonymous();
         app.MapGet("/health/live", () => Results.Ok(new { status = "live" })).AllowAnonymous().WithTags("Health");
         app.MapGet("/health/ready", Ready).AllowAnonymous().WithTags("Health")
-            .WithSummary("PostgreSQL, InfluxDB and projection lag; 503 when PostgreSQL is unreachable.");
+            .WithSummary("PostgreSQL, InfluxDB and projection lag; 503 when PostgreSQL is unreachable or an async projection is stalled or too far behind.");
         // The original's health check (its Docker healthcheck used it); 200 instead of its odd 202.
         return app;
     }
 
-    public static async Task<IResult> Ready(IDocumentStore store, JobmonMetrics metrics, IServiceProvider services, CancellationToken ct)
+    /// <summary>Readiness fails while an async shard (not being rebuilt) is more than this many events behind
+    /// (<c>Jobmon:ProjectionReadyMaxLag</c>): 5,000 is ~25 s of the sustained load the project is sized for (100
+    /// start+stop pairs/s) and ten times a normal daemon batch, so only a shard that has fallen well behind trips it.</summary>
+    public const long DefaultReadyMaxLag = 5_000;
+
+    public static async Task<IResult> Ready(IDocumentStore store, JobmonMetrics metrics, IServiceProvider services, IConfiguration configuration, CancellationToken ct)
     {
         var checks = new Dictionary<string, object>();
         var ready = true;
@@ -156,13 +162,27 @@ public static class Observability
         foreach (var probe in services.GetServices<IReadinessProbe>())
             checks[probe.Name] = await probe.CheckAsync(ct);
         // A stalled shard fails readiness: its read models (summaries, job-end processing) no longer follow the events.
+        // So does one too far behind: summaries that far off mislead, even while they still move.
+        var maxLag = configuration.GetValue("Jobmon:ProjectionReadyMaxLag", DefaultReadyMaxLag);
+        bool TooFarBehind(ShardHealth s) => !s.Rebuilding && s.Behind > maxLag;
         var stalled = metrics.Shards.Where(s => s.Stalled).Select(s => s.Shard).ToList();
-        if (stalled.Count > 0) ready = false;
+        var behind = metrics.Shards.Any(TooFarBehind);
+        // Which shards this process runs now (HotCold: the lease holder), for operators and the fault suite.
+        var runningHere = services.GetService<IProjectionCoordinator>()?.DaemonForMainDatabase().CurrentAgents()
+            .Where(a => a.Status == JasperFx.AgentStatus.Running).Select(a => a.Name.Identity).ToHashSet() ?? [];
+        if (stalled.Count > 0 || behind) ready = false;
         checks["projections"] = new
         {
-            status = stalled.Count > 0 ? "stalled" : metrics.Shards.Any(s => s.Behind > 0) ? "catching up" : "ok",
+            status = stalled.Count > 0 ? "stalled" : behind ? "too far behind" : metrics.Shards.Any(s => s.Behind > 0) ? "catching up" : "ok",
             lag = metrics.Lag,
-            shards = metrics.Shards.Select(s => new { s.Shard, s.Behind, status = s.Stalled ? "stalled" : s.Behind > 0 ? "catching up" : "ok", lastProgress = s.LastProgress }),
+            maxLag,
+            shards = metrics.Shards.Select(s => new
+            {
+                s.Shard, s.Behind,
+                status = s.Stalled ? "stalled" : TooFarBehind(s) ? "too far behind" : s.Behind > 0 ? "catching up" : "ok",
+                lastProgress = s.LastProgress,
+                runsHere = runningHere.Contains(s.Shard),
+            }),
         };
         return Results.Json(new { status = ready ? "ready" : "not ready", checks }, statusCode: ready ? 200 : 503);
     }
