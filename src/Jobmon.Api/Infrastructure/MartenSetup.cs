@@ -122,6 +122,8 @@ public static class MartenSetup
         jobs.Duplicate(x => x.NumNodes);
         jobs.UniqueIndex(UniqueIndexType.DuplicatedField, "mt_doc_jobview_uidx_running_key", x => x.RunningKey!);
         jobs.Index(x => x.TagNames, i => { i.Method = IndexMethod.gin; i.Name = "mt_doc_jobview_idx_tag_names"; });
+        // The node filter (node=, and q= matching a host name): "any of these names in the job's node array".
+        jobs.Index(x => x.Nodes, i => { i.Method = IndexMethod.gin; i.Name = "mt_doc_jobview_idx_nodes"; });
         opts.Policies.ForAllDocuments(mapping =>
         {
             if (mapping.DocumentType != typeof(JobView)) return;

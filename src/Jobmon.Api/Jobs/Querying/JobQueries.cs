@@ -28,6 +28,7 @@ public static class JobQueries
         var now = clock.GetUtcNow();
 
         var connection = settings.AdHocQueryConnectionString ??= MartenSetup.ForAdHocQueries(settings.PostgresConnectionString);
+        if (query.Csv) { await JobListCsv.WriteAsync(http, store, connection, query, now, ct); return Results.Empty; }
         (long Total, IReadOnlyList<JobView> Page) result;
         try { result = await PageAsync(store, connection, query, now, ct); }
         catch (Exception e) when (DatabaseErrors.IsUnavailable(e) && !ct.IsCancellationRequested)
