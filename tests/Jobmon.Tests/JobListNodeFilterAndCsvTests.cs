@@ -76,6 +76,9 @@ public sealed class JobListNodeFilterAndCsvTests(SharedApp shared)
 
     [Theory]
     [InlineData("node=a[1-2]", "mt_doc_jobview_idx_nodes")]
+    [InlineData("q=somehost", "mt_doc_jobview_idx_nodes")]
+    [InlineData("q=somehost", "jobview_search_text_trgm")]
+    [InlineData("q=resnet", "jobview_search_text_trgm")]
     public async Task Node_queries_can_use_the_gin_index(string query, string index)
     {
         var parsed = JobListQuery.Parse(new Microsoft.AspNetCore.Http.QueryCollection(Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(query))).Query!;
@@ -90,5 +93,31 @@ public sealed class JobListNodeFilterAndCsvTests(SharedApp shared)
         await using (var reader = await command.ExecuteReaderAsync())
             while (await reader.ReadAsync()) plan.Add(reader.GetString(0));
         string.Join('\n', plan).ShouldContain(index);
+    }
+
+    [Fact]
+    public async Task Duration_sort_orders_running_jobs_by_their_current_duration()
+    {
+        var c = Unique.Name("dur");
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        // Finished: 100 s and 5000 s. Running since 300 s, 2000 s and 9000 s ago (current durations).
+        var f100 = new SlurmJob(c, Unique.SlurmId(), StartTime: now - 20_000);
+        var f5000 = new SlurmJob(c, Unique.SlurmId(), StartTime: now - 30_000);
+        var r300 = new SlurmJob(c, Unique.SlurmId(), StartTime: now - 300);
+        var r2000 = new SlurmJob(c, Unique.SlurmId(), StartTime: now - 2000);
+        var r9000 = new SlurmJob(c, Unique.SlurmId(), StartTime: now - 9000);
+        var ids = new Dictionary<string, Guid>();
+        foreach (var (name, job) in new[] { ("f100", f100), ("f5000", f5000), ("r300", r300), ("r2000", r2000), ("r9000", r9000) })
+            ids[name] = await StartAsync(job);
+        (await _app.Ingest().PatchJson($"/api/job_stop/{f100.Id}?cluster={c}", SlurmJob.StopJson(0, now - 20_000 + 100))).EnsureSuccessStatusCode();
+        (await _app.Ingest().PatchJson($"/api/job_stop/{f5000.Id}?cluster={c}", SlurmJob.StopJson(0, now - 30_000 + 5000))).EnsureSuccessStatusCode();
+
+        (await ListAsync($"cluster={c}&sort=duration&order=desc")).Items.Select(j => j.Id)
+            .ShouldBe([ids["r9000"], ids["f5000"], ids["r2000"], ids["r300"], ids["f100"]]);
+        (await ListAsync($"cluster={c}&sort=duration&order=asc")).Items.Select(j => j.Id)
+            .ShouldBe([ids["f100"], ids["r300"], ids["r2000"], ids["f5000"], ids["r9000"]]);
+        // Paging through the merge: page 2 of size 2 is the 3rd and 4th.
+        (await ListAsync($"cluster={c}&sort=duration&order=desc&pageSize=2&page=2")).Items.Select(j => j.Id)
+            .ShouldBe([ids["r2000"], ids["r300"]]);
     }
 }

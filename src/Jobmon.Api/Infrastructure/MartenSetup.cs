@@ -30,6 +30,8 @@ public static class MartenSetup
                 relay.PublishEvent<JobEnded>((e, bus) => withMetrics ? bus.PublishAsync(new Jobmon.Metrics.FinalizeJobMetrics(e.StreamId)) : ValueTask.CompletedTask);
                 relay.PublishEvent<JobTimedOut>((e, bus) => withMetrics ? bus.PublishAsync(new Jobmon.Metrics.FinalizeJobMetrics(e.StreamId)) : ValueTask.CompletedTask);
             });
+        // After Marten's schema (hosted services start in registration order): the job view table exists.
+        services.AddHostedService<Jobmon.Jobs.Querying.SearchTextIndex>();
         return services;
     }
 
@@ -136,6 +138,7 @@ public static class MartenSetup
             mapping.DuplicateField(nameof(JobView.Account));
             mapping.DuplicateField(nameof(JobView.State), pgType: "varchar");
             mapping.DuplicateField(nameof(JobView.RunningKey)); // only the unique index above
+            mapping.IgnoredIndexes.Add(Jobmon.Jobs.Querying.SearchTextIndex.Name); // ours (SearchTextIndex): Marten must not drop it
             foreach (var columns in new[]
                      {
                          new[] { "cluster", "window_start" }, ["user", "window_start"], ["account", "window_start"], ["group", "window_start"],

@@ -39,6 +39,8 @@ public sealed record JobListQuery
 
     public const int MaxPageSize = 500;
     public const int MaxNodeFilterHosts = 10_000;
+    /// <summary>The duration sort merges two index reads of page × pageSize rows each (running jobs by their current duration).</summary>
+    public const int MaxDurationSortRows = 50_000;
 
     /// <summary>Every query parameter the list understands; any other is a 400 (a typo must not silently widen the list).</summary>
     public static readonly string[] Parameters =
@@ -123,6 +125,8 @@ public sealed record JobListQuery
             Page = (int)(Number("page", 1, 1_000_000) ?? 1), PageSize = (int)(Number("pageSize", 1, MaxPageSize) ?? 50),
         };
         if (query.From > query.To) errors["from"] = ["must not be after 'to'."];
+        if (query.Sort == "duration" && !query.Csv && (long)query.Page * query.PageSize > MaxDurationSortRows)
+            errors["page"] = [$"sorted by duration, pages reach at most row {MaxDurationSortRows}; narrow the filters."];
         return errors.Count > 0 ? (null, errors) : (query, errors);
     }
 
