@@ -30,6 +30,8 @@ public static class MartenSetup
                 relay.PublishEvent<JobEnded>((e, bus) => withMetrics ? bus.PublishAsync(new Jobmon.Metrics.FinalizeJobMetrics(e.StreamId)) : ValueTask.CompletedTask);
                 relay.PublishEvent<JobTimedOut>((e, bus) => withMetrics ? bus.PublishAsync(new Jobmon.Metrics.FinalizeJobMetrics(e.StreamId)) : ValueTask.CompletedTask);
             });
+        // After Marten's schema (hosted services start in registration order): the job view table exists.
+        services.AddHostedService<Jobmon.Jobs.Querying.SearchTextIndex>();
         return services;
     }
 
@@ -133,6 +135,8 @@ public static class MartenSetup
         jobs.Duplicate(x => x.NumNodes);
         jobs.UniqueIndex(UniqueIndexType.DuplicatedField, "mt_doc_jobview_uidx_running_key", x => x.RunningKey!);
         jobs.Index(x => x.TagNames, i => { i.Method = IndexMethod.gin; i.Name = "mt_doc_jobview_idx_tag_names"; });
+        // The node filter (node=, and q= matching a host name): "any of these names in the job's node array".
+        jobs.Index(x => x.Nodes, i => { i.Method = IndexMethod.gin; i.Name = "mt_doc_jobview_idx_nodes"; });
         opts.Policies.ForAllDocuments(mapping =>
         {
             if (mapping.DocumentType != typeof(JobView)) return;
@@ -145,6 +149,7 @@ public static class MartenSetup
             mapping.DuplicateField(nameof(JobView.Account));
             mapping.DuplicateField(nameof(JobView.State), pgType: "varchar");
             mapping.DuplicateField(nameof(JobView.RunningKey)); // only the unique index above
+            mapping.IgnoredIndexes.Add(Jobmon.Jobs.Querying.SearchTextIndex.Name); // ours (SearchTextIndex): Marten must not drop it
             foreach (var columns in new[]
                      {
                          new[] { "cluster", "window_start" }, ["user", "window_start"], ["account", "window_start"], ["group", "window_start"],

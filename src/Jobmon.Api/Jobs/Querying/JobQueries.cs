@@ -28,6 +28,7 @@ public static class JobQueries
         var now = clock.GetUtcNow();
 
         var connection = settings.AdHocQueryConnectionString ??= MartenSetup.ForAdHocQueries(settings.PostgresConnectionString);
+        if (query.Csv) { await JobListCsv.WriteAsync(http, store, connection, query, now, ct); return Results.Empty; }
         (long Total, IReadOnlyList<JobView> Page) result;
         try { result = await PageAsync(store, connection, query, now, ct); }
         catch (Exception e) when (DatabaseErrors.IsUnavailable(e) && !ct.IsCancellationRequested)
@@ -52,9 +53,34 @@ public static class JobQueries
         await using var countSession = store.QuerySession(Marten.Services.SessionOptions.ForConnection(countConnection));
         await using var pageSession = store.QuerySession(Marten.Services.SessionOptions.ForConnection(pageConnection));
         var totalTask = query.Apply(countSession.Query<JobView>(), now).CountAsync(ct);
-        var pageTask = query.Order(query.Apply(pageSession.Query<JobView>(), now)).Skip((query.Page - 1) * query.PageSize).Take(query.PageSize).ToListAsync(ct);
+        var pageTask = query.Sort == "duration"
+            ? DurationPageAsync(pageSession, query, now, ct)
+            : query.Order(query.Apply(pageSession.Query<JobView>(), now)).Skip((query.Page - 1) * query.PageSize).Take(query.PageSize).ToListAsync(ct);
         await Task.WhenAll(totalTask, pageTask);
         return (await totalTask, await pageTask);
+    }
+
+    /// <summary>Sort by duration with running jobs by their CURRENT duration (now − start), which no stored column
+    /// holds: the finished jobs' first rows by the duration index, the running jobs' first rows by start (the
+    /// state/window_start index; the longest-running started first), merged here. Both reads stay index-driven.</summary>
+    private static async Task<IReadOnlyList<JobView>> DurationPageAsync(IQuerySession session, JobListQuery query, DateTimeOffset now, CancellationToken ct)
+    {
+        var upTo = query.Page * query.PageSize;
+        var filtered = query.Apply(session.Query<JobView>(), now);
+        var done = filtered.Where(j => j.State != JobState.Running);
+        var running = filtered.Where(j => j.State == JobState.Running);
+        var finished = await (query.Descending
+            ? done.OrderByDescending(j => j.DurationSeconds).ThenByDescending(j => j.Id)
+            : done.OrderBy(j => j.DurationSeconds).ThenBy(j => j.Id)).Take(upTo).ToListAsync(ct);
+        var runningFirst = await (query.Descending
+            ? running.OrderBy(j => j.WindowStart).ThenByDescending(j => j.Id)
+            : running.OrderByDescending(j => j.WindowStart).ThenBy(j => j.Id)).Take(upTo).ToListAsync(ct);
+        // PostgreSQL sorts NULL as the largest value: a finished job without a duration (start unknown) likewise.
+        long Key(JobView j) => j.State == JobState.Running ? JobListItem.DurationOf(j, now) ?? 0 : j.DurationSeconds ?? long.MaxValue;
+        var merged = query.Descending
+            ? finished.Concat(runningFirst).OrderByDescending(Key).ThenByDescending(j => j.Id)
+            : finished.Concat(runningFirst).OrderBy(Key).ThenBy(j => j.Id);
+        return merged.Skip((query.Page - 1) * query.PageSize).Take(query.PageSize).ToList();
     }
 
     private static async Task<IResult> Get(Guid id, HttpContext http, IQuerySession session, TimeProvider clock, CancellationToken ct)

@@ -3,6 +3,7 @@ using System.Linq.Expressions;
 using System.Text.RegularExpressions;
 using Jobmon.Infrastructure;
 using Marten;
+using Marten.Linq.MatchesSql;
 
 namespace Jobmon.Jobs.Querying;
 
@@ -27,6 +28,9 @@ public sealed record JobListQuery
     public int? MaxGpus { get; init; }
     public string[] Tags { get; init; } = [];
     public string? Text { get; init; }
+    /// <summary>Host names from the node= hostlist: jobs that ran on any of them.</summary>
+    public string[] Nodes { get; init; } = [];
+    public bool Csv { get; init; }
     public bool? StartKnown { get; init; }
     public string Sort { get; init; } = "startTime";
     public bool Descending { get; init; } = true;
@@ -34,6 +38,15 @@ public sealed record JobListQuery
     public int PageSize { get; init; } = 50;
 
     public const int MaxPageSize = 500;
+    public const int MaxNodeFilterHosts = 10_000;
+    /// <summary>The duration sort merges two index reads of page × pageSize rows each (running jobs by their current duration).</summary>
+    public const int MaxDurationSortRows = 50_000;
+
+    /// <summary>Every query parameter the list understands; any other is a 400 (a typo must not silently widen the list).</summary>
+    public static readonly string[] Parameters =
+        ["cluster", "user", "group", "account", "partition", "state", "from", "to", "minDuration", "maxDuration",
+         "minNodes", "maxNodes", "minTasks", "maxTasks", "minGpus", "maxGpus", "tags", "q", "node", "startKnown",
+         "sort", "order", "page", "pageSize", "format"];
     public static readonly string[] SortColumns =
         ["startTime", "stopTime", "duration", "cluster", "user", "group", "account", "jobId", "name", "partition", "state",
          "numNodes", "numTasks", "gpus", "lastChanged"];
@@ -41,6 +54,9 @@ public sealed record JobListQuery
     public static (JobListQuery? Query, Dictionary<string, string[]> Errors) Parse(IQueryCollection q)
     {
         var errors = new Dictionary<string, string[]>();
+        foreach (var key in q.Keys)
+            if (!Parameters.Contains(key))
+                errors[key.Length > 64 ? key[..64] : key] = [$"unknown query parameter; known: {string.Join(", ", Parameters)}."];
         string? Text(string key, int max = 256)
         {
             var v = q[key].ToString();
@@ -81,6 +97,15 @@ public sealed record JobListQuery
         if (!SortColumns.Contains(sort)) errors["sort"] = [$"must be one of {string.Join(", ", SortColumns)}."];
         var order = (Text("order") ?? "desc").ToLowerInvariant();
         if (order is not ("asc" or "desc")) errors["order"] = ["must be asc or desc."];
+        string[] nodes = [];
+        if (Text("node", 4096) is { } hostlist)
+        {
+            try { nodes = Jobmon.Influx.Hostlist.Expand(hostlist, MaxNodeFilterHosts).Distinct().ToArray(); }
+            catch (Jobmon.Influx.HostlistFormatException e) { errors["node"] = [$"not a hostlist: {e.Reason} (e.g. demo[001-004],demo010)."]; }
+            catch (ArgumentException e) { errors["node"] = [e.Message]; }
+        }
+        var format = (Text("format") ?? "json").ToLowerInvariant();
+        if (format is not ("json" or "csv")) errors["format"] = ["must be json or csv."];
         bool? startKnown = null;
         if (Text("startKnown") is { } sk)
         {
@@ -95,13 +120,19 @@ public sealed record JobListQuery
             MinNodes = (int?)Number("minNodes", 0, int.MaxValue), MaxNodes = (int?)Number("maxNodes", 0, int.MaxValue),
             MinTasks = (int?)Number("minTasks", 0, int.MaxValue), MaxTasks = (int?)Number("maxTasks", 0, int.MaxValue),
             MinGpus = (int?)Number("minGpus", 0, int.MaxValue), MaxGpus = (int?)Number("maxGpus", 0, int.MaxValue),
-            Tags = tags, Text = Text("q"), StartKnown = startKnown,
+            Tags = tags, Text = Text("q"), Nodes = nodes, Csv = format == "csv", StartKnown = startKnown,
             Sort = sort, Descending = order == "desc",
             Page = (int)(Number("page", 1, 1_000_000) ?? 1), PageSize = (int)(Number("pageSize", 1, MaxPageSize) ?? 50),
         };
         if (query.From > query.To) errors["from"] = ["must not be after 'to'."];
+        if (query.Sort == "duration" && !query.Csv && (long)query.Page * query.PageSize > MaxDurationSortRows)
+            errors["page"] = [$"sorted by duration, pages reach at most row {MaxDurationSortRows}; narrow the filters."];
         return errors.Count > 0 ? (null, errors) : (query, errors);
     }
+
+    /// <summary>The expression of the GIN index mt_doc_jobview_idx_nodes (Marten's computed index on JobView.Nodes), so
+    /// PostgreSQL answers "any of these host names" from it; '^' is the parameter (jsonb's '?|' contains a '?').</summary>
+    private const string NodesAnyOf = "CAST(d.data ->> 'nodes' as jsonb) ?| ^";
 
     /// <summary>Every value becomes a query parameter (Marten LINQ); nothing is concatenated into SQL.</summary>
     public IQueryable<JobView> Apply(IQueryable<JobView> jobs, DateTimeOffset now)
@@ -134,6 +165,8 @@ public sealed record JobListQuery
         if (MinGpus is { } minG) jobs = jobs.Where(j => j.TotalGpus >= minG);
         if (MaxGpus is { } maxG) jobs = jobs.Where(j => j.TotalGpus <= maxG);
         foreach (var tag in Tags) jobs = jobs.Where(j => j.TagNames.Contains(tag));
+        // jsonb "?|" (any of these strings is an element of the array): the GIN index on the node array answers it.
+        if (Nodes.Length > 0) { var names = Nodes; jobs = jobs.Where(j => j.MatchesSql('^', NodesAnyOf, new object[] { names })); }
         if (Text is { } text)
         {
             var needle = text.ToLowerInvariant();
@@ -142,7 +175,11 @@ public sealed record JobListQuery
                 long.TryParse(m.Groups[1].Value, out var arrayId) && int.TryParse(m.Groups[2].Value, out var taskId))
                 jobs = jobs.Where(j => j.ArrayJobId == arrayId && j.ArrayTaskId == taskId);
             else
-                jobs = jobs.Where(j => j.SearchText.Contains(needle));
+            {
+                // Substring of id/name/account (trigram index), or exactly one of the job's host names (GIN index).
+                var host = new[] { text.Trim() };
+                jobs = jobs.Where(j => j.SearchText.Contains(needle) || j.MatchesSql('^', NodesAnyOf, new object[] { host }));
+            }
         }
         return jobs;
     }

@@ -1,0 +1,39 @@
+using Jobmon.Infrastructure;
+using Npgsql;
+
+namespace Jobmon.Jobs.Querying;
+
+/// <summary>The trigram index for the list's free text (q=, a substring of SLURM id, name, account: LIKE '%x%').
+/// Marten's index DSL has no operator class, so it is ours: created after Marten's schema at start-up (IF NOT EXISTS,
+/// so once per database) and listed in the mapping's ignored indexes so Marten's schema diff leaves it alone.
+/// The expression is exactly the one Marten's LINQ emits for JobView.SearchText, so the planner can match it.</summary>
+public sealed class SearchTextIndex(JobmonSettings settings, ILogger<SearchTextIndex> log) : IHostedService
+{
+    public const string Name = "jobview_search_text_trgm";
+
+    public async Task StartAsync(CancellationToken ct)
+    {
+        var schema = settings.Schema.Replace("\"", "\"\"");
+        await using var connection = new NpgsqlConnection(settings.PostgresConnectionString);
+        await connection.OpenAsync(ct);
+        foreach (var sql in new[]
+                 {
+                     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+                     $"CREATE INDEX IF NOT EXISTS {Name} ON \"{schema}\".mt_doc_jobview USING gin ((data ->> 'searchText') gin_trgm_ops)",
+                 })
+        {
+            try
+            {
+                await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
+                await command.ExecuteNonQueryAsync(ct);
+            }
+            // Another replica created it at the same moment.
+            catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DuplicateObject or PostgresErrorCodes.DuplicateTable)
+            {
+                log.LogDebug("{Sql}: created concurrently by another process", sql);
+            }
+        }
+    }
+
+    public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
+}
