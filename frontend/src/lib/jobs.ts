@@ -19,6 +19,9 @@ export function decodeWaitStatus(status: number | null | undefined): string {
   return `exit code ${(status >> 8) & 0xff}`;
 }
 
+/** "123" or "123_4" (array task): what SLURM prints; a Jobmon job id (a Guid) is not one. */
+export const isSlurmId = (text: string) => /^\d{1,19}$|^\d{1,11}_\d{1,9}$/.test(text);
+
 export interface HistoryEvent {
   version: number;
   sequence: number;

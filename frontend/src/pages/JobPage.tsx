@@ -206,8 +206,9 @@ function Tags({ job }: { job: JobDetail }) {
     e.preventDefault();
     if (name.trim()) add.mutate({ name: name.trim(), visibility });
   };
+  // Automatic findings: admins only (the API answers 403 to others), so the job stays in the admins' finding filter.
   const mayRemove = (t: JobTag) =>
-    isAdmin(me.data) || t.createdBy === me.data?.username || job.user === me.data?.username;
+    isAdmin(me.data) || (!isFinding(t) && (t.createdBy === me.data?.username || job.user === me.data?.username));
   return (
     <section className="card" aria-labelledby="tags-title">
       <h2 id="tags-title">Tags</h2>

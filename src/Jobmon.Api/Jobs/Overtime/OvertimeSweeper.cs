@@ -5,8 +5,9 @@ using Wolverine;
 
 namespace Jobmon.Jobs.Overtime;
 
-/// <summary>Ask for one sweep now (admins, tests); the background loop sends it on a timer.</summary>
-public sealed record SweepOvertimeJobs;
+/// <summary>Ask for one sweep now (admins, tests); the background loop sends it on a timer. An admin's sweep names
+/// who asked and why: both are on every event it appends.</summary>
+public sealed record SweepOvertimeJobs(string? RequestedBy = null, string? Reason = null);
 
 public sealed record SweepResult(int Examined, int Ended);
 
@@ -19,7 +20,7 @@ public sealed record SweepResult(int Examined, int Ended);
 public sealed class OvertimeSweeper(IDocumentStore store, JobIngestion ingestion, JobmonSettings settings, Jobmon.Metrics.CatalogueStore catalogueStore,
     TimeProvider clock, ILogger<OvertimeSweeper> logger)
 {
-    public async Task<SweepResult> SweepAsync(CancellationToken ct)
+    public async Task<SweepResult> SweepAsync(CancellationToken ct, string? requestedBy = null, string? reason = null)
     {
         var now = clock.GetUtcNow();
         var catalogue = await catalogueStore.LoadAsync(ct);
@@ -45,7 +46,7 @@ public sealed class OvertimeSweeper(IDocumentStore store, JobIngestion ingestion
                 examined++;
                 var maxTime = MaxTimeOf(job);
                 if (job.StartTime!.Value + maxTime + settings.SweepGrace > now) continue;
-                var decision = await ingestion.RunAsync(new EventContext("overtime-sweeper", Guid.NewGuid().ToString("N"), "sweeper"), ct, async session =>
+                var decision = await ingestion.RunAsync(new EventContext(requestedBy ?? "overtime-sweeper", Guid.NewGuid().ToString("N"), requestedBy is null ? "sweeper" : "admin", reason), ct, async session =>
                 {
                     var current = await session.LoadAsync<JobView>(job.Id, ct);
                     if (current is not { State: JobState.Running, StartTime: { } start }) return new Decision.AlreadyKnown(job.Id, "no longer running");
@@ -70,7 +71,8 @@ public sealed class OvertimeSweeper(IDocumentStore store, JobIngestion ingestion
 
 public static class SweepOvertimeJobsHandler
 {
-    public static Task<SweepResult> Handle(SweepOvertimeJobs _, OvertimeSweeper sweeper, CancellationToken ct) => sweeper.SweepAsync(ct);
+    public static Task<SweepResult> Handle(SweepOvertimeJobs sweep, OvertimeSweeper sweeper, CancellationToken ct) =>
+        sweeper.SweepAsync(ct, sweep.RequestedBy, sweep.Reason);
 }
 
 public sealed class OvertimeSweepLoop(IServiceProvider services, JobmonSettings settings, IHostApplicationLifetime lifetime, ILogger<OvertimeSweepLoop> logger) : BackgroundService
