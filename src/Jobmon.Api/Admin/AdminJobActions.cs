@@ -36,7 +36,9 @@ public static class AdminJobActions
     {
         var (reason, problem) = await ReadReasonAsync(http.Request, ct);
         if (problem is not null) return problem;
-        return Results.Ok(await bus.InvokeAsync<SweepResult>(new SweepOvertimeJobs(Caller.From(http.User).Name, reason), ct));
+        // Without a reason (scripts, the old API) the sweep is the sweeper's own, as before; with one it is the admin's.
+        var sweep = reason is null ? new SweepOvertimeJobs() : new SweepOvertimeJobs(Caller.From(http.User).Name, reason);
+        return Results.Ok(await bus.InvokeAsync<SweepResult>(sweep, ct));
     }
 
     /// <summary>No body: no reason (scripts). A body: a JSON object whose <c>reason</c> is 1–1024 non-blank characters.</summary>
