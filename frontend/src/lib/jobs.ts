@@ -31,6 +31,8 @@ export interface HistoryEvent {
   correlationId: string | null;
   source: string | null;
   data: Record<string, unknown>;
+  /** Why an admin did this (admin actions from the UI require one). */
+  reason?: string | null;
 }
 
 const EVENT_TITLES: Record<string, string> = {
