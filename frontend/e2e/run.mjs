@@ -8,6 +8,7 @@
 // Screenshots go to $JOBMON_E2E_SCREENSHOTS or <repo>/screenshots/. Exits non-zero on any failure.
 
 import { chromium } from 'playwright-core';
+import { run as runIssue15 } from './ui-issue15.mjs';
 import { mkdirSync, existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -779,6 +780,7 @@ async function main() {
     await adm.context.close();
   }
   await noroles?.context.close();
+  await runIssue15({ step, shot, signIn, check, ingest, CLUSTER, USERS, now });
 }
 
 try {

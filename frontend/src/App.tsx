@@ -1,5 +1,6 @@
 import { lazy, Suspense, type ReactNode } from 'react';
-import { Link, Navigate, NavLink, Route, Routes, useLocation, useNavigate } from 'react-router';
+import { Link, Navigate, NavLink, Route, Routes, useLocation, useNavigate, useParams } from 'react-router';
+import { isSlurmId } from './lib/jobs';
 import { isAdmin, mayRead, useLogout, useMe } from './auth';
 import { ErrorState, Loading } from './components/common';
 import { useTheme } from './theme';
@@ -12,6 +13,7 @@ const JobPage = lazy(() => import('./pages/JobPage'));
 const StatisticsPage = lazy(() => import('./pages/StatisticsPage'));
 const SettingsPage = lazy(() => import('./pages/SettingsPage'));
 const SearchPage = lazy(() => import('./pages/SearchPage'));
+const SlurmJobPage = lazy(() => import('./pages/SlurmJobPage'));
 
 export function App() {
   return (
@@ -20,13 +22,27 @@ export function App() {
       <Route path="/no-access" element={<Guard access="any"><Shell><NoAccessPage /></Shell></Guard>} />
       <Route path="/" element={<Navigate to="/jobs" replace />} />
       <Route path="/jobs" element={<Guard access="read"><Shell><JobsPage /></Shell></Guard>} />
-      <Route path="/jobs/:id" element={<Guard access="read"><Shell><Lazy><JobPage /></Lazy></Shell></Guard>} />
+      <Route path="/jobs/:id" element={<Guard access="read"><Shell><Lazy><JobOrSlurmId /></Lazy></Shell></Guard>} />
+      <Route path="/jobs/:cluster/:slurmId" element={<Guard access="read"><Shell><Lazy><SlurmJobPage /></Lazy></Shell></Guard>} />
+      <Route path="/job/:slurmId" element={<OriginalJobLink />} />
       <Route path="/search" element={<Guard access="read"><Shell><Lazy><SearchPage /></Lazy></Shell></Guard>} />
       <Route path="/statistics" element={<Guard access="admin"><Shell><Lazy><StatisticsPage /></Lazy></Shell></Guard>} />
       <Route path="/settings" element={<Guard access="admin"><Shell><Lazy><SettingsPage /></Lazy></Shell></Guard>} />
       <Route path="*" element={<Shell><NotFound /></Shell>} />
     </Routes>
   );
+}
+
+/** /jobs/<Jobmon id> is the job page; /jobs/<SLURM id> (123, 123_4) looks the id up on every cluster. */
+function JobOrSlurmId() {
+  const { id = '' } = useParams();
+  return isSlurmId(id) ? <SlurmJobPage /> : <JobPage />;
+}
+
+/** The original JobMon's /job/<SLURM id> (links in e-mails and tickets; the server redirects it too). */
+function OriginalJobLink() {
+  const { slurmId = '' } = useParams();
+  return <Navigate to={`/jobs/${encodeURIComponent(slurmId)}`} replace />;
 }
 
 function Lazy({ children }: { children: ReactNode }) {

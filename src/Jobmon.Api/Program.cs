@@ -89,14 +89,15 @@ Jobmon.Nodes.NodeStates.MapNodeStates(app);
 app.MapClusterCockpitJobList();
 app.MapJobQueries();
 app.MapJobCommands();
+app.MapSlurmIdLookup();
 app.MapSummaries();
 app.MapCatalogue();
 app.MapJobMetrics();
 app.MapLiveLog();
 app.MapSearch();
 Jobmon.Compat.OriginalConfigEndpoints.MapOriginalConfigImport(app);
-app.MapPost("/api/admin/sweep", (IMessageBus bus, CancellationToken ct) => bus.InvokeAsync<SweepResult>(new SweepOvertimeJobs(), ct))
-    .RequireAuthorization(Policies.Admin).WithTags("Administration").WithSummary("Run the overtime sweeper now.");
+app.MapPost("/api/admin/sweep", AdminJobActions.SweepNowAsync).Produces<SweepResult>().ProducesValidationProblem()
+    .RequireAuthorization(Policies.Admin).WithTags("Administration").WithSummary("Run the overtime sweeper now. Body (optional): {reason}, recorded on the events it appends.");
 app.MapProjectionAdmin();
 
 app.MapJobmonFrontendFallback(settings);

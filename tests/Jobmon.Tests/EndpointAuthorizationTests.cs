@@ -86,6 +86,9 @@ public sealed class EndpointAuthorizationTests : IAsyncLifetime
         ["GET /api/admin/access-requests"] = "admin",
         ["POST /api/admin/access-requests/{id:guid}/approve"] = "admin",
         ["POST /api/admin/access-requests/{id:guid}/reject"] = "admin",
+        ["GET /api/clusters/{cluster}/jobs/{slurmId}"] = "reader",
+        ["GET /api/slurm-jobs/{slurmId}"] = "reader",
+        ["GET /job/{slurmId}"] = "public",
     };
 
     private static readonly Dictionary<string, string[]> Allowed = new()

@@ -60,6 +60,8 @@ public sealed class HostileInputTests : IAsyncLifetime
         ["POST /api/access-requests"] = """{"reason": "r"}""",
         ["POST /api/admin/access-requests/{id:guid}/approve"] = """{"roles": ["user"]}""",
         ["POST /api/admin/access-requests/{id:guid}/reject"] = """{"reason": "r"}""",
+        ["POST /api/admin/sweep"] = """{"reason": "r"}""",
+        ["POST /api/admin/jobs/{id:guid}/statistics"] = """{"reason": "r"}""",
     };
 
     private JobmonApp _app = null!;

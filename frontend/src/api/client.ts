@@ -61,6 +61,8 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Do not call the unauthorized handler on 401 (login, me). */
   quiet401?: boolean;
+  /** Non-2xx statuses that are answers, not errors (e.g. 300 Multiple Choices of the SLURM-id lookup). */
+  accept?: number[];
 }
 
 export async function api<T>(path: string, options: RequestOptions = {}): Promise<T> {
@@ -81,7 +83,7 @@ export async function api<T>(path: string, options: RequestOptions = {}): Promis
     if (e instanceof DOMException && e.name === 'AbortError') throw e;
     throw new ApiError(0, { title: 'Network error', detail: `The server could not be reached (${e instanceof Error ? e.message : String(e)}).` });
   }
-  if (!res.ok) {
+  if (!res.ok && !options.accept?.includes(res.status)) {
     const problem = await problemOf(res);
     if (res.status === 401 && !options.quiet401) onUnauthorized?.();
     throw new ApiError(res.status, problem);

@@ -461,6 +461,137 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/clusters/{cluster}/jobs/{slurmId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The job with this SLURM id (or array task 123_4) on this cluster: 200 the job, 300 the candidates when the id was reused. */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    cluster: string;
+                    slurmId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["JobDetail"];
+                    };
+                };
+                /** @description Multiple Choices */
+                300: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SlurmIdCandidates"];
+                    };
+                };
+                /** @description Bad Request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["HttpValidationProblemDetails"];
+                    };
+                };
+                /** @description Not Found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/slurm-jobs/{slurmId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The job with this SLURM id on any cluster (the original's /job/<id> had no cluster): 200 the job, 300 the candidates. */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    slurmId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["JobDetail"];
+                    };
+                };
+                /** @description Multiple Choices */
+                300: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SlurmIdCandidates"];
+                    };
+                };
+                /** @description Bad Request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["HttpValidationProblemDetails"];
+                    };
+                };
+                /** @description Not Found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/summaries/users": {
         parameters: {
             query?: never;
@@ -1714,7 +1845,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Remove a tag (its creator, the job's owner or an admin). */
+        /** Remove a tag (its creator, the job's owner or an admin; automatic findings: admins only). */
         delete: {
             parameters: {
                 query?: never;
@@ -2265,6 +2396,7 @@ export interface components {
             correlationId: null | string;
             source: null | string;
             data: components["schemas"]["JsonElement"];
+            reason?: null | string;
         };
         JobListItem: {
             /** Format: uuid */
@@ -2374,6 +2506,11 @@ export interface components {
             hwthreads: null | (number | string)[];
             accelerators: null | string[];
             configuration: null | string;
+        };
+        SlurmIdCandidates: {
+            cluster: null | string;
+            slurmId: string;
+            candidates: components["schemas"]["JobListItem"][];
         };
         SweepResult: {
             /** Format: int32 */

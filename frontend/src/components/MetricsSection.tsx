@@ -108,7 +108,7 @@ export function MetricsSection({ job }: { job: JobDetail }) {
         ) : null}
         <Field label="Aggregation">
           <select name="aggregation" value={aggregation} onChange={(e) => setAggregation(e.target.value as Aggregation)}>
-            <option value="">none</option>
+            <option value="">metric's default</option>
             <option value="sum">sum</option>
             <option value="mean">mean</option>
             <option value="min">min</option>

@@ -19,6 +19,9 @@ export function decodeWaitStatus(status: number | null | undefined): string {
   return `exit code ${(status >> 8) & 0xff}`;
 }
 
+/** "123" or "123_4" (array task): what SLURM prints; a Jobmon job id (a Guid) is not one. */
+export const isSlurmId = (text: string) => /^\d{1,19}$|^\d{1,11}_\d{1,9}$/.test(text);
+
 export interface HistoryEvent {
   version: number;
   sequence: number;
@@ -28,6 +31,8 @@ export interface HistoryEvent {
   correlationId: string | null;
   source: string | null;
   data: Record<string, unknown>;
+  /** Why an admin did this (admin actions from the UI require one). */
+  reason?: string | null;
 }
 
 const EVENT_TITLES: Record<string, string> = {

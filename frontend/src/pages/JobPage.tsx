@@ -10,10 +10,12 @@ import { formatUnit, prefersBinary } from '../lib/format';
 import { MetricsSection } from '../components/MetricsSection';
 import { formatDateTime, formatDuration, formatDurationClock, formatRelative } from '../lib/format';
 import { compressHostlist } from '../lib/hostlist';
-import { decodeWaitStatus, eventTitle, summarizeEvent, type HistoryEvent } from '../lib/jobs';
+import { decodeWaitStatus, eventTitle, type HistoryEvent } from '../lib/jobs';
+import { describeEvent } from '../lib/history';
 
 export default function JobPage() {
   const { id = '' } = useParams();
+  const me = useMe();
   const job = useQuery({
     queryKey: ['job', id],
     queryFn: ({ signal }) => api<JobDetail>(`/api/jobs/${encodeURIComponent(id)}`, { signal }),
@@ -62,6 +64,7 @@ export default function JobPage() {
           <pre className="script">{j.jobScript}</pre>
         </details>
       ) : null}
+      {isAdmin(me.data) ? <AdminActions job={j} /> : null}
       <History id={j.id} version={j.version} />
     </div>
   );
@@ -206,8 +209,9 @@ function Tags({ job }: { job: JobDetail }) {
     e.preventDefault();
     if (name.trim()) add.mutate({ name: name.trim(), visibility });
   };
+  // Automatic findings: admins only (the API answers 403 to others), so the job stays in the admins' finding filter.
   const mayRemove = (t: JobTag) =>
-    isAdmin(me.data) || t.createdBy === me.data?.username || job.user === me.data?.username;
+    isAdmin(me.data) || (!isFinding(t) && (t.createdBy === me.data?.username || job.user === me.data?.username));
   return (
     <section className="card" aria-labelledby="tags-title">
       <h2 id="tags-title">Tags</h2>
@@ -253,7 +257,35 @@ function Tags({ job }: { job: JobDetail }) {
   );
 }
 
+/** The readable summary, the admin's reason, per-node tables collapsed, and the raw event one click away. */
+function EventBody({ event: e, names }: { event: HistoryEvent; names: Record<string, string> }) {
+  const view = describeEvent(e, names);
+  return (
+    <>
+      <p className="event-summary">{view.summary}</p>
+      {e.reason ? <p className="event-reason"><strong>Reason:</strong> {e.reason}</p> : null}
+      {view.tables.map((t) => (
+        <details key={t.caption} className="event-table">
+          <summary>{t.caption} ({t.rows.length} rows)</summary>
+          <div className="table-wrap">
+            <table className="stats-table">
+              <thead><tr>{t.columns.map((c) => <th key={c} scope="col">{c}</th>)}</tr></thead>
+              <tbody>{t.rows.map((r, i) => <tr key={i}>{r.map((v, k) => (k === 0 ? <th key={k} scope="row">{v}</th> : <td key={k}>{v}</td>))}</tr>)}</tbody>
+            </table>
+          </div>
+        </details>
+      ))}
+      <details className="event-raw">
+        <summary>Raw event</summary>
+        <pre className="script">{JSON.stringify(e.data, null, 2)}</pre>
+      </details>
+    </>
+  );
+}
+
 function History({ id, version }: { id: string; version: number }) {
+  const catalogue = useCatalogue();
+  const names = Object.fromEntries((catalogue.data as Catalogue | undefined)?.metrics.map((m) => [m.name, m.displayName || m.name]) ?? []);
   const history = useQuery({
     // The job's version in the key: a new event (tag, end) refetches the timeline.
     queryKey: ['history', id, version],
@@ -275,7 +307,7 @@ function History({ id, version }: { id: string; version: number }) {
                   <strong>{eventTitle(e.type)}</strong>
                   <time dateTime={e.timestamp}>{formatDateTime(e.timestamp)}</time>
                 </div>
-                <p className="event-summary">{summarizeEvent(e)}</p>
+                <EventBody event={e} names={names} />
                 <p className="muted small">
                   by {e.causedBy || 'unknown'} · via {e.source || 'unknown'} · version {e.version}
                   {e.correlationId ? (
@@ -289,6 +321,59 @@ function History({ id, version }: { id: string; version: number }) {
           </ol>
         )
       ) : null}
+    </section>
+  );
+}
+
+/** Admin actions; each needs a reason, stored on its events and shown in the history. */
+function AdminActions({ job }: { job: JobDetail }) {
+  const qc = useQueryClient();
+  const [reason, setReason] = useState('');
+  const [jobName, setJobName] = useState(job.name);
+  const [account, setAccount] = useState(job.account);
+  const refresh = () => {
+    qc.invalidateQueries({ queryKey: ['job', job.id] });
+    qc.invalidateQueries({ queryKey: ['history', job.id] });
+  };
+  const recompute = useMutation({
+    mutationFn: () => api<unknown>(`/api/admin/jobs/${job.id}/statistics`, { method: 'POST', body: { reason: reason.trim() } }),
+    onSuccess: refresh,
+  });
+  const correct = useMutation({
+    mutationFn: () =>
+      api<TagResult>(`/api/jobs/${job.id}/metadata`, {
+        method: 'PATCH',
+        body: { reason: reason.trim(), ...(jobName !== job.name ? { jobName } : {}), ...(account !== job.account ? { account } : {}) },
+      }),
+    onSuccess: refresh,
+  });
+  const noReason = !reason.trim();
+  const unchanged = jobName === job.name && account === job.account;
+  return (
+    <section className="card" aria-labelledby="admin-actions-title">
+      <h2 id="admin-actions-title">Admin actions</h2>
+      <Field label="Reason (required, recorded in the history)">
+        <input name="admin-reason" value={reason} onChange={(e) => setReason(e.target.value)} maxLength={1024} placeholder="e.g. ticket #4711: wrong account" />
+      </Field>
+      <div className="inline-form">
+        <Field label="Job name">
+          <input name="correct-job-name" value={jobName} onChange={(e) => setJobName(e.target.value)} maxLength={1024} />
+        </Field>
+        <Field label="Account">
+          <input name="correct-account" value={account} onChange={(e) => setAccount(e.target.value)} maxLength={256} />
+        </Field>
+        <button type="button" className="btn btn-primary" disabled={noReason || unchanged || correct.isPending} onClick={() => correct.mutate()}>
+          Correct metadata
+        </button>
+      </div>
+      <p>
+        <button type="button" className="btn" disabled={noReason || recompute.isPending || job.state === 'running'} onClick={() => recompute.mutate()}>
+          Recompute statistics
+        </button>{' '}
+        {recompute.isSuccess ? <span className="muted small">Recompute requested.</span> : null}
+      </p>
+      {correct.isError ? <ErrorState error={correct.error} title="Could not correct the metadata" /> : null}
+      {recompute.isError ? <ErrorState error={recompute.error} title="Could not request the recompute" /> : null}
     </section>
   );
 }

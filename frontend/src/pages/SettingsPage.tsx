@@ -8,6 +8,7 @@ import { ConfirmButton, CopyButton, ErrorState, Field, Loading, SectionError } f
 import { AccessRequestsPanel } from './settings/AccessRequestsPanel';
 import { CatalogueEditor } from './settings/CatalogueEditor';
 import { LiveLogPanel } from './settings/LiveLogPanel';
+import { SweepNowPanel } from './settings/SweepNowPanel';
 import { formatCount, formatDateTime, formatRelative } from '../lib/format';
 import { localInputToIso } from '../lib/filters';
 
@@ -349,6 +350,8 @@ function Projections() {
 
   const d = status.data;
   return (
+    <>
+    <SweepNowPanel />
     <section className="card" aria-labelledby="proj-title">
       <h2 id="proj-title">Projections</h2>
       {status.isPending ? <Loading /> : null}
@@ -426,5 +429,6 @@ function Projections() {
         </>
       ) : null}
     </section>
+    </>
   );
 }

@@ -6,7 +6,9 @@ namespace Jobmon.Infrastructure;
 /// <summary>Who caused the events, their correlation id and their source, stored as Marten event metadata.
 /// Store-wide (jobs, accounts, the catalogue all write it), so it lives beside the other request plumbing
 /// (<see cref="Caller"/>, the correlation id) rather than in a feature: no slice imports another for it.</summary>
-public sealed record EventContext(string CausedBy, string CorrelationId, string Source)
+/// <param name="Reason">Why an admin did this (admin actions require one): a header on every event of the action, so
+/// one mechanism serves actions whose events come later or from elsewhere (recompute, sweep) without new event fields.</param>
+public sealed record EventContext(string CausedBy, string CorrelationId, string Source, string? Reason = null)
 {
     public static EventContext From(HttpContext http, string source) =>
         new(Caller.From(http.User).Name, http.CorrelationId(), source);
@@ -18,6 +20,7 @@ public sealed record EventContext(string CausedBy, string CorrelationId, string 
         session.LastModifiedBy = CausedBy;
         session.SetHeader("source", Source);
         session.SetHeader("causedBy", CausedBy); // Marten's user_name column is not filled in Quick append mode
+        if (Reason is not null) session.SetHeader("reason", Reason);
     }
 
     /// <summary>The same metadata on one event, for batches whose events come from different requests (Marten
@@ -28,6 +31,7 @@ public sealed record EventContext(string CausedBy, string CorrelationId, string 
         e.UserName = CausedBy;
         e.SetHeader("source", Source);
         e.SetHeader("causedBy", CausedBy);
+        if (Reason is not null) e.SetHeader("reason", Reason);
         return e;
     }
 }

@@ -21,11 +21,9 @@ public static class MetricsEndpoints
         jobs.MapGet("/metrics", Get).WithSummary("Metric series for the job's own time window: one per node (devices aggregated), per device with ?node=, quantile bands.");
         jobs.MapGet("/metrics.csv", Csv).WithSummary("Export as CSV: the displayed series, or ?raw=true for the raw samples.");
         jobs.MapGet("/live", Live).WithSummary("Server-Sent Events with new points of a running job (one InfluxDB query per job and tick, shared by all viewers).");
-        app.MapPost("/api/admin/jobs/{id:guid}/statistics", async (Guid id, IMessageBus bus, CancellationToken ct) =>
-            {
-                await bus.InvokeAsync(new FinalizeJobMetrics(id, Force: true), ct);
-                return Results.Accepted($"/api/jobs/{id}");
-            }).RequireAuthorization(Policies.Admin).WithTags("Administration").WithSummary("Recompute a finished job's statistics, archive and classification now.");
+        app.MapPost("/api/admin/jobs/{id:guid}/statistics", Jobmon.Admin.AdminJobActions.RecomputeStatisticsAsync)
+            .RequireAuthorization(Policies.Admin).WithTags("Administration").ProducesProblem(404).ProducesValidationProblem()
+            .WithSummary("Recompute a finished job's statistics, archive and classification now. Body (optional): {reason}, recorded as JobStatisticsRecomputeRequested.");
         return app;
     }
 

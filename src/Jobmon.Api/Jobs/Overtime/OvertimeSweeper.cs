@@ -5,8 +5,9 @@ using Wolverine;
 
 namespace Jobmon.Jobs.Overtime;
 
-/// <summary>Ask for one sweep now (admins, tests); the background loop sends it on a timer.</summary>
-public sealed record SweepOvertimeJobs;
+/// <summary>Ask for one sweep now (admins, tests); the background loop sends it on a timer. An admin's sweep names
+/// who asked and why: both are on every event it appends.</summary>
+public sealed record SweepOvertimeJobs(string? RequestedBy = null, string? Reason = null);
 
 public sealed record SweepResult(int Examined, int Ended);
 
@@ -19,7 +20,7 @@ public sealed record SweepResult(int Examined, int Ended);
 public sealed class OvertimeSweeper(IDocumentStore store, JobStreamWriter writer, JobmonSettings settings, Jobmon.Metrics.CatalogueStore catalogueStore,
     TimeProvider clock, ILogger<OvertimeSweeper> logger)
 {
-    public async Task<SweepResult> SweepAsync(CancellationToken ct)
+    public async Task<SweepResult> SweepAsync(CancellationToken ct, string? requestedBy = null, string? reason = null)
     {
         var now = clock.GetUtcNow();
         var catalogue = await catalogueStore.LoadAsync(ct);
@@ -45,15 +46,15 @@ public sealed class OvertimeSweeper(IDocumentStore store, JobStreamWriter writer
                 examined++;
                 var maxTime = MaxTimeOf(job);
                 if (job.StartTime!.Value + maxTime + settings.SweepGrace > now) continue;
-                var decision = await writer.WriteAsync(job.Id, new EventContext("overtime-sweeper", Guid.NewGuid().ToString("N"), "sweeper"), (current, _) =>
+                var decision = await writer.WriteAsync(job.Id, new EventContext(requestedBy ?? "overtime-sweeper", Guid.NewGuid().ToString("N"), requestedBy is null ? "sweeper" : "admin", reason), (current, _) =>
                 {
                     if (current is not { State: JobState.Running, StartTime: { } start }) return new Decision.AlreadyKnown(job.Id, "no longer running");
                     var configured = settings.Partitions.ContainsKey(current.Partition) || catalogue.PartitionOf(current.Cluster, current.Partition)?.MaxTime is not null
                         ? $"partition {current.Partition}'s MaxTime" : "the default MaxTime for unconfigured partitions";
-                    var reason = $"no end received within {configured} of {maxTime} (+{settings.SweepGrace} grace); ended at start + MaxTime";
+                    var why = $"no end received within {configured} of {maxTime} (+{settings.SweepGrace} grace); ended at start + MaxTime";
                     return new Decision.Append(job.Id, false,
                         [new JobTimedOut(job.Id, current.Cluster, current.SlurmId, current.User, current.Partition, current.NumNodes, current.TotalGpus,
-                            start, start + maxTime, maxTime, reason, current.Group)], "timed out");
+                            start, start + maxTime, maxTime, why, current.Group)], "timed out");
                 }, ct);
                 if (decision is Decision.Append)
                 {
@@ -69,7 +70,8 @@ public sealed class OvertimeSweeper(IDocumentStore store, JobStreamWriter writer
 
 public static class SweepOvertimeJobsHandler
 {
-    public static Task<SweepResult> Handle(SweepOvertimeJobs _, OvertimeSweeper sweeper, CancellationToken ct) => sweeper.SweepAsync(ct);
+    public static Task<SweepResult> Handle(SweepOvertimeJobs sweep, OvertimeSweeper sweeper, CancellationToken ct) =>
+        sweeper.SweepAsync(ct, sweep.RequestedBy, sweep.Reason);
 }
 
 public sealed class OvertimeSweepLoop(IServiceProvider services, JobmonSettings settings, IHostApplicationLifetime lifetime, ILogger<OvertimeSweepLoop> logger) : BackgroundService

@@ -134,7 +134,7 @@ public sealed record JobDetail(
 
 public sealed record JobHistoryEntry(
     long Version, long Sequence, string Type, DateTimeOffset Timestamp, string? CausedBy, string? CorrelationId, string? Source,
-    JsonElement Data)
+    JsonElement Data, string? Reason = null)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -146,5 +146,5 @@ public sealed record JobHistoryEntry(
 
     public static JobHistoryEntry From(JasperFx.Events.IEvent e) => new(
         e.Version, e.Sequence, e.EventTypeName, e.Timestamp, Header(e, "causedBy") ?? e.UserName, e.CorrelationId, Header(e, "source"),
-        JsonSerializer.SerializeToElement(e.Data, e.EventType, Json));
+        JsonSerializer.SerializeToElement(e.Data, e.EventType, Json), Header(e, "reason"));
 }

@@ -16,7 +16,7 @@ public static class JobCommands
     {
         var jobs = app.MapGroup("/api/jobs/{id:guid}").RequireAuthorization(Policies.Reader).WithTags("Jobs");
         jobs.MapPost("/tags", AddTag).WithSummary("Tag a job (owner or admin). Body: {name, visibility: private|public}.");
-        jobs.MapDelete("/tags/{name}", RemoveTag).WithSummary("Remove a tag (its creator, the job's owner or an admin).");
+        jobs.MapDelete("/tags/{name}", RemoveTag).WithSummary("Remove a tag (its creator, the job's owner or an admin; automatic findings: admins only).");
         jobs.MapPatch("/metadata", Correct).RequireAuthorization(Policies.Admin)
             .WithSummary("Admin correction of metadata with a mandatory reason. Body: {reason, jobName?, account?, group?, jobScript?, numTasks?, gpusPerNode?}.");
         return app;
@@ -54,6 +54,9 @@ public static class JobCommands
             if (job is null || !JobQueries.MayRead(http, job)) return new Decision.Rejected(404, "id", $"job {id} does not exist or is not yours.");
             var tag = job.Tags.FirstOrDefault(t => t.Name == name);
             if (tag is null) return new Decision.AlreadyKnown(id, "the job has no such tag");
+            // A finding removed by its owner would hide the job from the admins' finding filter.
+            if (tag.CreatedBy == JobView.Classifier && !caller.IsAdmin)
+                return new Decision.Rejected(403, "name", "automatic findings can be removed by admins only.");
             if (!caller.IsAdmin && tag.CreatedBy != caller.Name && job.User != caller.Name)
                 return new Decision.Rejected(403, "name", "only the tag's creator, the job's owner or an admin may remove it.");
             return new Decision.Append(id, false, [new JobTagRemoved(id, name, caller.Name)], "tag removed");
