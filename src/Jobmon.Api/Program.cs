@@ -10,6 +10,7 @@ using Jobmon.Accounts;
 using Jobmon.Operations;
 using Jobmon.Metrics;
 using Jobmon.Summaries;
+using Jobmon.Usage;
 using Wolverine;
 using Wolverine.ErrorHandling;
 
@@ -89,6 +90,7 @@ app.MapClusterCockpitJobList();
 app.MapJobQueries();
 app.MapJobCommands();
 app.MapSummaries();
+app.MapUsage();
 app.MapCatalogue();
 app.MapJobMetrics();
 app.MapLiveLog();

@@ -86,6 +86,7 @@ public sealed class EndpointAuthorizationTests : IAsyncLifetime
         ["GET /api/admin/access-requests"] = "admin",
         ["POST /api/admin/access-requests/{id:guid}/approve"] = "admin",
         ["POST /api/admin/access-requests/{id:guid}/reject"] = "admin",
+        ["GET /api/usage"] = "reader",
     };
 
     private static readonly Dictionary<string, string[]> Allowed = new()
