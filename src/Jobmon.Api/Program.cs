@@ -11,6 +11,7 @@ using Jobmon.Operations;
 using Jobmon.Metrics;
 using Jobmon.Summaries;
 using Jobmon.Usage;
+using Jobmon.Performance;
 using Wolverine;
 using Wolverine.ErrorHandling;
 
@@ -91,6 +92,7 @@ app.MapJobQueries();
 app.MapJobCommands();
 app.MapSummaries();
 app.MapUsage();
+app.MapJobPerformance();
 app.MapCatalogue();
 app.MapJobMetrics();
 app.MapLiveLog();

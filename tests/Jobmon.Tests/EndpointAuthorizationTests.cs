@@ -87,6 +87,8 @@ public sealed class EndpointAuthorizationTests : IAsyncLifetime
         ["POST /api/admin/access-requests/{id:guid}/approve"] = "admin",
         ["POST /api/admin/access-requests/{id:guid}/reject"] = "admin",
         ["GET /api/usage"] = "reader",
+        ["GET /api/jobs/{id:guid}/compare"] = "reader",
+        ["GET /api/jobs/{id:guid}/roofline"] = "reader",
     };
 
     private static readonly Dictionary<string, string[]> Allowed = new()
