@@ -12,6 +12,7 @@ const JobPage = lazy(() => import('./pages/JobPage'));
 const StatisticsPage = lazy(() => import('./pages/StatisticsPage'));
 const SettingsPage = lazy(() => import('./pages/SettingsPage'));
 const SearchPage = lazy(() => import('./pages/SearchPage'));
+const UsagePage = lazy(() => import('./pages/UsagePage'));
 
 export function App() {
   return (
@@ -22,7 +23,9 @@ export function App() {
       <Route path="/jobs" element={<Guard access="read"><Shell><JobsPage /></Shell></Guard>} />
       <Route path="/jobs/:id" element={<Guard access="read"><Shell><Lazy><JobPage /></Lazy></Shell></Guard>} />
       <Route path="/search" element={<Guard access="read"><Shell><Lazy><SearchPage /></Lazy></Shell></Guard>} />
-      <Route path="/statistics" element={<Guard access="admin"><Shell><Lazy><StatisticsPage /></Lazy></Shell></Guard>} />
+      <Route path="/statistics" element={<Guard access="read"><Shell><Lazy><StatisticsPage /></Lazy></Shell></Guard>} />
+      <Route path="/usage" element={<Guard access="read"><Shell><Lazy><UsagePage /></Lazy></Shell></Guard>} />
+      <Route path="/usage/:user" element={<Guard access="admin"><Shell><Lazy><UsagePage /></Lazy></Shell></Guard>} />
       <Route path="/settings" element={<Guard access="admin"><Shell><Lazy><SettingsPage /></Lazy></Shell></Guard>} />
       <Route path="*" element={<Shell><NotFound /></Shell>} />
     </Routes>
@@ -76,7 +79,8 @@ function Shell({ children }: { children: ReactNode }) {
         <nav aria-label="Main">
           {mayRead(me.data) ? <NavLink to="/jobs">Jobs</NavLink> : null}
           {mayRead(me.data) ? <NavLink to="/search">Search</NavLink> : null}
-          {admin ? <NavLink to="/statistics">Statistics</NavLink> : null}
+          {mayRead(me.data) ? <NavLink to="/statistics">Statistics</NavLink> : null}
+          {mayRead(me.data) ? <NavLink to="/usage" end>My usage</NavLink> : null}
           {admin ? <NavLink to="/settings">Settings</NavLink> : null}
         </nav>
         <div className="topbar-right">
