@@ -14,6 +14,7 @@ const StatisticsPage = lazy(() => import('./pages/StatisticsPage'));
 const SettingsPage = lazy(() => import('./pages/SettingsPage'));
 const SearchPage = lazy(() => import('./pages/SearchPage'));
 const SlurmJobPage = lazy(() => import('./pages/SlurmJobPage'));
+const UsagePage = lazy(() => import('./pages/UsagePage'));
 
 export function App() {
   return (
@@ -26,7 +27,9 @@ export function App() {
       <Route path="/jobs/:cluster/:slurmId" element={<Guard access="read"><Shell><Lazy><SlurmJobPage /></Lazy></Shell></Guard>} />
       <Route path="/job/:slurmId" element={<OriginalJobLink />} />
       <Route path="/search" element={<Guard access="read"><Shell><Lazy><SearchPage /></Lazy></Shell></Guard>} />
-      <Route path="/statistics" element={<Guard access="admin"><Shell><Lazy><StatisticsPage /></Lazy></Shell></Guard>} />
+      <Route path="/statistics" element={<Guard access="read"><Shell><Lazy><StatisticsPage /></Lazy></Shell></Guard>} />
+      <Route path="/usage" element={<Guard access="read"><Shell><Lazy><UsagePage /></Lazy></Shell></Guard>} />
+      <Route path="/usage/:user" element={<Guard access="admin"><Shell><Lazy><UsagePage /></Lazy></Shell></Guard>} />
       <Route path="/settings" element={<Guard access="admin"><Shell><Lazy><SettingsPage /></Lazy></Shell></Guard>} />
       <Route path="*" element={<Shell><NotFound /></Shell>} />
     </Routes>
@@ -92,7 +95,8 @@ function Shell({ children }: { children: ReactNode }) {
         <nav aria-label="Main">
           {mayRead(me.data) ? <NavLink to="/jobs">Jobs</NavLink> : null}
           {mayRead(me.data) ? <NavLink to="/search">Search</NavLink> : null}
-          {admin ? <NavLink to="/statistics">Statistics</NavLink> : null}
+          {mayRead(me.data) ? <NavLink to="/statistics">Statistics</NavLink> : null}
+          {mayRead(me.data) ? <NavLink to="/usage" end>My usage</NavLink> : null}
           {admin ? <NavLink to="/settings">Settings</NavLink> : null}
         </nav>
         <div className="topbar-right">

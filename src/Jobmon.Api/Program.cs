@@ -10,6 +10,8 @@ using Jobmon.Accounts;
 using Jobmon.Operations;
 using Jobmon.Metrics;
 using Jobmon.Summaries;
+using Jobmon.Usage;
+using Jobmon.Performance;
 using Wolverine;
 using Wolverine.ErrorHandling;
 
@@ -91,6 +93,8 @@ app.MapJobQueries();
 app.MapJobCommands();
 app.MapSlurmIdLookup();
 app.MapSummaries();
+app.MapUsage();
+app.MapJobPerformance();
 app.MapCatalogue();
 app.MapJobMetrics();
 app.MapLiveLog();

@@ -408,7 +408,7 @@ async Task SeedAndRebuild(IDocumentStore store, string cs)
         await new NpgsqlCommand("""
             insert into jobmon.mt_event_progression (name, last_seq_id, last_updated)
             select shard, (select max(seq_id) from jobmon.mt_events), now()
-            from unnest(array['Summaries:All', 'UserSummary:All', 'PartitionSummary:All', 'GroupSummary:All', 'JobEndMetrics:All']) as shard
+            from unnest(array['Summaries:All', 'UserSummary:All', 'PartitionSummary:All', 'GroupSummary:All', 'JobEndMetrics:All', 'Usage:All']) as shard
             on conflict (name) do update set last_seq_id = excluded.last_seq_id
             """, conn).ExecuteNonQueryAsync();
     }

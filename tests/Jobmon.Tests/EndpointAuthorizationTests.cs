@@ -89,6 +89,9 @@ public sealed class EndpointAuthorizationTests : IAsyncLifetime
         ["GET /api/clusters/{cluster}/jobs/{slurmId}"] = "reader",
         ["GET /api/slurm-jobs/{slurmId}"] = "reader",
         ["GET /job/{slurmId}"] = "public",
+        ["GET /api/usage"] = "reader",
+        ["GET /api/jobs/{id:guid}/compare"] = "reader",
+        ["GET /api/jobs/{id:guid}/roofline"] = "reader",
     };
 
     private static readonly Dictionary<string, string[]> Allowed = new()

@@ -22,7 +22,7 @@ public sealed class HostileInputTests : IAsyncLifetime
     [
         "account", "aggregation", "cluster", "from", "group", "interval", "maxDuration", "maxGpus", "maxNodes", "maxTasks",
         "metrics", "minDuration", "minGpus", "minNodes", "minTasks", "node", "order", "page", "pageSize", "partition", "q",
-        "raw", "sort", "startKnown", "state", "tags", "to", "user", "text", "dryRun", "status", "count",
+        "raw", "sort", "startKnown", "state", "tags", "to", "user", "text", "dryRun", "status", "count", "by", "n",
     ];
 
     // Hostile text as it appears in a URL (already percent-encoded) and, for bodies, as a JSON string literal.

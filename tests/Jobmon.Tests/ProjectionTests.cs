@@ -290,6 +290,6 @@ public sealed class ProjectionTests
         var shardsFirst = first.RunningShards();
         var shardsSecond = second.RunningShards();
         shardsFirst.Intersect(shardsSecond).ShouldBeEmpty();
-        shardsFirst.Union(shardsSecond).ShouldBe(["Summaries:All", "JobEndMetrics:All"], ignoreOrder: true);
+        shardsFirst.Union(shardsSecond).ShouldBe(["Summaries:All", "JobEndMetrics:All", "Usage:All"], ignoreOrder: true);
     }
 }

@@ -730,6 +730,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Usage (node-, GPU-, core-, wall-hours, jobs by end state, findings, wasted GPU-hours) in a time range, from the usage projection; running jobs count up to now. Default: the last 14 days. A user sees their own; admins anyone's or everybody's. */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["UsageReport"];
+                    };
+                };
+                /** @description Bad Request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["HttpValidationProblemDetails"];
+                    };
+                };
+                /** @description Not Found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/metrics/catalogue": {
         parameters: {
             query?: never;
@@ -1908,6 +1962,109 @@ export interface paths {
         };
         trace?: never;
     };
+    "/api/jobs/{id}/compare": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** This job against the user's last n finished runs with the same job name (by=name) or account (by=account): runtime, FLOP rate and memory bandwidth per node, energy. */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["JobComparison"];
+                    };
+                };
+                /** @description Bad Request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["HttpValidationProblemDetails"];
+                    };
+                };
+                /** @description Not Found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/jobs/{id}/roofline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Roofline of the job: per node and window, arithmetic intensity (FLOP/byte) and FLOP rate, with the partition's peaks as the roof; from the job's metric archive. */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Roofline"];
+                    };
+                };
+                /** @description Not Found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/catalogue/metrics/{name}": {
         parameters: {
             query?: never;
@@ -2306,6 +2463,29 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        ComparedRun: {
+            /** Format: uuid */
+            id: string;
+            cluster: string;
+            /** Format: int64 */
+            jobId: number | string;
+            name: string;
+            account: string;
+            state: components["schemas"]["JobState"];
+            /** Format: date-time */
+            startTime: null | string;
+            /** Format: int64 */
+            durationSeconds: null | number | string;
+            /** Format: int32 */
+            numNodes: number | string;
+            /** Format: double */
+            flopsPerNode: null | number | string;
+            /** Format: double */
+            memoryBandwidthPerNode: null | number | string;
+            /** Format: double */
+            energyKwh: null | number | string;
+            energyMetrics: string[];
+        };
         HttpValidationProblemDetails: {
             type?: null | string;
             title?: null | string;
@@ -2322,6 +2502,12 @@ export interface components {
             jobId: string;
             outcome: string;
             stored: boolean;
+        };
+        JobComparison: {
+            by: string;
+            key: string;
+            job: components["schemas"]["ComparedRun"];
+            runs: components["schemas"]["ComparedRun"][];
         };
         JobDetail: {
             /** Format: uuid */
@@ -2477,6 +2663,26 @@ export interface components {
             detail?: null | string;
             instance?: null | string;
         };
+        Roofline: {
+            available: boolean;
+            reason: null | string;
+            flopsMetric: null | string;
+            bandwidthMetric: null | string;
+            /** Format: double */
+            peakFlops: null | number | string;
+            /** Format: double */
+            peakBandwidth: null | number | string;
+            points: components["schemas"]["RooflinePoint"][];
+        };
+        RooflinePoint: {
+            node: string;
+            /** Format: date-time */
+            time: string;
+            /** Format: double */
+            intensity: number | string;
+            /** Format: double */
+            flops: number | string;
+        };
         SchedulerDetails: {
             /** Format: int64 */
             walltimeSeconds: null | number | string;
@@ -2520,6 +2726,52 @@ export interface components {
         };
         /** @enum {unknown} */
         TagVisibility: "private" | "public";
+        UsagePeriod: {
+            /** Format: date-time */
+            period: string;
+            totals: components["schemas"]["UsageTotals"];
+        };
+        UsageReport: {
+            /** Format: date-time */
+            from: string;
+            /** Format: date-time */
+            to: string;
+            interval: string;
+            user: null | string;
+            /** Format: date-time */
+            computedAt: string;
+            totals: components["schemas"]["UsageTotals"];
+            periods: components["schemas"]["UsagePeriod"][];
+            users: components["schemas"]["UsageRow"][];
+            partitions: components["schemas"]["UsageRow"][];
+        };
+        UsageRow: {
+            key: string;
+            totals: components["schemas"]["UsageTotals"];
+        };
+        UsageTotals: {
+            /** Format: int64 */
+            jobs: number | string;
+            /** Format: int64 */
+            running: number | string;
+            byState: {
+                [key: string]: number | string;
+            };
+            /** Format: double */
+            wallHours: number | string;
+            /** Format: double */
+            nodeHours: number | string;
+            /** Format: double */
+            gpuHours: number | string;
+            /** Format: double */
+            coreHours: number | string;
+            /** Format: int64 */
+            jobsWithFindings: number | string;
+            /** Format: double */
+            findingsShare: number | string;
+            /** Format: double */
+            wastedGpuHours: number | string;
+        };
     };
     responses: never;
     parameters: never;

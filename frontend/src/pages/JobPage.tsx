@@ -8,6 +8,7 @@ import { ErrorState, Field, isFinding, Loading, StateBadge, TagChip } from '../c
 import { useCatalogue } from '../api/catalogue';
 import { formatUnit, prefersBinary } from '../lib/format';
 import { MetricsSection } from '../components/MetricsSection';
+import { JobPerformance } from '../components/JobPerformance';
 import { formatDateTime, formatDuration, formatDurationClock, formatRelative } from '../lib/format';
 import { compressHostlist } from '../lib/hostlist';
 import { decodeWaitStatus, eventTitle, type HistoryEvent } from '../lib/jobs';
@@ -58,6 +59,7 @@ export default function JobPage() {
         <h2 id="metrics-title">Metrics</h2>
         <MetricsSection job={j} />
       </section>
+      <JobPerformance jobId={j.id} />
       {j.jobScript ? (
         <details className="card">
           <summary>Job script</summary>

@@ -9,6 +9,8 @@ import { Histogram } from '../components/Histogram';
 import { JOB_STATES, serializeFilters, DEFAULT_FILTERS } from '../lib/filters';
 import { formatCount, formatDateTime, formatHours } from '../lib/format';
 import { DURATION_BUCKETS, NODES_BUCKETS, sumHistograms } from '../lib/histograms';
+import { isAdmin, useMe } from '../auth';
+import { UsageExplorer } from './UsagePage';
 
 type Kind = 'user' | 'group' | 'partition';
 
@@ -20,10 +22,22 @@ const METRICS: { key: Metric; label: string }[] = [
   { key: 'wallHours', label: 'Wall-hours' },
 ];
 
+/** Usage with time range, cluster and state filters for everyone; the all-time summaries for admins. */
 export default function StatisticsPage() {
   useEffect(() => {
     document.title = 'Statistics · Jobmon';
   }, []);
+  const me = useMe();
+  return (
+    <div className="stats-page">
+      <h1>Statistics</h1>
+      <UsageExplorer />
+      {isAdmin(me.data) ? <AdminSummaries /> : null}
+    </div>
+  );
+}
+
+function AdminSummaries() {
   const users = useQuery({
     queryKey: ['summaries', 'users'],
     queryFn: ({ signal }) => api<Summary[]>('/api/summaries/users', { signal }),
@@ -37,13 +51,13 @@ export default function StatisticsPage() {
     queryFn: ({ signal }) => api<Summary[]>('/api/summaries/groups', { signal }),
   });
   return (
-    <div className="stats-page">
-      <h1>Statistics</h1>
+    <>
+      <h2>All time</h2>
       <OverallHistograms partitions={partitions.data} />
       <SummarySection title="Per user" kind="user" query={users} />
       <SummarySection title="Per group" kind="group" query={groups} />
       <SummarySection title="Per cluster and partition" kind="partition" query={partitions} />
-    </div>
+    </>
   );
 }
 

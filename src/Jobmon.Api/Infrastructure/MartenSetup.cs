@@ -109,6 +109,10 @@ public static class MartenSetup
             summaries.Add<GroupSummaryProjection>();
             summaries.Options.BatchSize = 5_000;
         });
+        // Usage per user × cluster × partition × month and day (Usage/UsageProjection.cs): its own shard, so the
+        // summaries do not wait for its view lookups.
+        opts.Projections.Add<Jobmon.Usage.UsageProjection>(ProjectionLifecycle.Async, o => o.BatchSize = 5_000);
+        Jobmon.Usage.UsageSchema.Configure(opts);
         opts.Projections.Errors.SkipApplyErrors = false;
         opts.Projections.RebuildErrors.SkipApplyErrors = false;
 

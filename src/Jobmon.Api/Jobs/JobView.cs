@@ -67,6 +67,8 @@ public sealed record JobView
     public Jobmon.Metrics.JobFinding[] Findings { get; init; } = [];
     /// <summary>When the statistics were last computed (periodically while the job runs, then at its end).</summary>
     public DateTimeOffset? StatisticsUpdatedAt { get; init; }
+    /// <summary>Energy from the power metrics over the time the statistics cover (Metrics/JobEnergy.cs); null without power data.</summary>
+    public Jobmon.Metrics.JobEnergy? Energy { get; init; }
     /// <summary>Walltime, submit time and the rest a ClusterCockpit client reported; null for other sources.</summary>
     public SchedulerDetails? Scheduler { get; init; }
     public int Version { get; set; }
@@ -129,12 +131,14 @@ public sealed record JobView
         Statistics = e.Data.Metrics.ToDictionary(m => m.Key, m => new MetricSummary(m.Value.Unit, m.Value.Mean, m.Value.Max, m.Value.RobustMax, m.Value.Peak)),
         StatisticsStopTime = e.Data.StopTime,
         StatisticsUpdatedAt = At(e),
+        Energy = StartTime is { } s ? Jobmon.Metrics.JobEnergy.From(e.Data.Metrics, e.Data.StopTime - s) : null,
         LastChangedAt = At(e),
     };
 
     /// <summary>Statistics of a running job so far (its footprint before it ends).</summary>
     public JobView Apply(IEvent<Jobmon.Metrics.RunningJobStatisticsRecorded> e) => this with
     {
+        Energy = StartTime is { } s ? Jobmon.Metrics.JobEnergy.From(e.Data.Metrics, e.Data.Until - s) : null,
         Statistics = e.Data.Metrics.ToDictionary(m => m.Key, m => new MetricSummary(m.Value.Unit, m.Value.Mean, m.Value.Max, m.Value.RobustMax, m.Value.Peak)),
         StatisticsUpdatedAt = At(e),
         LastChangedAt = At(e),
