@@ -651,6 +651,10 @@ def cmd_render(resolved, repo, outdir):
     svc = (doc.get("services") or {}).get("jobmon_nginx") or {}
     env = env_of(svc)
     filt = env.get("NGINX_ENVSUBST_FILTER", "").replace("$$", "$")
+    if env.get("NGINX_ENTRYPOINT_LOCAL_RESOLVERS"):
+        # Set at start by the image's 15-local-resolvers.envsh from /etc/resolv.conf;
+        # Docker's embedded DNS stands in for it here.
+        env = dict(env, NGINX_LOCAL_RESOLVERS="127.0.0.11")
     names = [k for k in env if re.search(filt, k)] if filt else list(env)
     tdir = next((src for typ, src, tgt, _ in norm_volumes(svc)
                  if typ == "bind" and tgt == "/etc/nginx/templates"), None)

@@ -14,7 +14,9 @@ ENV CI=true \
     NPM_CONFIG_AUDIT=false \
     NPM_CONFIG_UPDATE_NOTIFIER=false
 # Dependencies first, so that `npm ci` stays cached while only sources change.
-COPY frontend/package.json frontend/package-lock.json ./
+# .npmrc too: it sets legacy-peer-deps (openapi-typescript's peer range predates
+# TypeScript 7); without it `npm ci` stops with ERESOLVE.
+COPY frontend/package.json frontend/package-lock.json frontend/.npmrc ./
 RUN npm ci
 # frontend/node_modules and frontend/dist are excluded by .dockerignore.
 COPY frontend/ ./
