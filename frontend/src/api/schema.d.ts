@@ -74,7 +74,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** PostgreSQL, InfluxDB and projection lag; 503 when PostgreSQL is unreachable. */
+        /** PostgreSQL, InfluxDB and projection lag; 503 when PostgreSQL is unreachable or an async projection is stalled or too far behind. */
         get: {
             parameters: {
                 query?: never;
@@ -827,7 +827,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Recompute a finished job's statistics, archive and classification now. */
+        /** Recompute a finished job's statistics, archive and classification now. Body (optional): {reason}, recorded as JobStatisticsRecomputeRequested. */
         post: {
             parameters: {
                 query?: never;
@@ -839,12 +839,23 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description OK */
-                200: {
+                /** @description Bad Request */
+                400: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/problem+json": components["schemas"]["HttpValidationProblemDetails"];
+                    };
+                };
+                /** @description Not Found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
                 };
             };
         };
@@ -1041,7 +1052,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Run the overtime sweeper now. */
+        /** Run the overtime sweeper now. Body (optional): {reason}, recorded on the events it appends. */
         post: {
             parameters: {
                 query?: never;
@@ -1058,6 +1069,15 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["SweepResult"];
+                    };
+                };
+                /** @description Bad Request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["HttpValidationProblemDetails"];
                     };
                 };
             };
