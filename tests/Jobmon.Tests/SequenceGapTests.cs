@@ -62,6 +62,22 @@ public sealed class SequenceGapTests(ITestOutputHelper output)
                 perJob.Count(a => a.Result.Stored).ShouldBe(1, $"SLURM job {perJob.Key}");
             }
         }
+        // On a quiet machine the race sometimes aborts no batch. Then a hole is made exactly as an aborted append
+        // makes one (a sequence number taken in a transaction that rolls back), before the stops, so the daemon
+        // still has to pass a gap with events after it.
+        var (newestAfterStarts, storedAfterStarts, _) = await EventsAsync(first);
+        if (newestAfterStarts == storedAfterStarts)
+        {
+            await using var conn = new Npgsql.NpgsqlConnection(first.ConnectionString);
+            await conn.OpenAsync();
+            await using var tx = await conn.BeginTransactionAsync();
+            await using (var take = new Npgsql.NpgsqlCommand(
+                             $"select nextval('{first.Store.Options.Events.DatabaseSchemaName}.mt_events_sequence')", conn, tx))
+                await take.ExecuteScalarAsync();
+            await tx.RollbackAsync();
+            output.WriteLine("the race aborted no batch this time: one sequence number taken and rolled back instead");
+        }
+
         // Every job ends once, the stop sent twice, once through each host.
         var stops = await Task.WhenAll(jobs.SelectMany(j => hosts.Select(h =>
             h.Ingest().PatchJson($"/api/job_stop/{j.Id}?cluster=gapc", SlurmJob.StopJson(0, j.StartTime + 3600)))));
@@ -72,12 +88,12 @@ public sealed class SequenceGapTests(ITestOutputHelper output)
         var (newest, stored, jobEvents) = await EventsAsync(first);
         jobEvents.ShouldBe(2L * Rounds * JobsPerRound); // one start and one end per job, nothing twice
         var holes = newest - stored;
-        holes.ShouldBeGreaterThan(0, "no batch aborted after taking sequence numbers: the race did not happen");
+        holes.ShouldBeGreaterThan(0, "no sequence gap before the newest event");
         output.WriteLine($"{stored} events, newest sequence {newest}: {holes} sequence numbers of aborted batches");
 
         // Every async shard reaches the newest event; the summaries count every job (worked out by hand: 64 jobs of
         // one node and one hour, 16 per user, 32 per partition and per group, all completed).
-        string[] shards = ["Summaries:All", "JobEndMetrics:All"];
+        string[] shards = ["Summaries:All", "JobEndMetrics:All", "Usage:All"];
         Dictionary<string, long> progress = [];
         List<UserSummary> users = [];
         List<PartitionSummary> partitions = [];
