@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Net;
 using System.Net.Http.Json;
 using Jobmon.Admin;
@@ -154,12 +155,13 @@ public sealed class UsageTests
     {
         await using var app = await JobmonApp.StartAsync();
         var (bId, _) = await SeedAsync(app);
-        await using (var session = app.Store.LightweightSession())
-        {
-            // A recomputed classification replaces the first one: still one job with findings.
-            session.Events.Append(bId, new JobClassified(bId, [new JobFinding("idle-gpus", "again")]));
-            await session.SaveChangesAsync();
-        }
+        // A recomputed classification replaces the first one: still one job with findings. Appended through the
+        // job-stream writer, as job-end processing does (no code appends job events past it).
+        var writer = app.Services.GetRequiredService<Jobmon.Jobs.Writing.JobStreamWriter>();
+        var written = await writer.WriteAsync(bId, new Jobmon.Infrastructure.EventContext("test", "usage-test", "test"), (current, _) =>
+            new Jobmon.Jobs.Writing.Decision.Append(bId, false, [new JobClassified(bId, [new JobFinding("idle-gpus", "again")])], "classified"),
+            CancellationToken.None);
+        written.ShouldBeOfType<Jobmon.Jobs.Writing.Decision.Append>();
         // SLURM's final record: B was cancelled, not failed.
         (await app.Ingest().PatchJson("/api/job_stop/102?cluster=c1",
             $$"""{"exitCode": 0, "stopTime": {{Unix("2026-11-02T13:00:00Z")}}, "state": "CANCELLED", "final": true}""")).EnsureSuccessStatusCode();
