@@ -152,7 +152,9 @@ public sealed class JobStreamWriter : IAsyncDisposable
 
     /// <summary>The lock and the lookup in one round trip (separate statements, so the lookup sees what was committed
     /// before the lock was granted), decisions in arrival order, one <c>SaveChangesAsync</c>.</summary>
-    private async Task<Decision[]> CommitBatchAsync(IReadOnlyList<Pending> batch)
+    /// <param name="versionFromStream">After a conflict: the expected version is read from the stream itself, not
+    /// from the job view, so a view left behind by an append that went around this writer cannot fail a job for good.</param>
+    private async Task<Decision[]> CommitBatchAsync(IReadOnlyList<Pending> batch, bool versionFromStream = false)
     {
         await using var session = store.LightweightSession();
         await session.BeginTransactionAsync(CancellationToken.None);
@@ -170,7 +172,12 @@ public sealed class JobStreamWriter : IAsyncDisposable
             var jobs = known[p.Command.SlurmId].ToList();
             var decision = decisions[i] = p.Command.Decide(jobs, Guid.CreateVersion7);
             if (decision is not Decision.Append append) continue;
-            Stage(session, append.JobId, append.IsNew ? null : jobs.First(j => j.Id == append.JobId).Version, append.Events, p.Context);
+            long? versionBefore = null;
+            if (!append.IsNew)
+                versionBefore = versionFromStream
+                    ? (await session.Events.FetchStreamStateAsync(append.JobId, CancellationToken.None))?.Version
+                    : jobs.First(j => j.Id == append.JobId).Version;
+            Stage(session, append.JobId, append.IsNew ? null : versionBefore ?? 0, append.Events, p.Context);
             staged = true;
         }
         if (staged) await session.SaveChangesAsync(CancellationToken.None);
@@ -185,7 +192,7 @@ public sealed class JobStreamWriter : IAsyncDisposable
         {
             try
             {
-                p.Done.TrySetResult((await CommitBatchAsync([p]))[0]);
+                p.Done.TrySetResult((await CommitBatchAsync([p], versionFromStream: true))[0]);
                 return;
             }
             catch (Exception e) when (attempt < Attempts && IsConflict(e))
