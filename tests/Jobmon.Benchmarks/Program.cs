@@ -434,34 +434,101 @@ async Task MeasureList(string cs)
             await Task.Delay(1000);
         }
         Console.WriteLine($"Async projections caught up in {catchUp.Elapsed.TotalSeconds:F0} s");
-        var queries = new List<string>();
-        for (var i = 0; i < 300; i++)
+        // Every query kind the web UI's job list can send (filters, free text, node filter, each sortable column),
+        // 40 of each with varying values; --ingest N keeps N start+stop pairs/s arriving while they are measured.
+        var kinds = new (string Name, Func<int, string> Url)[]
         {
-            queries.Add((i % 3) switch
+            ("user's jobs in a cluster, newest first", i => $"/api/jobs?cluster={clusters[i % 4]}&user=user{i * 7 % 2000}&sort=startTime&order=desc&pageSize=50"),
+            ("partition + failed + month, page 3", i => $"/api/jobs?cluster={clusters[i % 2 * 2]}&partition={partitions[i % 4]}&state=failed&from=2024-03-01T00:00:00Z&to=2024-04-01T00:00:00Z&sort=startTime&order=desc&page=3&pageSize=50"),
+            ("account, >= 4 nodes, longest first", i => $"/api/jobs?account=acct{i % 300}&minNodes=4&sort=duration&order=desc&pageSize=50"),
+            ("all jobs, newest first (default page)", i => $"/api/jobs?sort=startTime&order=desc&page={1 + i % 3}&pageSize=50"),
+            ("free text: part of a job name", i => $"/api/jobs?q=job-{(i * 7919) % jobCount}&pageSize=50"),
+            ("free text: part of a SLURM id", i => $"/api/jobs?q={100_000 + (i * 7919) % (jobCount / 4)}&pageSize=50"),
+            ("free text: a host name", i => $"/api/jobs?q=n{(i * 37) % 5000:0000}&pageSize=50"),
+            ("node filter: one node", i => $"/api/jobs?node=n{(i * 53) % 5000:0000}&sort=startTime&order=desc&pageSize=50"),
+            ("node filter: hostlist of 4", i => $"/api/jobs?node=n[{(i * 53) % 4990:0000}-{(i * 53) % 4990 + 3:0000}]&pageSize=50"),
+            ("state=running", i => "/api/jobs?state=running&sort=startTime&order=desc&pageSize=50"),
+            ("sort by nodes (all jobs)", i => $"/api/jobs?sort=numNodes&order={(i % 2 == 0 ? "desc" : "asc")}&pageSize=50"),
+            ("sort by duration (a cluster)", i => $"/api/jobs?cluster={clusters[i % 4]}&sort=duration&order=desc&pageSize=50"),
+            ("sort by GPUs (all jobs)", i => "/api/jobs?sort=gpus&order=desc&pageSize=50"),
+            ("sort by name (all jobs)", i => $"/api/jobs?sort=name&order={(i % 2 == 0 ? "asc" : "desc")}&pageSize=50"),
+            ("sort by user (all jobs)", i => "/api/jobs?sort=user&order=asc&pageSize=50"),
+            ("sort by account (all jobs)", i => "/api/jobs?sort=account&order=asc&pageSize=50"),
+            ("sort by partition (all jobs)", i => "/api/jobs?sort=partition&order=asc&pageSize=50"),
+            ("sort by cluster (all jobs)", i => "/api/jobs?sort=cluster&order=asc&pageSize=50"),
+            ("sort by state (all jobs)", i => "/api/jobs?sort=state&order=asc&pageSize=50"),
+            ("sort by job id (all jobs)", i => "/api/jobs?sort=jobId&order=desc&pageSize=50"),
+            ("time window, page 3", i => $"/api/jobs?from=2024-{1 + i % 9:00}-01T00:00:00Z&to=2024-{1 + i % 9:00}-08T00:00:00Z&page=3&pageSize=50"),
+            ("a user's usage page, last 14 days", i => $"/api/usage?user=user{i * 7 % 2000}"),
+            ("a user's usage page, one year by month", i => $"/api/usage?user=user{i * 7 % 2000}&from=2024-01-01T00:00:00Z&to=2025-01-01T00:00:00Z&interval=month"),
+        };
+        const int perKind = 40;
+        var ingestRate = Arg("--ingest", 0);
+        using var ingestCts = new CancellationTokenSource();
+        var ingestion = ingestRate > 0 ? Task.Run(() => BackgroundIngestAsync(url, ingestRate, ingestCts.Token)) : Task.FromResult((0L, 0L, new List<double>()));
+        foreach (var (_, u) in kinds) (await client.GetAsync(u(0))).EnsureSuccessStatusCode(); // warm-up
+        var byKind = kinds.Select(_ => new List<double>()).ToArray();
+        for (var i = 1; i <= perKind; i++)
+            for (var k = 0; k < kinds.Length; k++)
             {
-                // a user's recent jobs in one cluster
-                0 => $"/api/jobs?cluster={clusters[i % 4]}&user=user{i * 7 % 2000}&sort=startTime&order=desc&pageSize=50",
-                // failed jobs of a partition in a month, newest first, page 3
-                1 => $"/api/jobs?cluster={clusters[i % 2 * 2]}&partition={partitions[i % 4]}&state=failed&from=2024-03-01T00:00:00Z&to=2024-04-01T00:00:00Z&sort=startTime&order=desc&page=3&pageSize=50",
-                // an account's multi-node jobs, longest first
-                _ => $"/api/jobs?account=acct{i % 300}&minNodes=4&sort=duration&order=desc&pageSize=50",
-            });
-        }
-        foreach (var q in queries.Take(30)) (await client.GetAsync(q)).EnsureSuccessStatusCode(); // warm-up
-        var latencies = new List<double>();
-        foreach (var q in queries)
+                var q = kinds[k].Url(i);
+                var t = Stopwatch.GetTimestamp();
+                var response = await client.GetAsync(q);
+                if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"{q}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+                byKind[k].Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+            }
+        ingestCts.Cancel();
+        var (pairs, errors, ingestLatencies) = await ingestion;
+        Console.WriteLine($"\nJob list with {jobCount:N0} jobs{(ingestRate > 0 ? $", while {ingestRate} start+stop pairs/s arrive" : "")}: {perKind} requests per kind, through HTTP");
+        Console.WriteLine($"| query kind | p50 ms | p95 ms | max ms |\n|---|---|---|---|");
+        for (var k = 0; k < kinds.Length; k++)
         {
-            var t = Stopwatch.GetTimestamp();
-            (await client.GetAsync(q)).EnsureSuccessStatusCode();
-            latencies.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+            var l = byKind[k].Order().ToList();
+            Console.WriteLine($"| {kinds[k].Name} | {P(l, 0.5):F1} | {P(l, 0.95):F1} | {l[^1]:F1} |");
         }
-        for (var kind = 0; kind < 3; kind++)
+        var all = byKind.Where((_, k) => kinds[k].Url(0).StartsWith("/api/jobs")).SelectMany(l => l).Order().ToList();
+        Console.WriteLine($"All job-list kinds together: p50 {P(all, 0.5):F1} ms, p95 {P(all, 0.95):F1} ms, max {all[^1]:F1} ms");
+        if (ingestRate > 0)
         {
-            var k = latencies.Where((_, i) => i % 3 == kind).Order().ToList();
-            Console.WriteLine($"  query kind {kind}: p50 {P(k, 0.5):F1} ms, p95 {P(k, 0.95):F1} ms  e.g. {queries[kind]}");
+            ingestLatencies.Sort();
+            Console.WriteLine($"Ingestion meanwhile: {pairs} pairs, {errors} errors, p50 {P(ingestLatencies, 0.5):F1} ms, p95 {P(ingestLatencies, 0.95):F1} ms");
         }
-        latencies.Sort();
-        Console.WriteLine($"Job list with {jobCount:N0} jobs, {queries.Count} typical filter+sort+page queries through HTTP: p50 {P(latencies, 0.5):F1} ms, p95 {P(latencies, 0.95):F1} ms, max {latencies[^1]:F1} ms");
     }
     finally { api.Kill(true); }
+}
+
+// Start+stop pairs at a fixed rate through the HTTP API, as SLURM's prolog/epilog send them (for list-under-ingestion).
+async Task<(long Pairs, long Errors, List<double> Latencies)> BackgroundIngestAsync(string url, int pairsPerSecond, CancellationToken ct)
+{
+    using var ingest = Client(url, "bench-ingest-token-0123456789");
+    var latencies = new List<double>();
+    long pairs = 0, errors = 0;
+    var next = Stopwatch.GetTimestamp();
+    var inFlight = new List<Task>();
+    var slurmBase = 900_000_000 + Environment.ProcessId % 1000 * 100_000;
+    while (!ct.IsCancellationRequested)
+    {
+        next += Stopwatch.Frequency / pairsPerSecond;
+        var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), next);
+        if (wait > TimeSpan.Zero) { try { await Task.Delay(wait, ct); } catch (OperationCanceledException) { break; } }
+        var id = slurmBase + pairs++;
+        inFlight.Add(Task.Run(async () =>
+        {
+            var start = DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 120;
+            // The same body shape as the ingestion benchmark (the original's SLURM script: form-encoded JSON).
+            var body = $$"""{"Id":{{id}},"userName":"user{{id % 2000}}","clusterId":"horeka","partition":"cpuonly","numNodes":1,"numTasks":8,"tasksPerNode":8,"GPUsPerNode":0,"startTime":{{start}},"nodeList":"n{{id % 5000:0000}}","jobName":"bg-{{id}}","account":"acct{{id % 300}}","groupName":"g","isRunning":true}""";
+            var t = Stopwatch.GetTimestamp();
+            try
+            {
+                var r1 = await ingest.PutAsync("/api/job_start", new StringContent(body, Encoding.UTF8, "application/x-www-form-urlencoded"));
+                var r2 = await ingest.PatchAsync($"/api/job_stop/{id}?cluster=horeka", new StringContent($$"""{"exitCode":0,"stopTime":{{start + 60}}}""", Encoding.UTF8, "application/x-www-form-urlencoded"));
+                if (!r1.IsSuccessStatusCode || !r2.IsSuccessStatusCode) Interlocked.Increment(ref errors);
+            }
+            catch { Interlocked.Increment(ref errors); }
+            lock (latencies) latencies.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds / 2);
+        }));
+        inFlight.RemoveAll(task => task.IsCompleted);
+    }
+    await Task.WhenAll(inFlight);
+    return (pairs, errors, latencies);
 }

@@ -106,11 +106,7 @@ public sealed class UiIssue15Tests(SharedApp shared)
         var job = new SlurmJob(Unique.Name("fnd"), Unique.SlurmId(), User: aliceName);
         var id = await StartAsync(job);
         // What the running-statistics round appends when it classifies the job.
-        await using (var session = _app.Store.LightweightSession())
-        {
-            session.Events.Append(id, new JobFindingsRaised(id, [new JobFinding("memory-bound", "memory bandwidth at 91 % of peak")]));
-            await session.SaveChangesAsync();
-        }
+        await _app.AppendJobEventsAsync(id, new JobFindingsRaised(id, [new JobFinding("memory-bound", "memory bandwidth at 91 % of peak")]));
         (await alice.PostAsJsonAsync($"/api/jobs/{id}/tags", new { name = "mine" })).EnsureSuccessStatusCode();
 
         var refused = await alice.DeleteAsync($"/api/jobs/{id}/tags/memory-bound");

@@ -53,11 +53,7 @@ public sealed class UsageTests
         await StopAsync(app, b, 256, Unix("2026-11-02T13:00:00Z"));
         await StopAsync(app, d, 0, Unix("2026-11-05T01:00:00Z"));
         // What the job-end processing appends after its classification (here without InfluxDB).
-        await using (var session = app.Store.LightweightSession())
-        {
-            session.Events.Append(bId, new JobClassified(bId, [new JobFinding("idle-gpus", "GPUs were nearly idle: mean utilisation 1 %")]));
-            await session.SaveChangesAsync();
-        }
+        await app.AppendJobEventsAsync(bId, new JobClassified(bId, [new JobFinding("idle-gpus", "GPUs were nearly idle: mean utilisation 1 %")]));
         await app.WaitForProjectionsAsync();
         return (bId, DateTimeOffset.FromUnixTimeSeconds(cStart.ToUnixTimeSeconds()));
     }

@@ -84,6 +84,7 @@ public static class MartenSetup
         // Inline projections take an aggregate already loaded in an identity-map session (the job-stream writer's
         // lookup, FetchForWriting) instead of loading it again: safe because JobView is immutable (Apply returns a copy).
         opts.Events.UseIdentityMapForAggregates = true;
+        opts.Listeners.Add(new Jobmon.Jobs.Writing.JobStreamGuard()); // job events only through the job-stream writer
 
         // Required with our DistributedLock redirect (ops/packages/redirect): Marten 9.58 defaults to false, which
         // makes Weasel ask DistributedLock.Postgres 1.3.1 for a multiplexed lock on a DbDataSource; that throws

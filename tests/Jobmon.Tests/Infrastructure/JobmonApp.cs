@@ -86,6 +86,16 @@ public sealed class JobmonApp : WebApplicationFactory<Program>
     public HttpClient Ingest() => Client(IngestToken);
 
     public Task WaitForProjectionsAsync() => Store.WaitForNonStaleProjectionDataAsync(TimeSpan.FromSeconds(60));
+
+    /// <summary>Appends job events as job-end processing or a running-statistics round does: through the job-stream
+    /// writer (an append around it is refused by JobStreamGuard).</summary>
+    public async Task AppendJobEventsAsync(Guid jobId, params object[] events)
+    {
+        var writer = Services.GetRequiredService<Jobmon.Jobs.Writing.JobStreamWriter>();
+        var written = await writer.WriteAsync(jobId, new Jobmon.Infrastructure.EventContext("test", $"test-{Guid.NewGuid():N}", "test"),
+            (_, _) => new Jobmon.Jobs.Writing.Decision.Append(jobId, false, events, "test"), CancellationToken.None);
+        if (written is not Jobmon.Jobs.Writing.Decision.Append) throw new InvalidOperationException($"not appended: {written}");
+    }
 }
 
 /// <summary>Shared app for tests that isolate themselves by unique cluster and user names.</summary>

@@ -78,7 +78,7 @@ public sealed class JobStreamWriter : IAsyncDisposable
             stream.AppendMany(append.Events);
             try
             {
-                await session.SaveChangesAsync(ct);
+                await JobStreamGuard.SaveAsync(session, ct);
                 return decision;
             }
             catch (Exception e) when (attempt < Attempts && IsConflict(e))
@@ -98,7 +98,7 @@ public sealed class JobStreamWriter : IAsyncDisposable
         foreach (var a in appends.Where(a => a.Events.Length > 0))
             Stage(session, a.JobId, a.VersionBefore, a.Events, context);
         foreach (var document in documents) session.Store(document);
-        await session.SaveChangesAsync(ct);
+        await JobStreamGuard.SaveAsync(session, ct);
     }
 
     /// <summary>A new stream, or events after <paramref name="versionBefore"/>: Marten checks the version in the
@@ -152,9 +152,7 @@ public sealed class JobStreamWriter : IAsyncDisposable
 
     /// <summary>The lock and the lookup in one round trip (separate statements, so the lookup sees what was committed
     /// before the lock was granted), decisions in arrival order, one <c>SaveChangesAsync</c>.</summary>
-    /// <param name="versionFromStream">After a conflict: the expected version is read from the stream itself, not
-    /// from the job view, so a view left behind by an append that went around this writer cannot fail a job for good.</param>
-    private async Task<Decision[]> CommitBatchAsync(IReadOnlyList<Pending> batch, bool versionFromStream = false)
+    private async Task<Decision[]> CommitBatchAsync(IReadOnlyList<Pending> batch)
     {
         // An identity-map session: the looked-up views are in its identity map, where the inline job-view projection
         // finds them (UseIdentityMapForAggregates) instead of loading every appended job again.
@@ -174,15 +172,11 @@ public sealed class JobStreamWriter : IAsyncDisposable
             var jobs = known[p.Command.SlurmId].ToList();
             var decision = decisions[i] = p.Command.Decide(jobs, Guid.CreateVersion7);
             if (decision is not Decision.Append append) continue;
-            long? versionBefore = null;
-            if (!append.IsNew)
-                versionBefore = versionFromStream
-                    ? (await session.Events.FetchStreamStateAsync(append.JobId, CancellationToken.None))?.Version
-                    : jobs.First(j => j.Id == append.JobId).Version;
-            Stage(session, append.JobId, append.IsNew ? null : versionBefore ?? 0, append.Events, p.Context);
+            // The expected version is the one the decision saw: the view and its stream are committed together.
+            Stage(session, append.JobId, append.IsNew ? null : jobs.First(j => j.Id == append.JobId).Version, append.Events, p.Context);
             staged = true;
         }
-        if (staged) await session.SaveChangesAsync(CancellationToken.None);
+        if (staged) await JobStreamGuard.SaveAsync(session, CancellationToken.None);
         return decisions;
     }
 
@@ -194,7 +188,7 @@ public sealed class JobStreamWriter : IAsyncDisposable
         {
             try
             {
-                p.Done.TrySetResult((await CommitBatchAsync([p], versionFromStream: true))[0]);
+                p.Done.TrySetResult((await CommitBatchAsync([p]))[0]);
                 return;
             }
             catch (Exception e) when (attempt < Attempts && IsConflict(e))
