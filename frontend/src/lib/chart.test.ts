@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatTick, seriesColor, timeTicks } from './chart';
+import { finerInterval, formatTick, seriesColor, timeTicks } from './chart';
 
 describe('seriesColor', () => {
   it('gives 64 series 64 different colours', () => {
@@ -43,5 +43,18 @@ describe('formatTick', () => {
   it('shows seconds when ticks are less than a minute apart', () => {
     const ticks = [at(9), at(9) + 30_000];
     expect(formatTick(ticks[1], 1, ticks)).toBe('09:00:30');
+  });
+});
+
+describe('finerInterval', () => {
+  const intervals = [10, 30, 60, 120, 300, 600];
+  it('picks the finest interval giving at most 600 points for the zoomed window', () => {
+    // 2 h zoomed from a 24 h job shown at 300 s: 7200 s / 10 s = 720 > 600, / 30 s = 240.
+    expect(finerInterval(intervals, 300, 0, 7_200_000)).toBe(30);
+    // 30 min: 1800 s / 10 s = 180.
+    expect(finerInterval(intervals, 300, 0, 1_800_000)).toBe(10);
+  });
+  it('fetches nothing when the shown interval is already as fine', () => {
+    expect(finerInterval(intervals, 30, 0, 7_200_000)).toBeNull();
   });
 });

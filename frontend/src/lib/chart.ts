@@ -61,3 +61,13 @@ export function formatTick(t: number, index: number, ticks: number[]): string {
   const newDay = !previous || previous.toDateString() !== d.toDateString();
   return newDay ? `${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${time}` : time;
 }
+
+/**
+ * The interval (s) to fetch for a zoomed window of the job page: the finest of the server's `intervals` giving at
+ * most `target` points over [fromMs, toMs]; null when that is not finer than the `current` one (nothing to fetch).
+ */
+export function finerInterval(intervals: number[], current: number, fromMs: number, toMs: number, target = 600): number | null {
+  const seconds = (toMs - fromMs) / 1000;
+  const fitting = [...intervals].sort((a, b) => a - b).find((s) => seconds / s <= target);
+  return fitting !== undefined && fitting < current ? fitting : null;
+}
