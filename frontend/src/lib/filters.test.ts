@@ -87,3 +87,13 @@ describe('changes', () => {
     expect(c.page).toBe(1);
   });
 });
+
+describe('node filter', () => {
+  it('round-trips a hostlist through the URL and reaches the API query as node=', () => {
+    const f = parseFilters('node=demo%5B001-004%5D');
+    expect(f.node).toBe('demo[001-004]');
+    expect(hasActiveFilters(f)).toBe(true);
+    expect(new URLSearchParams(toApiQuery(f)).get('node')).toBe('demo[001-004]');
+    expect(updateFilters(f, { node: 'n1' }).page).toBe(1);
+  });
+});
