@@ -11,12 +11,12 @@ describe('parseFilters', () => {
     const f = parseFilters(
       'cluster=c1&user=alice&group=g&account=a&partition=p&state=running,failed&from=2026-01-01T00:00:00Z&to=1767312000' +
         '&minDuration=60&maxDuration=3600&minNodes=2&maxNodes=4&minTasks=1&maxTasks=8&minGpus=0&maxGpus=4&tags=a,b&q=foo' +
-        '&startKnown=false&sort=duration&order=asc&page=3&pageSize=100',
+        '&node=n[1-2]&startKnown=false&sort=duration&order=asc&page=3&pageSize=100',
     );
     expect(f).toEqual({
       cluster: 'c1', user: 'alice', group: 'g', account: 'a', partition: 'p', state: ['running', 'failed'],
       from: '2026-01-01T00:00:00.000Z', to: '2026-01-02T00:00:00.000Z', minDuration: 60, maxDuration: 3600, minNodes: 2,
-      maxNodes: 4, minTasks: 1, maxTasks: 8, minGpus: 0, maxGpus: 4, tags: ['a', 'b'], q: 'foo', startKnown: 'false',
+      maxNodes: 4, minTasks: 1, maxTasks: 8, minGpus: 0, maxGpus: 4, tags: ['a', 'b'], q: 'foo', node: 'n[1-2]', startKnown: 'false',
       sort: 'duration', order: 'asc', page: 3, pageSize: 100,
     });
   });
