@@ -116,6 +116,7 @@ function JobMetadata({ job: j }: { job: JobDetail }) {
           <dt>Node list</dt>
           <dd>
             <code className="selectable">{j.nodes.length ? compressHostlist(j.nodes) : '–'}</code>
+            <NodeLinks job={j} />
           </dd>
         </div>
       </dl>
@@ -182,6 +183,24 @@ function Statistics({ job }: { job: JobDetail }) {
       </div>
       <p className="muted small">Per node, over the whole job (robust max leaves out short spikes).</p>
     </section>
+  );
+}
+
+/** Each node → its node page over the job's window (up to 64 links; bigger jobs: the list filter finds the rest). */
+function NodeLinks({ job }: { job: JobDetail }) {
+  if (!job.startTime || job.nodes.length === 0) return null;
+  const from = new Date(job.startTime).toISOString();
+  const to = job.stopTime ? new Date(job.stopTime).toISOString() : null;
+  const query = `from=${encodeURIComponent(from)}${to ? `&to=${encodeURIComponent(to)}` : ''}`;
+  return (
+    <span className="chips node-links" data-testid="node-links">
+      {job.nodes.slice(0, 64).map((n) => (
+        <Link key={n} to={`/nodes/${encodeURIComponent(job.cluster)}/${encodeURIComponent(n)}?${query}`} className="chip">
+          {n}
+        </Link>
+      ))}
+      {job.nodes.length > 64 ? <span className="muted small">… and {job.nodes.length - 64} more</span> : null}
+    </span>
   );
 }
 
