@@ -104,7 +104,7 @@ export default function NodePage() {
             Show
           </button>
         </div>
-        <p className="muted small" data-testid="node-window">
+        <p className="muted small" data-testid="node-window" data-resolution={metrics.data?.resolution ?? ""}>
           {formatDateTime(from)} – {formatDateTime(to)} ({formatDuration(Math.round((to - from) / 1000))})
           {metrics.data ? ` · one point per ${formatDuration(metrics.data.resolution)}` : ''}. Drag across a chart to
           zoom in (finer data is loaded).
@@ -180,6 +180,16 @@ export default function NodePage() {
             />
           ))}
         </div>
+        {marks.length ? (
+          <p className="muted small" data-testid="node-marks">
+            Shaded on the charts:{' '}
+            {marks.map((m, i) => (
+              <span key={i}>
+                {i > 0 ? ', ' : ''}job {m.label} ({formatDateTime(m.from)} – {formatDateTime(m.to)})
+              </span>
+            ))}
+          </p>
+        ) : null}
         {metrics.data && charts.every((m) => m.series[0].times.length === 0) ? (
           <p className="muted">No metric data for this node in this window.</p>
         ) : null}
