@@ -150,10 +150,24 @@ export function MetricChart({ metric, labels, autoscale, showQuantiles, zoom, sy
       ],
       series: [{ label: 'time', value: (_u, v) => (v === null ? '–' : formatDateTime(v)) }, ...lineSeries],
       hooks: {
-        setSeries: [
-          (u, idx) => {
-            const label = idx === null || idx === undefined ? null : u.series[idx]?.label;
-            setFocused(typeof label === 'string' ? label : null);
+        // Names the line nearest the cursor (within 24 px), so an outlier among many nodes can be identified.
+        setCursor: [
+          (u) => {
+            const { idx, top } = u.cursor;
+            let best: string | null = null;
+            let bestDistance = 24;
+            if (idx !== null && idx !== undefined && top !== undefined && top >= 0) {
+              for (let i = 1; i <= series.length; i++) {
+                const v = u.data[i]?.[idx];
+                if (v === null || v === undefined || !u.series[i].show) continue;
+                const distance = Math.abs(u.valToPos(v, 'y') - top);
+                if (distance < bestDistance) {
+                  bestDistance = distance;
+                  best = String(u.series[i].label);
+                }
+              }
+            }
+            setFocused(best);
           },
         ],
         setSelect: [

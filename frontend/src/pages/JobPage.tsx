@@ -187,7 +187,9 @@ function Statistics({ job }: { job: JobDetail }) {
 }
 
 /** The tag input with suggestions from existing tags (GET /api/tags?prefix=, the caller's visible ones). */
-function TagInput({ value, onChange, exclude }: { value: string; onChange: (v: string) => void; exclude: string[] }) {
+function TagInput({ value, onChange, exclude, id, 'aria-describedby': describedBy }: {
+  value: string; onChange: (v: string) => void; exclude: string[]; id?: string; 'aria-describedby'?: string;
+}) {
   const [open, setOpen] = useState(false);
   const prefix = value.trim();
   const valid = prefix === '' || /^[\p{L}\p{N}][\p{L}\p{N} ._:/+-]{0,63}$/u.test(prefix);
@@ -201,6 +203,8 @@ function TagInput({ value, onChange, exclude }: { value: string; onChange: (v: s
   return (
     <span className="autocomplete">
       <input
+        id={id}
+        aria-describedby={describedBy}
         name="tag"
         value={value}
         onChange={(e) => {
