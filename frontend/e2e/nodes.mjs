@@ -39,6 +39,7 @@ export async function run({ step, shot, signIn, check, admin, CLUSTER, USERS, no
     await page.locator('.metric-chart canvas').first().waitFor();
     await page.waitForFunction(() => document.querySelector('[data-testid="node-window"]')?.getAttribute('data-resolution') === '300');
     const over = page.locator('.metric-chart .u-over').first();
+    await over.scrollIntoViewIfNeeded();
     const box = await over.boundingBox();
     // The samples cover the last 2 h: drag over the last ~5 % of the 24 h axis (about 70 minutes).
     await page.mouse.move(box.x + box.width * 0.95, box.y + box.height / 2);
@@ -100,6 +101,7 @@ export async function run({ step, shot, signIn, check, admin, CLUSTER, USERS, no
     check(colours[0] !== colours[12], `demo001 and demo013 differ: ${colours[0]} / ${colours[12]}`);
     // Hover the outlier's line (95 of 100, near the top): its name appears in the caption.
     const over = chart.locator('.u-over');
+    await over.scrollIntoViewIfNeeded(); // the mouse acts in the viewport
     const box = await over.boundingBox();
     await page.waitForTimeout(200);
     let named = '';
