@@ -41,7 +41,7 @@ export async function run({ step, shot, signIn, check, admin, CLUSTER, USERS, no
     const over = page.locator('.metric-chart .u-over').first();
     await over.scrollIntoViewIfNeeded();
     const box = await over.boundingBox();
-    // The samples cover the last 2 h: drag over the last ~5 % of the 24 h axis (about 70 minutes).
+    // The axis spans the 24 h window: drag over its last ~5 % (about 65 minutes; samples cover the last 2 h).
     await page.mouse.move(box.x + box.width * 0.95, box.y + box.height / 2);
     await page.mouse.down();
     await page.mouse.move(box.x + box.width * 0.995, box.y + box.height / 2, { steps: 5 });

@@ -19,7 +19,8 @@ export function Footprint({ statistics, catalogue }: { statistics: Record<string
         // Labelled: the metric and its mean are readable without hovering.
         <span key={b.name} className="fp-item">
           <span className="fp-label" aria-hidden="true">
-            {b.label} <strong>{formatUnit(b.mean, b.unit, { binary: prefersBinary(b.unit) })}</strong>
+            <span className="fp-name">{b.label}</span>
+            <strong>{formatUnit(b.mean, b.unit, { binary: prefersBinary(b.unit) })}</strong>
           </span>
           <span className={`fp-bar fp-${footprintLevel(b.fraction)}${b.over ? ' fp-over' : ''}`} data-metric={b.name}>
             <span className="fp-fill" style={{ width: `${b.fraction === null ? 0 : Math.max(4, b.fraction * 100)}%` }} />

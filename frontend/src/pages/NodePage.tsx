@@ -63,6 +63,8 @@ export default function NodePage() {
       })),
     [jobs.data, from, to],
   );
+  // The axis spans the whole window (not only the samples in it), so gaps and the jobs' places are visible.
+  const xRange = useMemo<[number, number]>(() => [from, to], [from, to]);
   const charts = useMemo<Metric[]>(
     () =>
       (metrics.data?.metrics ?? []).map((m) => ({
@@ -177,6 +179,7 @@ export default function NodePage() {
               syncKey={`node-${cluster}-${host}`}
               marks={marks}
               onZoom={(f, t) => setWindow(f, t)}
+              xRange={xRange}
             />
           ))}
         </div>
