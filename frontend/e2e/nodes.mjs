@@ -87,7 +87,8 @@ export async function run({ step, shot, signIn, check, admin, CLUSTER, USERS, no
     await page.route(/\/api\/jobs\/[^/]+\/metrics(\?.*)?$/, (route) => route.fulfill({
       status: 200, contentType: 'application/json',
       body: JSON.stringify({
-        interval: 30, intervals: [30, 60], from: new Date(t0).toISOString(), to: new Date(times.at(-1)).toISOString(),
+        // Shown at 300 s at first (as for a long job); a zoom asks for a finer interval of these.
+        interval: Number(new URL(route.request().url()).searchParams.get('interval') ?? 300), intervals: [30, 60, 300], from: new Date(t0).toISOString(), to: new Date(times.at(-1)).toISOString(),
         metrics: [{ name: 'load_one', displayName: 'CPU load', unit: '', category: 'CPU', scope: 'node', peak: 100, series }],
       }),
     }));
@@ -118,6 +119,16 @@ export async function run({ step, shot, signIn, check, admin, CLUSTER, USERS, no
     await chart.locator('.u-legend .u-series', { hasText: 'demo013' }).click();
     check(await chart.locator('.u-legend .u-series', { hasText: 'demo013' }).evaluate((r) => r.classList.contains('u-off')),
       'clicking a legend entry hides its line');
+    // Zoom on the job page: dragging over ~20 % of the hour (~12 min = 720 s: 24 points at 30 s) asks for 30 s.
+    const finer = page.waitForRequest((r) => r.url().includes('/metrics') && new URL(r.url()).searchParams.get('interval') === '30');
+    await over.scrollIntoViewIfNeeded();
+    const zoomBox = await over.boundingBox();
+    await page.mouse.move(zoomBox.x + zoomBox.width * 0.4, zoomBox.y + zoomBox.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(zoomBox.x + zoomBox.width * 0.6, zoomBox.y + zoomBox.height / 2, { steps: 5 });
+    await page.mouse.up();
+    await finer;
+    await page.getByLabel('Interval', { exact: true }).locator('option:checked', { hasText: '30s' }).waitFor({ state: 'attached' });
     await page.unroute(/\/api\/jobs\/[^/]+\/metrics(\?.*)?$/);
   });
 

@@ -59,7 +59,7 @@ export default function NodePage() {
       (jobs.data?.jobs ?? []).filter((j) => j.startTime).map((j) => ({
         from: Math.max(from, Date.parse(j.startTime!)),
         to: Math.min(to, j.stopTime ? Date.parse(j.stopTime) : to),
-        label: `${j.jobId}`,
+        label: `job ${j.jobId}`,
       })),
     [jobs.data, from, to],
   );
@@ -188,7 +188,7 @@ export default function NodePage() {
             Shaded on the charts:{' '}
             {marks.map((m, i) => (
               <span key={i}>
-                {i > 0 ? ', ' : ''}job {m.label} ({formatDateTime(m.from)} – {formatDateTime(m.to)})
+                {i > 0 ? ', ' : ''}{m.label} ({formatDateTime(m.from)} – {formatDateTime(m.to)})
               </span>
             ))}
           </p>
