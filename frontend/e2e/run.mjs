@@ -9,6 +9,7 @@
 
 import { chromium } from 'playwright-core';
 import { run as runIssue15 } from './ui-issue15.mjs';
+import { run as runNodes } from './nodes.mjs';
 import { mkdirSync, existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,7 +37,7 @@ if (!existsSync(CHROMIUM)) {
 }
 const SHOTS = resolve(process.env.JOBMON_E2E_SCREENSHOTS ?? join(here, '..', '..', 'screenshots'));
 mkdirSync(SHOTS, { recursive: true });
-const OVERALL_TIMEOUT_MS = Number(process.env.JOBMON_E2E_TIMEOUT_MS ?? 240_000);
+const OVERALL_TIMEOUT_MS = Number(process.env.JOBMON_E2E_TIMEOUT_MS ?? 360_000);
 const STEP_TIMEOUT_MS = 20_000;
 
 // Unique per run, so the test can run again against the same database.
@@ -781,6 +782,7 @@ async function main() {
   }
   await noroles?.context.close();
   await runIssue15({ step, shot, signIn, check, ingest, CLUSTER, USERS, now });
+  await runNodes({ step, shot, signIn, check, admin, CLUSTER, USERS, now });
 }
 
 try {

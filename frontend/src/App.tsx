@@ -15,6 +15,7 @@ const SettingsPage = lazy(() => import('./pages/SettingsPage'));
 const SearchPage = lazy(() => import('./pages/SearchPage'));
 const SlurmJobPage = lazy(() => import('./pages/SlurmJobPage'));
 const UsagePage = lazy(() => import('./pages/UsagePage'));
+const NodePage = lazy(() => import('./pages/NodePage'));
 
 export function App() {
   return (
@@ -26,6 +27,7 @@ export function App() {
       <Route path="/jobs/:id" element={<Guard access="read"><Shell><Lazy><JobOrSlurmId /></Lazy></Shell></Guard>} />
       <Route path="/jobs/:cluster/:slurmId" element={<Guard access="read"><Shell><Lazy><SlurmJobPage /></Lazy></Shell></Guard>} />
       <Route path="/job/:slurmId" element={<OriginalJobLink />} />
+      <Route path="/nodes/:cluster/:host" element={<Guard access="read"><Shell><Lazy><NodePage /></Lazy></Shell></Guard>} />
       <Route path="/search" element={<Guard access="read"><Shell><Lazy><SearchPage /></Lazy></Shell></Guard>} />
       <Route path="/statistics" element={<Guard access="read"><Shell><Lazy><StatisticsPage /></Lazy></Shell></Guard>} />
       <Route path="/usage" element={<Guard access="read"><Shell><Lazy><UsagePage /></Lazy></Shell></Guard>} />

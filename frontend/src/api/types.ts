@@ -315,3 +315,36 @@ export interface TagSearchResult {
   name: string;
   jobs: number;
 }
+
+/** GET /api/clusters/{cluster}/nodes/{host}: the jobs on a node in a window (others' jobs only counted for users). */
+export interface NodeJobs {
+  cluster: string;
+  host: string;
+  from: string;
+  to: string;
+  jobs: JobListItem[];
+  otherJobs: number;
+  truncated: boolean;
+}
+
+/** GET /api/clusters/{cluster}/nodes/{host}/metrics: one series per metric at `resolution` seconds. */
+export interface NodeMetricSeries {
+  name: string;
+  displayName: string;
+  unit: string;
+  scope: string;
+  aggregation: string;
+  peak: number | null;
+  times: number[];
+  values: (number | null)[];
+}
+
+export interface NodeMetrics {
+  cluster: string;
+  host: string;
+  from: string;
+  to: string;
+  resolution: number;
+  metrics: NodeMetricSeries[];
+  errors: { metric: string; message: string }[];
+}

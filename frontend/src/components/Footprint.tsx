@@ -16,8 +16,15 @@ export function Footprint({ statistics, catalogue }: { statistics: Record<string
   return (
     <span className="footprint" role="img" aria-label={`Footprint: ${summary}`} title={bars.map(describe).join('\n')}>
       {bars.map((b) => (
-        <span key={b.name} className={`fp-bar fp-${footprintLevel(b.fraction)}${b.over ? ' fp-over' : ''}`} data-metric={b.name}>
-          <span className="fp-fill" style={{ width: `${b.fraction === null ? 0 : Math.max(4, b.fraction * 100)}%` }} />
+        // Labelled: the metric and its mean are readable without hovering.
+        <span key={b.name} className="fp-item">
+          <span className="fp-label" aria-hidden="true">
+            <span className="fp-name">{b.label}</span>
+            <strong>{formatUnit(b.mean, b.unit, { binary: prefersBinary(b.unit) })}</strong>
+          </span>
+          <span className={`fp-bar fp-${footprintLevel(b.fraction)}${b.over ? ' fp-over' : ''}`} data-metric={b.name}>
+            <span className="fp-fill" style={{ width: `${b.fraction === null ? 0 : Math.max(4, b.fraction * 100)}%` }} />
+          </span>
         </span>
       ))}
     </span>

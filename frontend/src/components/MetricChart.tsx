@@ -5,8 +5,14 @@ import type { Metric } from '../api/types';
 import { formatDateTime, formatUnit, prefersBinary } from '../lib/format';
 import { quantileLines } from '../lib/metrics';
 import { describeOutliers } from '../lib/bands';
+import { formatTick, seriesColor, timeTicks } from '../lib/chart';
 
-const PALETTE = ['#2563eb', '#dc2626', '#16a34a', '#d97706', '#7c3aed', '#0891b2', '#db2777', '#65a30d', '#ea580c', '#4f46e5', '#0d9488', '#9333ea'];
+/** A span marked on the chart (the node page: a job's run), drawn shaded with its label at the top. */
+export interface ChartMark {
+  from: number;
+  to: number;
+  label: string;
+}
 
 /** Follows the document's data-theme (set by the theme toggle) so charts redraw in the right colours. */
 export function useDocumentTheme(): string {
@@ -37,11 +43,20 @@ interface Props {
   showQuantiles: boolean;
   zoom: ZoomGroup;
   syncKey: string;
+  /** Spans to mark (job boundaries on the node page). */
+  marks?: ChartMark[];
+  /** Called when the viewer drag-selects a time range (ms), so the page can fetch finer data for it. */
+  onZoom?: (from: number, to: number) => void;
+  /** The time range to show (ms), e.g. the zoomed window after finer data arrived. */
+  xRange?: [number, number] | null;
 }
 
 /** One metric as a uPlot line chart: one line per series (node or device), optional quartile lines. */
-export function MetricChart({ metric, labels, autoscale, showQuantiles, zoom, syncKey }: Props) {
+export function MetricChart({ metric, labels, autoscale, showQuantiles, zoom, syncKey, marks, onZoom, xRange }: Props) {
   const box = useRef<HTMLDivElement>(null);
+  const [focused, setFocused] = useState<string | null>(null);
+  const onZoomRef = useRef(onZoom);
+  onZoomRef.current = onZoom;
   const theme = useDocumentTheme();
   const plotRef = useRef<uPlot | null>(null);
 
@@ -69,7 +84,7 @@ export function MetricChart({ metric, labels, autoscale, showQuantiles, zoom, sy
 
     const lineSeries: uPlot.Series[] = series.map((s, i) => ({
       label: s.label,
-      stroke: PALETTE[i % PALETTE.length],
+      stroke: seriesColor(i),
       width: 1.5,
       spanGaps: false,
       value: (_u, v) => fmt(v),
@@ -94,8 +109,12 @@ export function MetricChart({ metric, labels, autoscale, showQuantiles, zoom, sy
       cursor: {
         drag: { x: true, y: false, setScale: true },
         sync: { key: syncKey, setSeries: false },
+        focus: { prox: 24 },
       },
-      legend: { show: series.length <= 16 || hasQuantiles, live: true },
+      // The legend stays for big jobs (scrollable, see styles.css); clicking an entry hides/shows that series.
+      legend: { show: true, live: true },
+      // Hovering near a line highlights it and names it in the caption (the outlier of 64 nodes has a name).
+      focus: { alpha: 0.25 },
       scales: {
         x: { time: true },
         y: {
@@ -112,7 +131,14 @@ export function MetricChart({ metric, labels, autoscale, showQuantiles, zoom, sy
         },
       },
       axes: [
-        { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid } },
+        {
+          stroke: fg,
+          grid: { stroke: grid, width: 1 },
+          ticks: { stroke: grid },
+          // 24-hour labels, as many as fit the width (uPlot's default is 12-hour US with overlapping labels).
+          splits: (u, _i, min, max) => timeTicks(min, max, u.bbox.width / (window.devicePixelRatio || 1)),
+          values: (_u, splits) => splits.map((t, i) => formatTick(t, i, splits)),
+        },
         {
           stroke: fg,
           grid: { stroke: grid, width: 1 },
@@ -124,6 +150,65 @@ export function MetricChart({ metric, labels, autoscale, showQuantiles, zoom, sy
       ],
       series: [{ label: 'time', value: (_u, v) => (v === null ? '–' : formatDateTime(v)) }, ...lineSeries],
       hooks: {
+        // Names the line nearest the cursor (within 24 px), so an outlier among many nodes can be identified.
+        setCursor: [
+          (u) => {
+            const { idx, top } = u.cursor;
+            let best: string | null = null;
+            let bestDistance = 24;
+            if (idx !== null && idx !== undefined && top !== undefined && top >= 0) {
+              for (let i = 1; i <= series.length; i++) {
+                const v = u.data[i]?.[idx];
+                if (v === null || v === undefined || !u.series[i].show) continue;
+                const distance = Math.abs(u.valToPos(v, 'y') - top);
+                if (distance < bestDistance) {
+                  bestDistance = distance;
+                  best = String(u.series[i].label);
+                }
+              }
+            }
+            setFocused(best);
+          },
+        ],
+        setSelect: [
+          (u) => {
+            if (!onZoomRef.current || u.select.width < 2) return;
+            const from = u.posToVal(u.select.left, 'x');
+            const to = u.posToVal(u.select.left + u.select.width, 'x');
+            if (to > from) onZoomRef.current(Math.round(from), Math.round(to));
+          },
+        ],
+        draw: [
+          (u) => {
+            if (!marks?.length) return;
+            const ctx = u.ctx;
+            const dpr = window.devicePixelRatio || 1;
+            const { top, height, left, width } = u.bbox;
+            ctx.save();
+            ctx.font = `${11 * dpr}px sans-serif`;
+            marks.forEach((m, i) => {
+              const x0 = Math.max(left, u.valToPos(m.from, 'x', true));
+              const x1 = Math.min(left + width, u.valToPos(m.to, 'x', true));
+              if (x1 < left || x0 > left + width) return;
+              const colour = seriesColor(i + 5);
+              ctx.globalAlpha = 0.12;
+              ctx.fillStyle = colour;
+              ctx.fillRect(x0, top, Math.max(1, x1 - x0), height);
+              ctx.globalAlpha = 1;
+              ctx.strokeStyle = colour;
+              ctx.lineWidth = dpr;
+              ctx.beginPath();
+              ctx.moveTo(x0, top);
+              ctx.lineTo(x0, top + height);
+              ctx.moveTo(x1, top);
+              ctx.lineTo(x1, top + height);
+              ctx.stroke();
+              ctx.fillStyle = fg;
+              ctx.fillText(m.label, x0 + 3 * dpr, top + (12 + 12 * (i % 3)) * dpr);
+            });
+            ctx.restore();
+          },
+        ],
         setScale: [
           (u, key) => {
             if (key !== 'x' || zoom.busy) return;
@@ -140,6 +225,7 @@ export function MetricChart({ metric, labels, autoscale, showQuantiles, zoom, sy
       },
     };
     const plot = new uPlot(opts, data, el);
+    if (xRange) plot.setScale('x', { min: xRange[0], max: xRange[1] });
     plotRef.current = plot;
     zoom.charts.add(plot);
     const ro = new ResizeObserver(() => {
@@ -155,7 +241,7 @@ export function MetricChart({ metric, labels, autoscale, showQuantiles, zoom, sy
     };
     // Rebuild when the data, selection, theme, quantile display or autoscale changes.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [metric, labels, theme, hasQuantiles, syncKey, autoscale]);
+  }, [metric, labels, theme, hasQuantiles, syncKey, autoscale, marks, xRange]);
 
   const empty = !metric.band?.times.length && (series.length === 0 || series.every((s) => s.values.every((v) => v === null)));
   return (
@@ -169,6 +255,12 @@ export function MetricChart({ metric, labels, autoscale, showQuantiles, zoom, sy
           <span className="muted small" data-testid="band-caption">
             {' '}
             · band of {metric.band.nodes} nodes{metric.band.outliers.length ? `; outliers: ${describeOutliers(metric.band)}` : '; no outliers'}
+          </span>
+        ) : null}
+        {focused ? (
+          <span className="small focused-series" data-testid="focused-series">
+            {' '}
+            · {focused}
           </span>
         ) : null}
       </figcaption>

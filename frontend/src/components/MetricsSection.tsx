@@ -8,6 +8,7 @@ import { ErrorState, Field, Loading } from './common';
 import { createZoomGroup, MetricChart } from './MetricChart';
 import { groupMetrics, mergeLiveMetrics, metricsQuery, type Aggregation } from '../lib/metrics';
 import { useCatalogue } from '../api/catalogue';
+import { finerInterval } from '../lib/chart';
 
 export function MetricsSection({ job }: { job: JobDetail }) {
   const [node, setNode] = useState('');
@@ -19,6 +20,8 @@ export function MetricsSection({ job }: { job: JobDetail }) {
   const zoom = useMemo(() => createZoomGroup(), []);
   const catalogue = useCatalogue();
   const [zoomKey, setZoomKey] = useState(0);
+  // Drag-zoom fetches finer data: the zoomed range stays shown while a finer interval is loaded for it.
+  const [zoomRange, setZoomRange] = useState<[number, number] | null>(null);
 
   const running = job.state === 'running';
   // Big running jobs come as a band with the outliers named; the viewer may ask for every node's line.
@@ -68,6 +71,18 @@ export function MetricsSection({ job }: { job: JobDetail }) {
   }
 
   const data = metrics.data;
+  const onZoom = (from: number, to: number) => {
+    setZoomRange([from, to]);
+    if (data) {
+      const finer = finerInterval(data.intervals ?? [], data.interval, from, to);
+      if (finer !== null) setInterval(finer);
+    }
+  };
+  const resetZoom = () => {
+    setZoomRange(null);
+    setInterval(null);
+    setZoomKey((k) => k + 1);
+  };
   const grouped = data ? groupMetrics(data.metrics, catalogue.data?.metrics) : null;
   const unavailable = err instanceof ApiError && err.status === 404;
   return (
@@ -140,7 +155,7 @@ export function MetricsSection({ job }: { job: JobDetail }) {
         <label className="check">
           <input type="checkbox" checked={showQuantiles} onChange={(e) => setShowQuantiles(e.target.checked)} /> Quartiles
         </label>
-        <button type="button" className="btn" onClick={() => setZoomKey((k) => k + 1)}>
+        <button type="button" className="btn" onClick={resetZoom}>
           Reset zoom
         </button>
         <a className="btn" href={csvHref} download>
@@ -149,7 +164,7 @@ export function MetricsSection({ job }: { job: JobDetail }) {
       </div>
       )}
       {unavailable ? null : (
-        <p className="muted small">Drag across a chart to zoom all charts; double-click or “Reset zoom” to go back.{running ? (live ? ' Live: new samples stream in while the job runs.' : ' Updates every 30 s while the job runs.') : ''}</p>
+        <p className="muted small">Drag across a chart to zoom all charts (finer data is loaded for the zoomed range); “Reset zoom” to go back. Hover a line to name it; click a legend entry to hide it.{running ? (live ? ' Live: new samples stream in while the job runs.' : ' Updates every 30 s while the job runs.') : ''}</p>
       )}
       {metrics.isPending ? <Loading label="Loading metrics…" /> : null}
       {errorView}
@@ -179,6 +194,8 @@ export function MetricsSection({ job }: { job: JobDetail }) {
                       showQuantiles={showQuantiles}
                       zoom={zoom}
                       syncKey={`job-${job.id}`}
+                      onZoom={onZoom}
+                      xRange={zoomRange}
                     />
                   ))}
                 </div>

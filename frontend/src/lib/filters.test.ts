@@ -11,12 +11,12 @@ describe('parseFilters', () => {
     const f = parseFilters(
       'cluster=c1&user=alice&group=g&account=a&partition=p&state=running,failed&from=2026-01-01T00:00:00Z&to=1767312000' +
         '&minDuration=60&maxDuration=3600&minNodes=2&maxNodes=4&minTasks=1&maxTasks=8&minGpus=0&maxGpus=4&tags=a,b&q=foo' +
-        '&startKnown=false&sort=duration&order=asc&page=3&pageSize=100',
+        '&node=n[1-2]&startKnown=false&sort=duration&order=asc&page=3&pageSize=100',
     );
     expect(f).toEqual({
       cluster: 'c1', user: 'alice', group: 'g', account: 'a', partition: 'p', state: ['running', 'failed'],
       from: '2026-01-01T00:00:00.000Z', to: '2026-01-02T00:00:00.000Z', minDuration: 60, maxDuration: 3600, minNodes: 2,
-      maxNodes: 4, minTasks: 1, maxTasks: 8, minGpus: 0, maxGpus: 4, tags: ['a', 'b'], q: 'foo', startKnown: 'false',
+      maxNodes: 4, minTasks: 1, maxTasks: 8, minGpus: 0, maxGpus: 4, tags: ['a', 'b'], q: 'foo', node: 'n[1-2]', startKnown: 'false',
       sort: 'duration', order: 'asc', page: 3, pageSize: 100,
     });
   });
@@ -85,5 +85,15 @@ describe('changes', () => {
     expect(c.sort).toBe('duration');
     expect(c.pageSize).toBe(100);
     expect(c.page).toBe(1);
+  });
+});
+
+describe('node filter', () => {
+  it('round-trips a hostlist through the URL and reaches the API query as node=', () => {
+    const f = parseFilters('node=demo%5B001-004%5D');
+    expect(f.node).toBe('demo[001-004]');
+    expect(hasActiveFilters(f)).toBe(true);
+    expect(new URLSearchParams(toApiQuery(f)).get('node')).toBe('demo[001-004]');
+    expect(updateFilters(f, { node: 'n1' }).page).toBe(1);
   });
 });

@@ -36,6 +36,8 @@ export interface JobFilters {
   maxGpus: number | null;
   tags: string[];
   q: string;
+  /** Hostlist (demo[001-004]): jobs on any of these nodes. */
+  node: string;
   startKnown: '' | 'true' | 'false';
   sort: SortField;
   order: 'asc' | 'desc';
@@ -46,10 +48,10 @@ export interface JobFilters {
 export const DEFAULT_FILTERS: Readonly<JobFilters> = Object.freeze({
   cluster: '', user: '', group: '', account: '', partition: '', state: [], from: '', to: '',
   minDuration: null, maxDuration: null, minNodes: null, maxNodes: null, minTasks: null, maxTasks: null,
-  minGpus: null, maxGpus: null, tags: [], q: '', startKnown: '', sort: 'startTime', order: 'desc', page: 1, pageSize: 50,
+  minGpus: null, maxGpus: null, tags: [], q: '', node: '', startKnown: '', sort: 'startTime', order: 'desc', page: 1, pageSize: 50,
 }) as JobFilters;
 
-const TEXT_KEYS = ['cluster', 'user', 'group', 'account', 'partition', 'q'] as const;
+const TEXT_KEYS = ['cluster', 'user', 'group', 'account', 'partition', 'q', 'node'] as const;
 const NUMBER_KEYS = ['minDuration', 'maxDuration', 'minNodes', 'maxNodes', 'minTasks', 'maxTasks', 'minGpus', 'maxGpus'] as const;
 /** Keys whose change is a new query (and so goes back to page 1). */
 export const FILTER_KEYS = [...TEXT_KEYS, ...NUMBER_KEYS, 'state', 'from', 'to', 'tags', 'startKnown'] as const;

@@ -116,6 +116,7 @@ function JobMetadata({ job: j }: { job: JobDetail }) {
           <dt>Node list</dt>
           <dd>
             <code className="selectable">{j.nodes.length ? compressHostlist(j.nodes) : '–'}</code>
+            <NodeLinks job={j} />
           </dd>
         </div>
       </dl>
@@ -185,6 +186,80 @@ function Statistics({ job }: { job: JobDetail }) {
   );
 }
 
+/** The tag input with suggestions from existing tags (GET /api/tags?prefix=, the caller's visible ones). */
+function TagInput({ value, onChange, exclude, id, 'aria-describedby': describedBy }: {
+  value: string; onChange: (v: string) => void; exclude: string[]; id?: string; 'aria-describedby'?: string;
+}) {
+  const [open, setOpen] = useState(false);
+  const prefix = value.trim();
+  const valid = prefix === '' || /^[\p{L}\p{N}][\p{L}\p{N} ._:/+-]{0,63}$/u.test(prefix);
+  const suggestions = useQuery({
+    queryKey: ['tags', prefix],
+    queryFn: ({ signal }) => api<string[]>(`/api/tags?prefix=${encodeURIComponent(prefix)}`, { signal }),
+    enabled: open && valid,
+    staleTime: 30_000,
+  });
+  const shown = (suggestions.data ?? []).filter((t) => !exclude.includes(t) && t !== prefix);
+  return (
+    <span className="autocomplete">
+      <input
+        id={id}
+        aria-describedby={describedBy}
+        name="tag"
+        value={value}
+        onChange={(e) => {
+          onChange(e.target.value);
+          setOpen(true);
+        }}
+        onFocus={() => setOpen(true)}
+        onBlur={() => setTimeout(() => setOpen(false), 150)}
+        maxLength={64}
+        placeholder="e.g. benchmark"
+        autoComplete="off"
+        role="combobox"
+        aria-expanded={open && shown.length > 0}
+        aria-controls="tag-suggestions"
+      />
+      {open && shown.length > 0 ? (
+        <ul className="autocomplete-list" id="tag-suggestions" role="listbox" aria-label="Existing tags">
+          {shown.map((t) => (
+            <li key={t} role="option" aria-selected={false}>
+              <button
+                type="button"
+                onMouseDown={(e) => e.preventDefault()}
+                onClick={() => {
+                  onChange(t);
+                  setOpen(false);
+                }}
+              >
+                {t}
+              </button>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </span>
+  );
+}
+
+/** Each node → its node page over the job's window (up to 64 links; bigger jobs: the list filter finds the rest). */
+function NodeLinks({ job }: { job: JobDetail }) {
+  if (!job.startTime || job.nodes.length === 0) return null;
+  const from = new Date(job.startTime).toISOString();
+  const to = job.stopTime ? new Date(job.stopTime).toISOString() : null;
+  const query = `from=${encodeURIComponent(from)}${to ? `&to=${encodeURIComponent(to)}` : ''}`;
+  return (
+    <span className="chips node-links" data-testid="node-links">
+      {job.nodes.slice(0, 64).map((n) => (
+        <Link key={n} to={`/nodes/${encodeURIComponent(job.cluster)}/${encodeURIComponent(n)}?${query}`} className="chip">
+          {n}
+        </Link>
+      ))}
+      {job.nodes.length > 64 ? <span className="muted small">… and {job.nodes.length - 64} more</span> : null}
+    </span>
+  );
+}
+
 function Tags({ job }: { job: JobDetail }) {
   const me = useMe();
   const qc = useQueryClient();
@@ -241,7 +316,7 @@ function Tags({ job }: { job: JobDetail }) {
       </ul>
       <form className="inline-form" onSubmit={submit} aria-label="Add a tag">
         <Field label="New tag">
-          <input name="tag" value={name} onChange={(e) => setName(e.target.value)} maxLength={64} placeholder="e.g. benchmark" />
+          <TagInput value={name} onChange={setName} exclude={job.tags.map((t) => t.name)} />
         </Field>
         <Field label="Visibility">
           <select name="visibility" value={visibility} onChange={(e) => setVisibility(e.target.value as 'private' | 'public')}>
