@@ -5,7 +5,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Jobmon.Tests;
 
-/// <summary>The mailer (MailKit) against a real SMTP peer on loopback: the dialogue, TLS, AUTH and the message.</summary>
+/// <summary>The mailer (MailKit) against a real SMTP peer on loopback: the dialogue, TLS, AUTH and the
+/// message.</summary>
 public sealed class SmtpMailerTests
 {
     private const string Sender = "jobmon@hpc.example.org";
@@ -28,9 +29,12 @@ public sealed class SmtpMailerTests
             // The test's own certificate, pinned by thumbprint: no CA would sign it.
             : new SmtpMailer(settings, clock, NullLogger<SmtpMailer>.Instance)
             {
-                CertificateValidation = (_, cert, _, _) => cert is not null && cert.GetCertHashString() == trusted.Thumbprint,
+                CertificateValidation = (_, cert, _, _) =>
+                    cert is not null && cert.GetCertHashString() == trusted.Thumbprint,
             });
     }
+
+    private static Task SendAsync(SmtpMailer mailer) => mailer.SendAsync("s", "b", CancellationToken.None);
 
     private sealed class FixedClock(DateTimeOffset now) : TimeProvider
     {
@@ -44,7 +48,8 @@ public sealed class SmtpMailerTests
         await using var smtp = new TestSmtpServer(certificate);
         var (_, mailer) = Setup(smtp.Port, "auto", password: "smtp-secret", trusted: certificate);
 
-        await mailer().SendAsync(["owner@hpc.example.org", "admins@hpc.example.org"], "Job 42: idle-gpus", "GPUs idle.\n",
+        await mailer().SendAsync(["owner@hpc.example.org", "admins@hpc.example.org"], "Job 42: idle-gpus",
+            "GPUs idle.\n",
             CancellationToken.None);
 
         var mail = await smtp.NextMessageAsync(Wait);
@@ -85,7 +90,7 @@ public sealed class SmtpMailerTests
         await using var smtp = new TestSmtpServer(certificate);
         var (_, mailer) = Setup(smtp.Port, "starttls", password: "smtp-secret"); // default validation
 
-        await Should.ThrowAsync<SmtpDeliveryException>(() => mailer().SendAsync("s", "b", CancellationToken.None));
+        await Should.ThrowAsync<SmtpDeliveryException>(() => SendAsync(mailer()));
 
         smtp.Logins.ShouldBeEmpty();
         smtp.Commands.ShouldNotContain(c => c.StartsWith("AUTH") || c.StartsWith("MAIL"));
@@ -98,7 +103,7 @@ public sealed class SmtpMailerTests
         await using var smtp = new TestSmtpServer(); // no certificate: no STARTTLS in EHLO
         var (_, mailer) = Setup(smtp.Port, "starttls");
 
-        var refused = await Should.ThrowAsync<SmtpDeliveryException>(() => mailer().SendAsync("s", "b", CancellationToken.None));
+        var refused = await Should.ThrowAsync<SmtpDeliveryException>(() => SendAsync(mailer()));
 
         refused.Message.ShouldContain("STARTTLS");
         smtp.Commands.ShouldNotContain(c => c.StartsWith("MAIL"));
@@ -111,7 +116,7 @@ public sealed class SmtpMailerTests
         await using var smtp = new TestSmtpServer(certificate); // offers STARTTLS
         var (_, mailer) = Setup(smtp.Port, "none", password: "smtp-secret", trusted: certificate);
 
-        var refused = await Should.ThrowAsync<SmtpDeliveryException>(() => mailer().SendAsync("s", "b", CancellationToken.None));
+        var refused = await Should.ThrowAsync<SmtpDeliveryException>(() => SendAsync(mailer()));
 
         refused.Message.ShouldContain("without TLS");
         smtp.Commands.ShouldNotContain("STARTTLS");
@@ -125,11 +130,12 @@ public sealed class SmtpMailerTests
         var (_, mailer) = Setup(smtp.Port, "none");
         smtp.RefuseNext();
 
-        var refused = await Should.ThrowAsync<SmtpDeliveryException>(() => mailer().SendAsync("s", "b", CancellationToken.None));
+        var refused = await Should.ThrowAsync<SmtpDeliveryException>(() => SendAsync(mailer()));
 
         refused.Message.ShouldContain("try again later");
         smtp.TryTake(out _).ShouldBeFalse();
-        await mailer().SendAsync("s", "second try", CancellationToken.None); // the next attempt (Wolverine's retry) delivers
+        // The next attempt (Wolverine's retry) delivers.
+        await mailer().SendAsync("s", "second try", CancellationToken.None);
         (await smtp.NextMessageAsync(Wait)).Body.ShouldBe("second try");
     }
 }

@@ -93,12 +93,13 @@ public sealed class SmtpMailer(JobmonSettings settings, TimeProvider clock, ILog
             if (e.Password is { Length: > 0 } password)
             {
                 if (!smtp.IsEncrypted)
-                    throw new SmtpDeliveryException("refusing to send the SMTP password without TLS (Jobmon:Email:Security)");
+                    throw new SmtpDeliveryException(
+                        "refusing to send the SMTP password without TLS (Jobmon:Email:Security)");
                 await smtp.AuthenticateAsync(e.Username is { Length: > 0 } u ? u : e.Sender!, password, ct);
             }
             await smtp.SendAsync(message, MailboxAddress.Parse(e.Sender!), receivers.Select(MailboxAddress.Parse), ct);
         }
-        catch (Exception x) when (x is MailKit.CommandException or MailKit.ProtocolException or MailKit.Security.SslHandshakeException
+        catch (Exception x) when (x is MailKit.CommandException or MailKit.ProtocolException or SslHandshakeException
                                        or MailKit.Security.AuthenticationException or NotSupportedException)
         {
             // The server's answer, never the credentials (MailKit's messages do not contain them).

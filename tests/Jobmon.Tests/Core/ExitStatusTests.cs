@@ -2,7 +2,8 @@ using Jobmon.Jobs;
 
 namespace Jobmon.Tests.Core;
 
-/// <summary>SLURM's wait status and state names, decoded by hand: low 7 bits the signal, the next byte the exit code.</summary>
+/// <summary>SLURM's wait status and state names, decoded by hand: low 7 bits the signal, the next byte the exit
+/// code.</summary>
 public sealed class ExitStatusTests
 {
     [Theory]
@@ -12,7 +13,8 @@ public sealed class ExitStatusTests
     [InlineData(9, JobState.Failed)]        // SIGKILL
     [InlineData(15, JobState.Failed)]       // SIGTERM: cancelled only if SLURM says so
     [InlineData(0x80, JobState.Completed)]  // the core-dump bit alone is neither signal nor exit code
-    public void The_state_of_a_wait_status(int waitStatus, JobState state) => ExitStatus.StateOf(waitStatus).ShouldBe(state);
+    public void The_state_of_a_wait_status(int waitStatus, JobState state) =>
+        ExitStatus.StateOf(waitStatus).ShouldBe(state);
 
     [Theory]
     [InlineData(0, "exit code 0 (success)")]
@@ -20,7 +22,8 @@ public sealed class ExitStatusTests
     [InlineData(6, "killed by signal 6 (SIGABRT)")]
     [InlineData(24, "killed by signal 24 (SIGXCPU)")]
     [InlineData(40, "killed by signal 40")]
-    public void The_description_of_a_wait_status(int waitStatus, string text) => ExitStatus.Describe(waitStatus).ShouldBe(text);
+    public void The_description_of_a_wait_status(int waitStatus, string text) =>
+        ExitStatus.Describe(waitStatus).ShouldBe(text);
 
     [Theory]
     [InlineData("CANCELLED by 0", JobState.Cancelled)]

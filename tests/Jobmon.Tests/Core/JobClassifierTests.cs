@@ -7,18 +7,23 @@ namespace Jobmon.Tests.Core;
 /// statistics: each default rule's threshold edges, the minimum duration, missing metrics and peaks.</summary>
 public sealed class JobClassifierTests
 {
-    private static readonly JobView Job = new() { Id = Guid.NewGuid(), NumNodes = 2, DurationSeconds = 3600, State = JobState.Completed };
+    private static readonly JobView Job =
+        new() { Id = Guid.NewGuid(), NumNodes = 2, DurationSeconds = 3600, State = JobState.Completed };
 
-    private static MetricDefinition Metric(string name, double? peak) => new(name, name, name, "", MetricScope.Node, [], false,
+    private static MetricDefinition Metric(string name, double? peak) => new(name, name, name, "", MetricScope.Node, [],
+        false,
         Aggregation.Mean, [Aggregation.Mean], peak, null, []);
 
-    /// <summary>nv_util without a peak (its rule is absolute), load_one with 72 cores, mem_bw with 100 GB/s per node.</summary>
+    /// <summary>nv_util without a peak (its rule is absolute), load_one with 72 cores, mem_bw with 100 GB/s per
+    /// node.</summary>
     private static readonly Dictionary<string, MetricDefinition> Catalogue = new()
     {
-        ["nv_util"] = Metric("nv_util", null), ["load_one"] = Metric("load_one", 72), ["mem_bw"] = Metric("mem_bw", 100),
+        ["nv_util"] = Metric("nv_util", null), ["load_one"] = Metric("load_one", 72),
+        ["mem_bw"] = Metric("mem_bw", 100),
     };
 
-    private static Dictionary<string, MetricStatistics> One(string metric, double? mean, string unit = "", double? max = null,
+    private static Dictionary<string, MetricStatistics> One(string metric, double? mean, string unit = "",
+        double? max = null,
         double? robustMax = null) => new() { [metric] = new(unit, mean, null, max, robustMax, new()) };
 
     private static JobFinding[] Classify(Dictionary<string, MetricStatistics> stats, JobView? job = null,
@@ -39,7 +44,8 @@ public sealed class JobClassifierTests
     [Fact]
     public void The_idle_gpus_reason_names_the_value()
     {
-        Classify(One("nv_util", 4.5, "%")).ShouldBe([new JobFinding("idle-gpus", "GPUs were nearly idle: mean utilisation 4.5 %")]);
+        Classify(One("nv_util", 4.5, "%"))
+            .ShouldBe([new JobFinding("idle-gpus", "GPUs were nearly idle: mean utilisation 4.5 %")]);
         Classify(One("nv_util", 0.004, "%")).Single().Reason.ShouldBe("GPUs were nearly idle: mean utilisation 0 %");
     }
 
@@ -55,7 +61,8 @@ public sealed class JobClassifierTests
     [Fact]
     public void The_low_cpu_load_reason_names_value_and_cores()
     {
-        Classify(One("load_one", 1.234)).ShouldBe([new JobFinding("low-cpu-load", "mean CPU load 1.23 is below 10 % of the node's 72 cores")]);
+        Classify(One("load_one", 1.234))
+            .ShouldBe([new JobFinding("low-cpu-load", "mean CPU load 1.23 is below 10 % of the node's 72 cores")]);
     }
 
     [Theory]
@@ -71,7 +78,8 @@ public sealed class JobClassifierTests
     public void The_memory_bound_reason_names_value_unit_and_peak()
     {
         Classify(One("mem_bw", 85.5, "GB/s"))
-            .ShouldBe([new JobFinding("memory-bound", "mean memory bandwidth 85.5 GB/s is above 70 % of the node peak 100")]);
+            .ShouldBe([new JobFinding("memory-bound",
+                "mean memory bandwidth 85.5 GB/s is above 70 % of the node peak 100")]);
     }
 
     [Theory]
@@ -108,7 +116,8 @@ public sealed class JobClassifierTests
     {
         var noPeak = new Dictionary<string, MetricDefinition> { ["load_one"] = Metric("load_one", null) };
         Classifier.Classify(Job, One("load_one", 0.01), noPeak, ClassificationRule.Defaults).ShouldBeEmpty();
-        Classifier.Classify(Job, One("load_one", 0.01), new Dictionary<string, MetricDefinition>(), ClassificationRule.Defaults).ShouldBeEmpty();
+        Classifier.Classify(Job, One("load_one", 0.01), new Dictionary<string, MetricDefinition>(),
+            ClassificationRule.Defaults).ShouldBeEmpty();
     }
 
     [Fact]
@@ -127,7 +136,10 @@ public sealed class JobClassifierTests
     [InlineData("mean", 1.0, 1.0, false)] // an unknown statistic name falls back to the mean
     public void A_rule_may_judge_the_max_or_the_robust_max(string statistic, double max, double robustMax, bool hit)
     {
-        var rule = new ClassificationRule { Tag = "t", Metric = "nv_util", Statistic = statistic, Below = 5, MinDurationSeconds = 0, Reason = "{value}" };
+        var rule = new ClassificationRule
+        {
+            Tag = "t", Metric = "nv_util", Statistic = statistic, Below = 5, MinDurationSeconds = 0, Reason = "{value}",
+        };
         var stats = One("nv_util", 50, "%", max, robustMax);
         Classifier.Classify(Job, stats, Catalogue, [rule]).Length.ShouldBe(hit ? 1 : 0);
     }
@@ -135,7 +147,10 @@ public sealed class JobClassifierTests
     [Fact]
     public void A_configured_rule_with_both_bounds_raises_outside_the_band()
     {
-        var rule = new ClassificationRule { Tag = "odd", Metric = "nv_util", Below = 10, Above = 90, MinDurationSeconds = 0, Reason = "{value}" };
+        var rule = new ClassificationRule
+        {
+            Tag = "odd", Metric = "nv_util", Below = 10, Above = 90, MinDurationSeconds = 0, Reason = "{value}",
+        };
         Classifier.Classify(Job, One("nv_util", 95), Catalogue, [rule]).Single().Reason.ShouldBe("95");
         Classifier.Classify(Job, One("nv_util", 50), Catalogue, [rule]).ShouldBeEmpty();
         Classifier.Classify(Job, One("nv_util", 9.5), Catalogue, [rule]).Single().Reason.ShouldBe("9.5");

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
@@ -18,7 +19,8 @@ public sealed record SmtpMessage(string From, string[] To, string Data)
         var at = lines.FindIndex(l => l.StartsWith(name + ":", StringComparison.OrdinalIgnoreCase));
         if (at < 0) return "";
         var value = new StringBuilder(lines[at][(name.Length + 1)..]);
-        for (var i = at + 1; i < lines.Count && lines[i].Length > 0 && lines[i][0] is ' ' or '\t'; i++) value.Append(lines[i]);
+        for (var i = at + 1; i < lines.Count && lines[i].Length > 0 && lines[i][0] is ' ' or '\t'; i++)
+            value.Append(lines[i]);
         return value.ToString().Trim();
     }
 
@@ -39,7 +41,11 @@ public sealed record SmtpMessage(string From, string[] To, string Data)
     {
         var bytes = new List<byte>();
         for (var i = 0; i < text.Length; i++)
-            if (text[i] == '=' && i + 2 < text.Length) { bytes.Add(Convert.ToByte(text.Substring(i + 1, 2), 16)); i += 2; }
+            if (text[i] == '=' && i + 2 < text.Length)
+            {
+                bytes.Add(Convert.ToByte(text.Substring(i + 1, 2), 16));
+                i += 2;
+            }
             else bytes.Add((byte)text[i]);
         return bytes.ToArray();
     }
@@ -79,7 +85,8 @@ public sealed class TestSmtpServer : IAsyncDisposable
     /// <summary>Every command line received (outside DATA and AUTH's continuation lines).</summary>
     public System.Collections.Concurrent.ConcurrentQueue<string> Commands { get; } = new();
     /// <summary>User name and password of every AUTH, and whether the connection was encrypted at the time.</summary>
-    public System.Collections.Concurrent.ConcurrentQueue<(string User, string Password, bool Encrypted)> Logins { get; } = new();
+    public ConcurrentQueue<(string User, string Password, bool Encrypted)> Logins { get; } =
+        new();
 
     public TestSmtpServer(X509Certificate2? certificate = null, bool implicitTls = false)
     {
@@ -99,7 +106,8 @@ public sealed class TestSmtpServer : IAsyncDisposable
         names.AddIpAddress(IPAddress.Loopback);
         names.AddDnsName("localhost");
         request.CertificateExtensions.Add(names.Build());
-        using var created = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        var now = DateTimeOffset.UtcNow;
+        using var created = request.CreateSelfSigned(now.AddDays(-1), now.AddDays(1));
         // Through PKCS#12 so the private key is usable by SslStream on every platform.
         return X509CertificateLoader.LoadPkcs12(created.Export(X509ContentType.Pkcs12), null);
     }
@@ -179,16 +187,20 @@ public sealed class TestSmtpServer : IAsyncDisposable
                         if (words.Length >= 2 && words[1].Equals("PLAIN", StringComparison.OrdinalIgnoreCase))
                         {
                             var response = words.Length >= 3 ? words[2] : null;
-                            if (response is null) { await Reply("334 "); response = await reader.ReadLineAsync(ct) ?? ""; }
+                            if (response is null)
+                            {
+                                await Reply("334 ");
+                                response = await reader.ReadLineAsync(ct) ?? "";
+                            }
                             var parts = Encoding.UTF8.GetString(Convert.FromBase64String(response)).Split('\0');
                             (user, password) = (parts[1], parts[2]);
                         }
                         else if (words.Length >= 2 && words[1].Equals("LOGIN", StringComparison.OrdinalIgnoreCase))
                         {
                             await Reply("334 VXNlcm5hbWU6");
-                            user = Encoding.UTF8.GetString(Convert.FromBase64String(await reader.ReadLineAsync(ct) ?? ""));
+                            user = Base64Line(await reader.ReadLineAsync(ct));
                             await Reply("334 UGFzc3dvcmQ6");
-                            password = Encoding.UTF8.GetString(Convert.FromBase64String(await reader.ReadLineAsync(ct) ?? ""));
+                            password = Base64Line(await reader.ReadLineAsync(ct));
                         }
                         else { await Reply("504 mechanism not supported"); break; }
                         Logins.Enqueue((user, password, encrypted));
@@ -219,10 +231,13 @@ public sealed class TestSmtpServer : IAsyncDisposable
         finally { if (stream is SslStream tls) await tls.DisposeAsync(); }
     }
 
+    private static string Base64Line(string? line) => Encoding.UTF8.GetString(Convert.FromBase64String(line ?? ""));
+
     private async Task<SslStream> TlsAsync(Stream inner, CancellationToken ct)
     {
         var tls = new SslStream(inner, leaveInnerStreamOpen: true);
-        await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = _certificate }, ct);
+        var options = new SslServerAuthenticationOptions { ServerCertificate = _certificate };
+        await tls.AuthenticateAsServerAsync(options, ct);
         return tls;
     }
 
