@@ -81,6 +81,9 @@ public static class MartenSetup
         opts.Events.MetadataConfig.EnableAll(); // who, correlation id, causation id, headers(source): the audit trail
         opts.Events.UseMandatoryStreamTypeDeclaration = true;
         opts.Events.EnableEventTypeIndex = true;
+        // Inline projections take an aggregate already loaded in an identity-map session (the job-stream writer's
+        // lookup, FetchForWriting) instead of loading it again: safe because JobView is immutable (Apply returns a copy).
+        opts.Events.UseIdentityMapForAggregates = true;
 
         // Required with our DistributedLock redirect (ops/packages/redirect): Marten 9.58 defaults to false, which
         // makes Weasel ask DistributedLock.Postgres 1.3.1 for a multiplexed lock on a DbDataSource; that throws

@@ -68,7 +68,7 @@ public sealed class JobStreamWriter : IAsyncDisposable
     {
         for (var attempt = 1; ; attempt++)
         {
-            await using var session = store.LightweightSession();
+            await using var session = store.IdentitySession(); // the inline projection reuses the fetched view
             await JobWriteLock.EnterSharedAsync(session, ct);
             context.ApplyTo(session);
             var stream = await session.Events.FetchForWriting<JobView>(jobId, ct);
@@ -156,7 +156,9 @@ public sealed class JobStreamWriter : IAsyncDisposable
     /// from the job view, so a view left behind by an append that went around this writer cannot fail a job for good.</param>
     private async Task<Decision[]> CommitBatchAsync(IReadOnlyList<Pending> batch, bool versionFromStream = false)
     {
-        await using var session = store.LightweightSession();
+        // An identity-map session: the looked-up views are in its identity map, where the inline job-view projection
+        // finds them (UseIdentityMapForAggregates) instead of loading every appended job again.
+        await using var session = store.IdentitySession();
         await session.BeginTransactionAsync(CancellationToken.None);
         var lookUp = session.CreateBatchQuery();
         _ = lookUp.Query<string>(JobWriteLock.SharedForTransactionSql());
