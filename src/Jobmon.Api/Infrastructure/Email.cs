@@ -79,7 +79,6 @@ public sealed class SmtpMailer(JobmonSettings settings, TimeProvider clock, ILog
         timeout.CancelAfter(e.Timeout);
         ct = timeout.Token;
 
-        var message = Compose(e, receivers, subject, body);
         using var smtp = new SmtpClient
         {
             LocalDomain = System.Net.Dns.GetHostName(),
@@ -89,6 +88,7 @@ public sealed class SmtpMailer(JobmonSettings settings, TimeProvider clock, ILog
         };
         try
         {
+            var message = Compose(e, receivers, subject, body);
             await smtp.ConnectAsync(e.SmtpHost!, e.SmtpPort, SocketOptions(e), ct);
             if (e.Password is { Length: > 0 } password)
             {
@@ -100,7 +100,8 @@ public sealed class SmtpMailer(JobmonSettings settings, TimeProvider clock, ILog
             await smtp.SendAsync(message, MailboxAddress.Parse(e.Sender!), receivers.Select(MailboxAddress.Parse), ct);
         }
         catch (Exception x) when (x is MailKit.CommandException or MailKit.ProtocolException or SslHandshakeException
-                                       or MailKit.Security.AuthenticationException or NotSupportedException)
+                                       or MailKit.Security.AuthenticationException or NotSupportedException
+                                       or ParseException)
         {
             // The server's answer, never the credentials (MailKit's messages do not contain them).
             throw new SmtpDeliveryException(x.Message, x);
