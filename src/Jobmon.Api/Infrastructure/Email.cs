@@ -1,7 +1,9 @@
-using System.Globalization;
 using System.Net.Security;
-using System.Net.Sockets;
-using System.Text;
+using MailKit.Net.Smtp;
+using MailKit.Security;
+using MimeKit;
+using MimeKit.Text;
+using MimeKit.Utils;
 using Wolverine.ErrorHandling;
 
 namespace Jobmon.Infrastructure;
@@ -54,11 +56,18 @@ public static class NotifyAdminsHandler
 }
 
 /// <summary>
-/// A small SMTP client (RFC 5321): implicit TLS or STARTTLS, AUTH PLAIN/LOGIN, one message per connection. Written
-/// here because System.Net.Mail.SmtpClient cannot do implicit TLS (port 465, the original's sample setting).
+/// Sends with MailKit's SMTP client (one message per connection). Security: <c>tls</c> is implicit TLS, <c>starttls</c>
+/// requires STARTTLS, <c>none</c> stays plain, <c>auto</c> is implicit TLS on port 465 and otherwise STARTTLS when the
+/// server offers it. The password is never sent over a connection that is not encrypted. Certificates are validated
+/// as .NET's SslStream does by default (chain and host name, no revocation check: an unreachable CRL server must not
+/// stop the admins' mail).
 /// </summary>
 public sealed class SmtpMailer(JobmonSettings settings, TimeProvider clock, ILogger<SmtpMailer> logger)
 {
+    /// <summary>Accepts a server certificate; only tests replace it (to trust their own certificate).</summary>
+    internal RemoteCertificateValidationCallback CertificateValidation { get; init; } =
+        (_, _, _, errors) => errors == SslPolicyErrors.None;
+
     public Task SendAsync(string subject, string body, CancellationToken ct) => SendAsync(settings.Email.Receivers, subject, body, ct);
 
     /// <summary>To the given addresses instead of the admins (e.g. a job's owner).</summary>
@@ -70,121 +79,66 @@ public sealed class SmtpMailer(JobmonSettings settings, TimeProvider clock, ILog
         timeout.CancelAfter(e.Timeout);
         ct = timeout.Token;
 
-        using var tcp = new TcpClient();
-        await tcp.ConnectAsync(e.SmtpHost!, e.SmtpPort, ct);
-        await using var plain = tcp.GetStream();
-        Stream stream = plain;
-        try { await DialogueAsync(e, receivers, subject, body, stream, s => stream = s, ct); }
-        finally { if (!ReferenceEquals(stream, plain)) await stream.DisposeAsync(); }
+        using var smtp = new SmtpClient
+        {
+            LocalDomain = System.Net.Dns.GetHostName(),
+            Timeout = (int)Math.Min(int.MaxValue, e.Timeout.TotalMilliseconds),
+            CheckCertificateRevocation = false,
+            ServerCertificateValidationCallback = CertificateValidation,
+        };
+        try
+        {
+            var message = Compose(e, receivers, subject, body);
+            await smtp.ConnectAsync(e.SmtpHost!, e.SmtpPort, SocketOptions(e), ct);
+            if (e.Password is { Length: > 0 } password)
+            {
+                if (!smtp.IsEncrypted)
+                    throw new SmtpDeliveryException(
+                        "refusing to send the SMTP password without TLS (Jobmon:Email:Security)");
+                await smtp.AuthenticateAsync(e.Username is { Length: > 0 } u ? u : e.Sender!, password, ct);
+            }
+            await smtp.SendAsync(message, MailboxAddress.Parse(e.Sender!), receivers.Select(MailboxAddress.Parse), ct);
+        }
+        catch (Exception x) when (x is MailKit.CommandException or MailKit.ProtocolException or SslHandshakeException
+                                       or MailKit.Security.AuthenticationException or NotSupportedException
+                                       or ParseException)
+        {
+            // The server's answer, never the credentials (MailKit's messages do not contain them).
+            throw new SmtpDeliveryException(x.Message, x);
+        }
+        try { await smtp.DisconnectAsync(quit: true, ct); }
+        catch (Exception) { /* the message is accepted already */ }
         logger.LogInformation("Mailed the admins: {Subject}", subject);
     }
 
-    private async Task DialogueAsync(EmailSettings e, IReadOnlyList<string> receivers, string subject, string body, Stream stream, Action<Stream> upgraded, CancellationToken ct)
+    private static SecureSocketOptions SocketOptions(EmailSettings e) => e.Security switch
     {
-        var secure = e.Security == "tls" || (e.Security == "auto" && e.SmtpPort == 465);
-        if (secure) upgraded(stream = await TlsAsync(stream, e.SmtpHost!, ct));
-        var smtp = new SmtpDialogue(stream);
-        await smtp.ExpectAsync(220, ct);
-        var helo = System.Net.Dns.GetHostName();
-        var features = await smtp.CommandAsync($"EHLO {helo}", 250, ct);
-        if (!secure && e.Security != "none" && (e.Security == "starttls" || features.Any(f => f.StartsWith("STARTTLS", StringComparison.OrdinalIgnoreCase))))
-        {
-            await smtp.CommandAsync("STARTTLS", 220, ct);
-            upgraded(stream = await TlsAsync(stream, e.SmtpHost!, ct));
-            smtp = new SmtpDialogue(stream);
-            features = await smtp.CommandAsync($"EHLO {helo}", 250, ct);
-            secure = true;
-        }
-        if (e.Password is { Length: > 0 } password)
-        {
-            if (!secure) throw new SmtpDeliveryException("refusing to send the SMTP password without TLS (Jobmon:Email:Security)");
-            var user = e.Username is { Length: > 0 } u ? u : e.Sender!;
-            var auth = features.FirstOrDefault(f => f.StartsWith("AUTH", StringComparison.OrdinalIgnoreCase)) ?? "AUTH PLAIN";
-            if (auth.Contains("PLAIN", StringComparison.OrdinalIgnoreCase))
-                await smtp.CommandAsync("AUTH PLAIN " + B64($"\0{user}\0{password}"), 235, ct, secret: true);
-            else
-            {
-                await smtp.CommandAsync("AUTH LOGIN", 334, ct);
-                await smtp.CommandAsync(B64(user), 334, ct, secret: true);
-                await smtp.CommandAsync(B64(password), 235, ct, secret: true);
-            }
-        }
-        await smtp.CommandAsync($"MAIL FROM:<{e.Sender}>", 250, ct);
-        foreach (var to in receivers) await smtp.CommandAsync($"RCPT TO:<{to}>", 250, ct, alsoOk: 251);
-        await smtp.CommandAsync("DATA", 354, ct);
-        await smtp.SendDataAsync(Compose(e, receivers, subject, body), ct);
-        try { await smtp.CommandAsync("QUIT", 221, ct); } catch (Exception) { /* the message is accepted already */ }
-    }
+        "tls" => SecureSocketOptions.SslOnConnect,
+        "starttls" => SecureSocketOptions.StartTls,
+        "none" => SecureSocketOptions.None,
+        _ => e.SmtpPort == 465 ? SecureSocketOptions.SslOnConnect : SecureSocketOptions.StartTlsWhenAvailable,
+    };
 
-    private string Compose(EmailSettings e, IReadOnlyList<string> receivers, string subject, string body)
+    private MimeMessage Compose(EmailSettings e, IReadOnlyList<string> receivers, string subject, string body)
     {
-        var text = new StringBuilder();
-        text.Append("From: Jobmon <").Append(e.Sender).Append(">\r\n");
-        text.Append("To: ").Append(string.Join(", ", receivers)).Append("\r\n");
-        text.Append("Subject: ").Append(EncodeHeader(subject)).Append("\r\n");
-        text.Append("Date: ").Append(clock.GetUtcNow().ToString("ddd, dd MMM yyyy HH:mm:ss '+0000'", CultureInfo.InvariantCulture)).Append("\r\n");
-        text.Append("Message-ID: <").Append(Guid.NewGuid().ToString("N")).Append('@').Append(e.Sender!.Split('@')[1]).Append(">\r\n");
-        text.Append("MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n");
-        var encoded = Convert.ToBase64String(Encoding.UTF8.GetBytes(body.ReplaceLineEndings("\r\n")));
-        for (var i = 0; i < encoded.Length; i += 76) text.Append(encoded.AsSpan(i, Math.Min(76, encoded.Length - i))).Append("\r\n");
-        return text.ToString();
-    }
-
-    /// <summary>Header values are one line; non-ASCII as an RFC 2047 encoded word.</summary>
-    private static string EncodeHeader(string value)
-    {
-        value = new string(value.Select(c => char.IsControl(c) ? ' ' : c).ToArray());
-        return value.All(char.IsAscii) ? value : $"=?utf-8?B?{B64(value)}?=";
-    }
-
-    private static string B64(string s) => Convert.ToBase64String(Encoding.UTF8.GetBytes(s));
-
-    private static async Task<Stream> TlsAsync(Stream inner, string host, CancellationToken ct)
-    {
-        var tls = new SslStream(inner, leaveInnerStreamOpen: false);
-        await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = host }, ct);
-        return tls;
-    }
-
-    private sealed class SmtpDialogue(Stream stream)
-    {
-        private readonly StreamReader _reader = new(stream, Encoding.ASCII, false, 1024, leaveOpen: true);
-
-        public async Task<List<string>> ExpectAsync(int code, CancellationToken ct, int? alsoOk = null)
+        var message = new MimeMessage
         {
-            var lines = new List<string>();
-            while (true)
-            {
-                var line = await _reader.ReadLineAsync(ct) ?? throw new SmtpDeliveryException("the server closed the connection");
-                if (line.Length < 3 || !int.TryParse(line.AsSpan(0, 3), out var status)) throw new SmtpDeliveryException($"unexpected reply: {line}");
-                lines.Add(line.Length > 4 ? line[4..] : "");
-                if (line.Length > 3 && line[3] == '-') continue;
-                if (status != code && status != alsoOk) throw new SmtpDeliveryException($"expected {code}, got: {line}");
-                return lines;
-            }
-        }
-
-        public async Task<List<string>> CommandAsync(string command, int expect, CancellationToken ct, bool secret = false, int? alsoOk = null)
+            // Header values are one line: a subject made of user input must not start a header of its own.
+            Subject = new string(subject.Select(c => char.IsControl(c) ? ' ' : c).ToArray()),
+            Date = clock.GetUtcNow(),
+            MessageId = MimeUtils.GenerateMessageId(e.Sender!.Split('@')[1]),
+        };
+        var text = new TextPart(TextFormat.Plain)
         {
-            await stream.WriteAsync(Encoding.UTF8.GetBytes(command + "\r\n"), ct);
-            await stream.FlushAsync(ct);
-            try { return await ExpectAsync(expect, ct, alsoOk); }
-            catch (SmtpDeliveryException e) { throw new SmtpDeliveryException($"{(secret ? command.Split(' ')[0] + " ..." : command)}: {e.Message}"); }
-        }
-
-        /// <summary>The message with dot-stuffing, ended by a line with a single dot.</summary>
-        public async Task SendDataAsync(string message, CancellationToken ct)
-        {
-            var text = new StringBuilder();
-            foreach (var line in message.Split("\r\n"))
-                text.Append(line.StartsWith('.') ? "." + line : line).Append("\r\n");
-            if (message.EndsWith("\r\n")) text.Length -= 2; // Split yields a trailing empty line
-            text.Append(".\r\n");
-            await stream.WriteAsync(Encoding.UTF8.GetBytes(text.ToString()), ct);
-            await stream.FlushAsync(ct);
-            await ExpectAsync(250, ct);
-        }
+            // Base64, as before: the body is user text and may hold lines starting with "." or "From ".
+            ContentTransferEncoding = ContentEncoding.Base64,
+        };
+        text.SetText("utf-8", body.ReplaceLineEndings("\r\n"));
+        message.Body = text;
+        message.From.Add(new MailboxAddress("Jobmon", e.Sender));
+        message.To.AddRange(receivers.Select(MailboxAddress.Parse));
+        return message;
     }
 }
 
-public sealed class SmtpDeliveryException(string message) : Exception(message);
+public sealed class SmtpDeliveryException(string message, Exception? inner = null) : Exception(message, inner);
