@@ -63,7 +63,11 @@ public static class MetricQueries
     /// nodes stays a few hundred bytes long.</summary>
     public static string HostCondition(IReadOnlyCollection<string> hosts) =>
         hosts.Count == 1 ? InfluxQl.TagEquals("hostname", hosts.First())
-        : $"{InfluxQl.Identifier("hostname")} =~ {(hosts.Count > 32 ? HostRegex.Compact(hosts) : InfluxQl.ExactMatchRegex(hosts))}";
+        : hosts.Count <= 32 ? $"{InfluxQl.Identifier("hostname")} =~ {InfluxQl.ExactMatchRegex(hosts)}"
+        // Built once per node list (a request's statements share the job's array), not once per metric.
+        : RangeConditions.GetValue(hosts, h => $"{InfluxQl.Identifier("hostname")} =~ {HostRegex.Compact((IReadOnlyCollection<string>)h)}");
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<object, string> RangeConditions = new();
 
     /// <summary><c>time(I)</c> or <c>time(I, offset)</c> so that windows start at <paramref name="anchor"/> + k·I.</summary>
     public static string TimeWindows(DateTimeOffset anchor, long intervalSeconds)
