@@ -26,7 +26,8 @@ export function MetricsSection({ job }: { job: JobDetail }) {
   const running = job.state === 'running';
   // Big running jobs come as a band with the outliers named; the viewer may ask for every node's line.
   const [perNode, setPerNode] = useState(false);
-  const banded = running && !node && job.nodes.length > 8;
+  // Huge jobs (server: Jobmon:JobMetrics:HugeAboveNodes, default 2000) are bands only, running or not.
+  const banded = running && !node && job.nodes.length > 8 && job.nodes.length <= 2000;
   const query = metricsQuery({ node, aggregation, interval, perNode: banded && perNode });
   const live = useLiveMetrics(job.id, query, running && job.startKnown);
   const metrics = useQuery({

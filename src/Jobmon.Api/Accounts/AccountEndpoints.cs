@@ -85,7 +85,7 @@ public static class AccountEndpoints
 
     private static async Task<IResult> Login(HttpContext http, AccountService accounts, LoginThrottle throttle, ILogger<AccountService> logger, CancellationToken ct)
     {
-        var (body, problem) = await JsonBody.ReadAsync(http.Request, ct);
+        var (body, problem) = await JsonBody.ReadAsync(http.Request, ct, JsonBody.SmallMaxBytes);
         if (body is null) return problem!;
         var username = body.String("username", 64);
         var password = body.String("password", 1024);
@@ -162,7 +162,7 @@ public static class AccountEndpoints
 
     private static async Task<IResult> CreateUser(HttpContext http, IDocumentStore store, AccountService accounts, CancellationToken ct)
     {
-        var (body, problem) = await JsonBody.ReadAsync(http.Request, ct);
+        var (body, problem) = await JsonBody.ReadAsync(http.Request, ct, JsonBody.SmallMaxBytes);
         if (body is null) return problem!;
         var username = body.String("username", 64);
         var password = body.String("password", 1024);
@@ -185,7 +185,7 @@ public static class AccountEndpoints
 
     private static async Task<IResult> UpdateUser(string username, HttpContext http, IDocumentStore store, AccountService accounts, CancellationToken ct)
     {
-        var (body, problem) = await JsonBody.ReadAsync(http.Request, ct);
+        var (body, problem) = await JsonBody.ReadAsync(http.Request, ct, JsonBody.SmallMaxBytes);
         if (body is null) return problem!;
         var roles = ReadRoles(body);
         var disabled = body.Bool("disabled");
@@ -237,7 +237,7 @@ public static class AccountEndpoints
 
     private static async Task<IResult> CreateKey(HttpContext http, IDocumentStore store, TimeProvider clock, CancellationToken ct)
     {
-        var (body, problem) = await JsonBody.ReadAsync(http.Request, ct);
+        var (body, problem) = await JsonBody.ReadAsync(http.Request, ct, JsonBody.SmallMaxBytes);
         if (body is null) return problem!;
         var name = body.String("name", 64);
         var role = body.String("role", 32) ?? ApiKeyRoles.JobControl;

@@ -11,16 +11,20 @@ namespace Jobmon.Infrastructure;
 /// </summary>
 public sealed class JsonBody
 {
+    /// <summary>Job start and bulk bodies: a 300,000-node job's node list ("x000001|x000002|…", 2.4 MB) fits.</summary>
     public const int MaxBytes = 4 * 1024 * 1024;
+    /// <summary>Small forms (sign-in, accounts, tags): a few fields of at most a few KB each.</summary>
+    public const int SmallMaxBytes = 64 * 1024;
     private readonly Dictionary<string, JsonElement> _fields;
     public Dictionary<string, List<string>> Errors { get; } = new(StringComparer.OrdinalIgnoreCase);
 
     private JsonBody(Dictionary<string, JsonElement> fields) => _fields = fields;
 
-    public static async Task<(JsonBody? Body, IResult? Problem)> ReadAsync(HttpRequest request, CancellationToken ct)
+    public static async Task<(JsonBody? Body, IResult? Problem)> ReadAsync(HttpRequest request, CancellationToken ct,
+        int maxBytes = MaxBytes)
     {
-        if (request.ContentLength > MaxBytes)
-            return (null, TooLarge());
+        if (request.ContentLength > maxBytes)
+            return (null, TooLarge(maxBytes));
         // A pooled buffer sized from Content-Length (one read for a SLURM push), grown only for chunked bodies: the
         // ingestion path handles thousands of these a second and allocated two arrays and a stream for each.
         var buffer = ArrayPool<byte>.Shared.Rent(request.ContentLength is > 0 ? (int)request.ContentLength + 1 : 4096);
@@ -31,7 +35,7 @@ public sealed class JsonBody
             {
                 if (length == buffer.Length)
                 {
-                    var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, MaxBytes + 1));
+                    var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, maxBytes + 1));
                     buffer.AsSpan(0, length).CopyTo(larger);
                     ArrayPool<byte>.Shared.Return(buffer);
                     buffer = larger;
@@ -39,7 +43,7 @@ public sealed class JsonBody
                 var read = await request.Body.ReadAsync(buffer.AsMemory(length), ct);
                 if (read == 0) break;
                 length += read;
-                if (length > MaxBytes) return (null, TooLarge());
+                if (length > maxBytes) return (null, TooLarge(maxBytes));
             }
             if (length == 0)
                 return (null, Problems.Validation("body", "The body is empty; a JSON object is required."));
@@ -70,8 +74,8 @@ public sealed class JsonBody
         }
     }
 
-    private static IResult TooLarge() =>
-        Results.Problem(statusCode: 413, title: "Body too large", detail: $"The body must not exceed {MaxBytes} bytes.");
+    private static IResult TooLarge(int maxBytes) => Results.Problem(statusCode: 413, title: "Body too large",
+        detail: $"The body must not exceed {maxBytes} bytes.", extensions: new Dictionary<string, object?> { ["limit"] = maxBytes });
 
     /// <summary>The keys as sent (for APIs that reject unknown fields, as cc-backend's does).</summary>
     public IEnumerable<string> Names => _fields.Keys;

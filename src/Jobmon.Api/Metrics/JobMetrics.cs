@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Jobmon.Infrastructure;
 using Jobmon.Influx;
 using Jobmon.Jobs;
 using Jobmon.Operations;
@@ -22,11 +23,16 @@ public sealed record JobMetricsView(Guid JobId, DateTimeOffset From, DateTimeOff
 public sealed record JobMetricsRequest(string[]? Metrics, string? Node, Aggregation? Aggregation, long? Interval, bool Quantiles = true, DateTimeOffset? Since = null, bool PerNode = false);
 
 /// <summary>Thrown when InfluxDB is not configured or cannot be reached; endpoints answer 503 with the reason.</summary>
-public sealed class MetricsUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
+/// <param name="Status">503: InfluxDB absent or unreachable; 504: it did not answer in time; 422: it refused the query.</param>
+public sealed class MetricsUnavailableException(string message, Exception? inner = null, int status = 503) : Exception(message, inner)
+{
+    public int Status { get; } = status;
+}
 
 /// <summary>Joins a job (from the read model) with its metric data in InfluxDB: one HTTP request with one statement per
 /// metric, built by <see cref="MetricQueries"/>; quantile bands and statistics are computed here from the per-node series.</summary>
-public sealed class JobMetricsService(IServiceProvider services, CatalogueStore catalogue, JobmonMetrics telemetry, TimeProvider clock)
+public sealed class JobMetricsService(IServiceProvider services, CatalogueStore catalogue, JobmonMetrics telemetry, TimeProvider clock,
+    JobmonSettings settings)
 {
     public bool IsConfigured => services.GetService<InfluxClient>() is not null;
 
@@ -62,9 +68,11 @@ public sealed class JobMetricsService(IServiceProvider services, CatalogueStore 
             from = start.AddSeconds(windows * interval);
         }
         var hosts = request.Node is { } node ? new[] { node } : job.Nodes;
+        var huge = NodeBands.Huge(job, request, settings);
 
         var statements = wanted.Select(m => ShowsDevices(m, request)
             ? MetricQueries.PerDevice(m, hosts, from, to, interval)
+            : huge ? MetricQueries.Band(m, hosts, from, to, interval, AggregationFor(m, request.Aggregation), request.Quantiles ? c.Quantiles : [])
             : MetricQueries.PerNode(m, hosts, from, to, interval, AggregationFor(m, request.Aggregation))).ToList();
         var results = statements.Count == 0 ? null : await RunAsync(string.Join(";\n", statements), ct);
         var views = new List<MetricView>();
@@ -76,24 +84,49 @@ public sealed class JobMetricsService(IServiceProvider services, CatalogueStore 
             var series = new List<SeriesData>();
             QuantileBands? bands = null;
             var statement = results!.Results.FirstOrDefault(r => r.StatementId == i);
+            NodeBand? band = null;
             if (statement?.Messages.FirstOrDefault(x => x.Level == "error") is { } error) errors.Add(new MetricError(m.Name, error.Text));
+            else if (huge)
+                (band, bands) = statement?.Series.FirstOrDefault() is { } s
+                    ? HugeBand(s, hosts.Length, m.Scale, request.Quantiles ? c.Quantiles : [])
+                    : (new NodeBand(hosts.Length, [], [], [], [], []), null);
             else if (statement is not null)
             {
                 series.AddRange(statement.Series.Select(s => ToSeries(s, devices, m.Scale)).OrderBy(s => s.Label, NaturalOrder.Instance));
                 if (!devices && request.Quantiles && hosts.Length > 1) bands = MetricStatisticsCalculator.Bands(series, c.Quantiles);
             }
             var peak = devices ? m.PeakPerDevice : m.PeakPerNode;
-            views.Add(new MetricView(m.Name, m.DisplayName, m.Unit, m.Scope, m.Categories, AggregationFor(m, request.Aggregation), m.Aggregations, peak, series, bands));
+            views.Add(new MetricView(m.Name, m.DisplayName, m.Unit, m.Scope, m.Categories, AggregationFor(m, request.Aggregation),
+                m.Aggregations, peak, series, bands) { Band = band });
         }
         return new JobMetricsView(job.Id, from, to, interval, intervals, request.Node, source, "influxdb", views, errors);
+    }
+
+    private static (NodeBand, QuantileBands?) HugeBand(InfluxSeries s, int nodes, double scale, IReadOnlyList<double> quantiles)
+    {
+        var times = s.GetPoints("min").Select(p => p.Time.ToUnixTimeMilliseconds()).ToArray();
+        double?[] Column(string name) => s.GetPoints(name).Select(p => p.Value * scale).ToArray();
+        var band = new NodeBand(nodes, times, Column("min"), Column("median"), Column("max"), []);
+        return (band, quantiles.Count == 0 ? null
+            : new QuantileBands(times, quantiles.ToDictionary(MetricQueries.QuantileName, q => Column(MetricQueries.QuantileName(q)))));
     }
 
     public async Task<InfluxQueryResult> RunAsync(string influxQl, CancellationToken ct)
     {
         var sw = Stopwatch.StartNew();
         try { return await Influx.QueryAsync(influxQl, ct); }
-        catch (InfluxUnavailableException e) { throw new MetricsUnavailableException($"InfluxDB is unreachable ({(e.IsTimeout ? "timeout" : e.Message)}).", e); }
-        catch (InfluxQueryException e) when (e.StatementId is null) { throw new MetricsUnavailableException($"InfluxDB rejected the query: {e.ServerMessage}", e); }
+        // 503 "unreachable" only when the connection failed; a query InfluxDB did not finish in time is a 504 that
+        // suggests a narrower view, and one it refused is a 422 naming its reason.
+        catch (InfluxUnavailableException e) when (e.IsTimeout)
+        {
+            throw new MetricsUnavailableException("InfluxDB did not answer in time; ask for fewer metrics, one node (?node=) " +
+                "or a coarser interval.", e, 504);
+        }
+        catch (InfluxUnavailableException e) { throw new MetricsUnavailableException($"InfluxDB is unreachable ({e.Message}).", e); }
+        catch (InfluxQueryException e) when (e.StatementId is null)
+        {
+            throw new MetricsUnavailableException($"InfluxDB rejected the query: {e.ServerMessage}", e, 422);
+        }
         // Anything else on the way (a broken connection mid-answer, an open circuit breaker, a garbled answer) is an
         // outage too: callers answer 503 and the job-end work is retried.
         catch (Exception e) when (e is not MetricsUnavailableException && !(e is OperationCanceledException && ct.IsCancellationRequested))

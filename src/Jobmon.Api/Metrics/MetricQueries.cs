@@ -45,7 +45,7 @@ public static class MetricQueries
     {
         var parts = new List<string>
         {
-            hosts.Count == 1 ? InfluxQl.TagEquals("hostname", hosts.First()) : $"{InfluxQl.Identifier("hostname")} =~ {InfluxQl.ExactMatchRegex(hosts)}",
+            HostCondition(hosts),
             ScopeCondition(type),
         };
         foreach (var f in m.Filters)
@@ -58,6 +58,16 @@ public static class MetricQueries
         parts.Add(InfluxQl.TimeRange(from, to));
         return string.Join(" AND ", parts);
     }
+
+    /// <summary>The job's hosts: one name, a list of names, or (big jobs) numeric ranges, so a statement for 150,000
+    /// nodes stays a few hundred bytes long.</summary>
+    public static string HostCondition(IReadOnlyCollection<string> hosts) =>
+        hosts.Count == 1 ? InfluxQl.TagEquals("hostname", hosts.First())
+        : hosts.Count <= 32 ? $"{InfluxQl.Identifier("hostname")} =~ {InfluxQl.ExactMatchRegex(hosts)}"
+        // Built once per node list (a request's statements share the job's array), not once per metric.
+        : RangeConditions.GetValue(hosts, h => $"{InfluxQl.Identifier("hostname")} =~ {HostRegex.Compact((IReadOnlyCollection<string>)h)}");
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<object, string> RangeConditions = new();
 
     /// <summary><c>time(I)</c> or <c>time(I, offset)</c> so that windows start at <paramref name="anchor"/> + k·I.</summary>
     public static string TimeWindows(DateTimeOffset anchor, long intervalSeconds)
@@ -94,6 +104,17 @@ public static class MetricQueries
         var columns = string.Join(", ", quantiles.Select(q => $"percentile(\"value\", {InfluxQl.Number(q * 100)}) AS {InfluxQl.Identifier(QuantileName(q))}"));
         return $"SELECT {columns} FROM ({PerNode(m, hosts, from, to, intervalSeconds, aggregation)}) WHERE {InfluxQl.TimeRange(from, to)} " +
                $"GROUP BY {TimeWindows(from, intervalSeconds)} fill(none)";
+    }
+
+    /// <summary>Huge jobs: min, median (nearest rank), max and the quantiles across the nodes' <see cref="PerNode"/>
+    /// values per window, computed by InfluxDB, so no per-node series reaches Jobmon.</summary>
+    public static string Band(MetricDefinition m, IReadOnlyCollection<string> hosts, DateTimeOffset from, DateTimeOffset to,
+        long intervalSeconds, Aggregation aggregation, IReadOnlyList<double> quantiles)
+    {
+        var columns = quantiles.Select(q => $", percentile(\"value\", {InfluxQl.Number(q * 100)}) AS {InfluxQl.Identifier(QuantileName(q))}");
+        return $"SELECT min(\"value\") AS \"min\", percentile(\"value\", 50) AS \"median\", max(\"value\") AS \"max\"" +
+               $"{string.Concat(columns)} FROM ({PerNode(m, hosts, from, to, intervalSeconds, aggregation)}) " +
+               $"WHERE {InfluxQl.TimeRange(from, to)} GROUP BY {TimeWindows(from, intervalSeconds)} fill(none)";
     }
 
     /// <summary>

@@ -59,8 +59,15 @@ public static class MetricsEndpoints
         return job is not null && JobQueries.MayRead(http, job) ? job : null;
     }
 
-    private static IResult Unavailable(MetricsUnavailableException e) =>
-        Results.Problem(statusCode: 503, title: "Metrics unavailable", detail: e.Message);
+    private static IResult Unavailable(MetricsUnavailableException e) => Results.Problem(statusCode: e.Status,
+        title: e.Status == 503 ? "Metrics unavailable" : "Metrics query not answered", detail: e.Message);
+
+    /// <summary>Huge jobs are bands only: every node's line would be gigabytes.</summary>
+    private static IResult? RefusePerNode(JobView job, JobMetricsRequest request, JobmonSettings settings) =>
+        request.PerNode && NodeBands.Huge(job, request, settings)
+            ? Problems.Validation("perNode", $"a job on more than {settings.JobMetrics.HugeAboveNodes} nodes is shown as a band " +
+                "across its nodes; ask for one node's lines with ?node=.")
+            : null;
 
     private static async Task<IResult> Get(Guid id, HttpContext http, IQuerySession session, JobMetricsService metrics, CatalogueStore catalogue,
         JobmonSettings settings, TimeProvider clock, CancellationToken ct)
@@ -68,6 +75,7 @@ public static class MetricsEndpoints
         if (await LoadAsync(id, http, session, ct) is not { } job) return Problems.NotFound($"job {id} does not exist or is not yours.");
         var (request, problem) = Parse(http, job);
         if (request is null) return problem!;
+        if (RefusePerNode(job, request, settings) is { } refused) return refused;
         var c = await catalogue.LoadAsync(ct);
         // Finished jobs: the archive written at job end answers whatever it holds; InfluxDB only for finer detail.
         var archive = job.State == JobState.Running ? null : await session.LoadAsync<JobMetricArchive>(id, ct);
@@ -77,7 +85,7 @@ public static class MetricsEndpoints
         {
             var band = NodeBands.Applies(job, request, settings);
             // Running jobs: the periodic snapshot (RunningStatistics) plus InfluxDB for the minutes since.
-            if (job.State == JobState.Running && await RunningViewAsync(job, request, band, session, metrics, c, clock, ct) is { } running) return Results.Ok(running);
+            if (job.State == JobState.Running && !NodeBands.Huge(job, request, settings) && await RunningViewAsync(job, request, band, session, metrics, c, clock, ct) is { } running) return Results.Ok(running);
             // A band needs only the per-node series: its quantiles are computed here, not by a second InfluxDB scan.
             var view = await metrics.QueryAsync(job, band ? request with { Quantiles = false } : request, ct);
             if (band) view = view with { Metrics = view.Metrics.Select(m => NodeBands.Condense(m, c.Quantiles, request.Quantiles)).ToList() };
@@ -120,15 +128,21 @@ public static class MetricsEndpoints
                ?? ArchiveViews.TryServe(content, job, request with { Interval = null, Aggregation = null, Node = null }, c);
     }
 
-    private static async Task<IResult> Csv(Guid id, HttpContext http, IQuerySession session, JobMetricsService metrics, CatalogueStore catalogue, TimeProvider clock, CancellationToken ct)
+    private static async Task<IResult> Csv(Guid id, HttpContext http, IQuerySession session, JobMetricsService metrics, CatalogueStore catalogue,
+        JobmonSettings settings, TimeProvider clock, CancellationToken ct)
     {
         if (await LoadAsync(id, http, session, ct) is not { } job) return Problems.NotFound($"job {id} does not exist or is not yours.");
         var (request, problem) = Parse(http, job);
         if (request is null) return problem!;
+        if (RefusePerNode(job, request, settings) is { } refused) return refused;
         var raw = http.Request.Query["raw"] == "true";
+        var huge = NodeBands.Huge(job, request, settings);
+        if (raw && huge)
+            return Problems.Validation("node", $"a job on more than {settings.JobMetrics.HugeAboveNodes} nodes has too many raw samples " +
+                "for one export; ask for one node's raw samples with ?node=, or for the band without raw=true.");
+        var fileName = $"job-{job.Cluster}-{job.SlurmId}{(raw ? "-raw" : "")}.csv";
         try
         {
-            var csv = new StringBuilder();
             if (raw)
             {
                 // Raw samples (not resampled) of exactly the rows the same view reads (scope and tag filters from the
@@ -139,42 +153,52 @@ public static class MetricsEndpoints
                 if (to < from) to = from;
                 var hosts = request.Node is { } n ? new[] { n } : job.Nodes;
                 var wanted = defs.Where(d => request.Metrics is null || request.Metrics.Contains(d.Name)).ToList();
-                csv.AppendLine("metric,unit,hostname,device,time,value");
-                if (wanted.Count > 0)
+                var statements = wanted.Select(m => MetricQueries.Raw(m, hosts,
+                    JobMetricsService.ShowsDevices(m, request) ? MetricQueries.DeviceType(m) : MetricQueries.NodeViewType(m, JobMetricsService.AggregationFor(m, request.Aggregation)),
+                    from, to, 500_000));
+                var result = wanted.Count == 0 ? null : await metrics.RunAsync(string.Join(";\n", statements), ct);
+                // Rows go to the response as they are formatted (no second copy of the whole file as text and bytes).
+                return Results.Stream(async body =>
                 {
-                    var statements = wanted.Select(m => MetricQueries.Raw(m, hosts,
-                        JobMetricsService.ShowsDevices(m, request) ? MetricQueries.DeviceType(m) : MetricQueries.NodeViewType(m, JobMetricsService.AggregationFor(m, request.Aggregation)),
-                        from, to, 500_000));
-                    var result = await metrics.RunAsync(string.Join(";\n", statements), ct);
+                    await using var w = new StreamWriter(body, Utf8NoBom, 64 * 1024);
+                    await w.WriteLineAsync("metric,unit,hostname,device,time,value");
                     for (var i = 0; i < wanted.Count; i++)
                     {
                         var m = wanted[i];
-                        foreach (var s in result.Results.FirstOrDefault(r => r.StatementId == i)?.Series ?? [])
+                        foreach (var s in result!.Results.FirstOrDefault(r => r.StatementId == i)?.Series ?? [])
                         {
-                            var device = JobMetricsService.DeviceLabel(s.Tags);
+                            var prefix = $"{CsvField(m.Name)},{CsvField(m.Unit)},{CsvField(s.Tags.GetValueOrDefault("hostname") ?? "")}," +
+                                         $"{CsvField(JobMetricsService.DeviceLabel(s.Tags))},";
                             foreach (var p in s.GetPoints())
-                                csv.Append(CsvField(m.Name)).Append(',').Append(CsvField(m.Unit)).Append(',').Append(CsvField(s.Tags.GetValueOrDefault("hostname") ?? "")).Append(',')
-                                    .Append(CsvField(device)).Append(',').Append(p.Time.ToString("O")).Append(',')
-                                    .AppendLine((p.Value * m.Scale)?.ToString("R", CultureInfo.InvariantCulture) ?? "");
+                                await w.WriteLineAsync($"{prefix}{p.Time:O},{(p.Value * m.Scale)?.ToString("R", CultureInfo.InvariantCulture)}");
                         }
                     }
-                }
+                }, "text/csv", fileName);
             }
-            else
+            var view = await metrics.QueryAsync(job, request with { Quantiles = false }, ct);
+            return Results.Stream(async body =>
             {
-                var view = await metrics.QueryAsync(job, request with { Quantiles = false }, ct);
-                csv.AppendLine("metric,unit,series,time,value");
+                await using var w = new StreamWriter(body, Utf8NoBom, 64 * 1024);
+                await w.WriteLineAsync("metric,unit,series,time,value");
                 foreach (var m in view.Metrics)
-                    foreach (var s in m.Series)
+                {
+                    var prefix = $"{CsvField(m.Name)},{CsvField(m.Unit)},";
+                    // Huge jobs: the band's three lines (min, median, max across the nodes) instead of one per node.
+                    var lines = m.Band is { Outliers.Length: 0 } band && m.Series.Count == 0
+                        ? [new SeriesData("min", band.Times, band.Min), new SeriesData("median", band.Times, band.Median),
+                            new SeriesData("max", band.Times, band.Max)]
+                        : m.Series;
+                    foreach (var s in lines)
                         for (var i = 0; i < s.Times.Length; i++)
-                            csv.Append(CsvField(m.Name)).Append(',').Append(CsvField(m.Unit)).Append(',').Append(CsvField(s.Label)).Append(',')
-                                .Append(DateTimeOffset.FromUnixTimeMilliseconds(s.Times[i]).ToString("O")).Append(',')
-                                .AppendLine(s.Values[i]?.ToString("R", CultureInfo.InvariantCulture) ?? "");
-            }
-            return Results.File(Encoding.UTF8.GetBytes(csv.ToString()), "text/csv", $"job-{job.Cluster}-{job.SlurmId}{(raw ? "-raw" : "")}.csv");
+                            await w.WriteLineAsync($"{prefix}{CsvField(s.Label)},{DateTimeOffset.FromUnixTimeMilliseconds(s.Times[i]):O}," +
+                                                   s.Values[i]?.ToString("R", CultureInfo.InvariantCulture));
+                }
+            }, "text/csv", fileName);
         }
         catch (MetricsUnavailableException e) { return Unavailable(e); }
     }
+
+    private static readonly UTF8Encoding Utf8NoBom = new(false);
 
     /// <summary>Formula-injection-safe CSV field.</summary>
     private static string CsvField(string value)

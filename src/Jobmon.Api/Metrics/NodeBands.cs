@@ -8,6 +8,9 @@ public sealed class JobMetricsSettings
     /// <summary>Running jobs with more nodes than this get a min/median/max band with the outlier nodes named instead of
     /// one line per node (unless the viewer asks for ?perNode=true).</summary>
     public int BandAboveNodes { get; set; } = 8;
+    /// <summary>Jobs (running or not) with more nodes than this are served as bands computed by InfluxDB, never as
+    /// per-node series (a 150,000-node job's lines would be gigabytes); their raw CSV needs ?node=.</summary>
+    public int HugeAboveNodes { get; set; } = 2000;
     /// <summary>Scopes whose per-device series the job-end archive keeps (few devices per node; hwthreads are left to InfluxDB).</summary>
     public MetricScope[] ArchiveDeviceScopes { get; set; } = [MetricScope.Socket, MetricScope.Accelerator, MetricScope.MemoryDomain];
     /// <summary>How often running jobs' statistics (footprint) and findings are refreshed; zero switches it off.</summary>
@@ -22,6 +25,7 @@ public sealed class JobMetricsSettings
 
     public void Validate()
     {
+        if (HugeAboveNodes < 1) throw new InvalidOperationException("Jobmon:JobMetrics:HugeAboveNodes must be at least 1.");
         if (BandAboveNodes < 1) throw new InvalidOperationException("Jobmon:JobMetrics:BandAboveNodes must be at least 1.");
         if (RunningStatisticsInterval < TimeSpan.Zero) throw new InvalidOperationException("Jobmon:JobMetrics:RunningStatisticsInterval must not be negative.");
         if (OwnerMailAddress is { Length: > 0 } a && !a.Contains("{user}")) throw new InvalidOperationException("Jobmon:JobMetrics:OwnerMailAddress must contain {user}.");
@@ -91,5 +95,10 @@ public static class NodeBands
 
     /// <summary>Whether this view of a job shows a band instead of per-node lines.</summary>
     public static bool Applies(Jobs.JobView job, JobMetricsRequest r, JobmonSettings settings) =>
-        job.State == Jobs.JobState.Running && r.Node is null && !r.PerNode && job.Nodes.Length > settings.JobMetrics.BandAboveNodes;
+        job.State == Jobs.JobState.Running && r.Node is null && !r.PerNode && job.Nodes.Length > settings.JobMetrics.BandAboveNodes
+        && !Huge(job, r, settings);
+
+    /// <summary>Whether this view is a huge job's band computed by InfluxDB (<see cref="MetricQueries.Band"/>).</summary>
+    public static bool Huge(Jobs.JobView job, JobMetricsRequest r, JobmonSettings settings) =>
+        r.Node is null && job.Nodes.Length > settings.JobMetrics.HugeAboveNodes;
 }

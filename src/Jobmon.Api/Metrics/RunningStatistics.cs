@@ -76,7 +76,9 @@ public sealed class RunningStatistics(IServiceProvider services, JobmonSettings 
         var metrics = services.GetRequiredService<JobMetricsService>();
         var c = await services.GetRequiredService<CatalogueStore>().LoadAsync(ct);
         var (defs, _, _) = c.MetricsFor(job.Cluster, job.Partition, job.Nodes);
-        if (defs.Count == 0 || job.Nodes.Length == 0) return;
+        // Huge jobs get no snapshot: their page is a band computed by InfluxDB (NodeBands.Huge), and a snapshot of
+        // 150,000 nodes' series would be gigabytes in memory.
+        if (defs.Count == 0 || job.Nodes.Length == 0 || job.Nodes.Length > settings.JobMetrics.HugeAboveNodes) return;
         var now = clock.GetUtcNow();
         // Incremental: the last round's snapshot plus InfluxDB since then; a full scan only when there is none or its
         // grid no longer fits the job's length. The snapshot also answers the job page (MetricsEndpoints).

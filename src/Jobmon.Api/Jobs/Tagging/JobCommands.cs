@@ -24,7 +24,7 @@ public static class JobCommands
 
     private static async Task<IResult> AddTag(Guid id, HttpContext http, JobStreamWriter writer, CancellationToken ct)
     {
-        var (body, problem) = await JsonBody.ReadAsync(http.Request, ct);
+        var (body, problem) = await JsonBody.ReadAsync(http.Request, ct, JsonBody.SmallMaxBytes);
         if (body is null) return problem!;
         var name = body.String("name", 64)?.Trim();
         var visibilityText = body.String("visibility", 16) ?? "private";
@@ -66,7 +66,7 @@ public static class JobCommands
 
     private static async Task<IResult> Correct(Guid id, HttpContext http, JobStreamWriter writer, CancellationToken ct)
     {
-        var (body, problem) = await JsonBody.ReadAsync(http.Request, ct);
+        var (body, problem) = await JsonBody.ReadAsync(http.Request, ct, JsonBody.SmallMaxBytes);
         if (body is null) return problem!;
         var correction = new JobMetadataCorrected(id,
             Reason: body.String("reason", 1024) ?? "",
