@@ -1,14 +1,17 @@
 using JasperFx;
+using Jobmon;
+using Jobmon.DropIn;
 using Jobmon.Infrastructure;
 using Jobmon.Jobs;
 using Jobmon.Jobs.Ingestion;
-using Jobmon.Jobs.Overtime;
+using Jobmon.Overtime;
 using Jobmon.Jobs.Querying;
 using Jobmon.Jobs.Tagging;
 using Jobmon.Admin;
 using Jobmon.Accounts;
-using Jobmon.Operations;
 using Jobmon.Metrics;
+using Jobmon.Operations;
+using Jobmon.Search;
 using Jobmon.Summaries;
 using Jobmon.Usage;
 using Jobmon.Performance;
@@ -18,7 +21,12 @@ using Wolverine.ErrorHandling;
 var builder = WebApplication.CreateBuilder(args);
 builder.Configuration.AddEnvironmentVariables();
 JobmonSettings settings;
-try { settings = JobmonSettings.Load(builder.Configuration); }
+JobMetricsSettings jobMetrics;
+try
+{
+    settings = JobmonSettings.Load(builder.Configuration);
+    jobMetrics = JobMetricsSettings.Load(builder.Configuration);
+}
 catch (Exception e) when (e is InvalidOperationException or Jobmon.Compat.OriginalConfigException or FileNotFoundException)
 {
     // Configuration mistakes stop start-up with a message that names the key, not a stack trace.
@@ -36,21 +44,19 @@ builder.Services.AddAccounts();
 builder.Services.AddJobmonSignIn(settings);
 builder.Services.AddJobmonObservability();
 builder.Services.AddLiveLog(builder.Logging);
-builder.Services.AddJobmonMetrics(settings);
-builder.Services.AddHostedService<Jobmon.Compat.OriginalConfigStartupImport>();
-builder.Services.AddSingleton<Jobmon.Compat.OriginalDatabaseImport>();
+builder.Services.AddJobmonMetrics(settings, jobMetrics);
+builder.Services.AddHostedService<OriginalConfigStartupImport>();
+builder.Services.AddSingleton<OriginalDatabaseImport>();
 builder.Services.AddOpenApi("v2");
 builder.Services.ConfigureHttpJsonOptions(o =>
 {
     o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase));
 });
-builder.Services.AddJobmonMarten(settings);
+builder.Services.AddJobmonMarten(settings, opts => JobmonHost.ConfigureStore(opts, settings))
+    .PublishJobEndsToMetrics(settings);
+builder.Services.AddJobs();
 builder.Services.AddJobmonOvertimeSweeper(settings);
-Jobmon.Jobs.Writing.JobWritingSetup.AddJobStreamWriter(builder.Services);
-builder.Services.AddProjectionAdmin();
-// Validators are immutable once built; building FluentValidation rules per request is costly.
-builder.Services.AddSingleton<StartJobValidator>();
-builder.Services.AddSingleton<StopJobValidator>();
+builder.Services.AddAdmin();
 
 builder.Host.UseWolverine(opts =>
 {
@@ -64,7 +70,7 @@ builder.Host.UseWolverine(opts =>
 });
 
 var app = builder.Build();
-if (args.FirstOrDefault() == "import-original") return await Jobmon.Compat.ImportOriginalCommand.RunAsync(app, args);
+if (args.FirstOrDefault() == "import-original") return await ImportOriginalCommand.RunAsync(app, args);
 if (args.FirstOrDefault() == "rebuild-job-view") return await Jobmon.Jobs.Rebuild.RebuildJobViewCommand.RunAsync(app);
 // cc clients' GET /api/jobs/ (trailing slash) is ClusterCockpit's list, told apart before routing matches it.
 app.UseClusterCockpitPaths();
@@ -101,10 +107,8 @@ app.MapCatalogue();
 app.MapJobMetrics();
 app.MapLiveLog();
 app.MapSearch();
-Jobmon.Compat.OriginalConfigEndpoints.MapOriginalConfigImport(app);
-app.MapPost("/api/admin/sweep", AdminJobActions.SweepNowAsync).Produces<SweepResult>().ProducesValidationProblem()
-    .RequireAuthorization(Policies.Admin).WithTags("Administration").WithSummary("Run the overtime sweeper now. Body (optional): {reason}, recorded on the events it appends.");
-app.MapProjectionAdmin();
+OriginalConfigEndpoints.MapOriginalConfigImport(app);
+app.MapAdmin();
 
 app.MapJobmonFrontendFallback(settings);
 

@@ -5,6 +5,7 @@ using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text;
 using JasperFx.Events;
+using Jobmon;
 using Jobmon.Infrastructure;
 using Jobmon.Jobs;
 using Jobmon.Tests.Infrastructure;
@@ -338,7 +339,7 @@ async Task ListAndRebuildBenchmark()
         : new NpgsqlConnectionStringBuilder(adminCs) { Database = reuse }.ConnectionString;
     Console.WriteLine($"Database: {new NpgsqlConnectionStringBuilder(cs).Database}");
     var settings = new JobmonSettings { PostgresConnectionString = cs };
-    var store = DocumentStore.For(opts => MartenSetup.Configure(opts, settings));
+    var store = DocumentStore.For(opts => JobmonHost.ConfigureStore(opts, settings));
     await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
     if (reuse is null) await SeedAndRebuild(store, cs);
     await MeasureList(cs);

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using Jobmon.Jobs;
-using Jobmon.Jobs.Overtime;
+using Jobmon.Overtime;
 using Jobmon.Jobs.Querying;
 using Jobmon.Tests.Infrastructure;
 

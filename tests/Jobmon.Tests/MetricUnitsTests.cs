@@ -1,4 +1,5 @@
 using Jobmon.Compat;
+using Jobmon.DropIn;
 using Jobmon.Metrics;
 
 namespace Jobmon.Tests;

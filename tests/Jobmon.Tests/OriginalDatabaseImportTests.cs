@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using Jobmon.Compat;
+using Jobmon.DropIn;
 using Marten;
 using Jobmon.Jobs;
 using Jobmon.Jobs.Querying;

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using Jobmon.Accounts;
 using Jobmon.Compat;
+using Jobmon.DropIn;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Jobmon.Jobs.Querying;

@@ -3,7 +3,7 @@ using System.Text.Json;
 using Jobmon.Admin;
 using Jobmon.Jobs;
 using Jobmon.Jobs.Ingestion;
-using Jobmon.Jobs.Overtime;
+using Jobmon.Overtime;
 using Jobmon.Jobs.Querying;
 using Jobmon.Summaries;
 using Jobmon.Tests.Infrastructure;

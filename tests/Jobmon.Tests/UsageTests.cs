@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using System.Net;
 using System.Net.Http.Json;
 using Jobmon.Admin;
+using Jobmon.Jobs;
 using Jobmon.Jobs.Ingestion;
 using Jobmon.Metrics;
 using Jobmon.Tests.Infrastructure;

@@ -41,6 +41,7 @@ public static class AccountEndpoints
     public static IServiceCollection AddAccounts(this IServiceCollection services)
     {
         services.AddSingleton<AccountService>();
+        services.AddSingleton<ITokenAuthenticator>(sp => sp.GetRequiredService<AccountService>());
         services.AddSingleton<LoginThrottle>();
         services.AddHostedService<BootstrapAdmin>();
         services.AddRateLimiter(o =>

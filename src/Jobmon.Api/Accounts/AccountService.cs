@@ -17,10 +17,17 @@ public sealed class JwtSecretDocument
     public string Secret { get; set; } = "";
 }
 
-public sealed record AuthenticatedCaller(string Name, string[] Roles, string Kind, Guid? SessionId = null, Guid? KeyId = null);
-
 public sealed class AccountService(IDocumentStore store, JobmonSettings settings, TimeProvider clock, ILogger<AccountService> logger)
+    : ITokenAuthenticator
 {
+    /// <summary>An API key ("jm_..."), a Jobmon session JWT, or a token the original JobMon minted.</summary>
+    public async Task<AuthenticatedCaller?> AuthenticateAsync(string token, CancellationToken ct) =>
+        token.StartsWith("jm_", StringComparison.Ordinal)
+            ? await AuthenticateApiKeyAsync(token, ct)
+            : token.Count(c => c == '.') == 2
+                ? await AuthenticateJwtAsync(token, ct) ?? await AuthenticateOriginalTokenAsync(token, ct)
+                : null;
+
     public const string Issuer = "jobmon";
     private SymmetricSecurityKey? _key;
     private readonly ConcurrentDictionary<Guid, DateTimeOffset> _keyUsageWritten = new();
@@ -143,7 +150,7 @@ public sealed class AccountService(IDocumentStore store, JobmonSettings settings
         // Once import-original has read the original's user_sessions, the tokens listed there are the only live
         // ones (the original accepted only the latest token per user); an older token stays refused.
         await using (var query = store.QuerySession())
-            if (await query.LoadAsync<Jobmon.Compat.OriginalSessionsImported>(Jobmon.Compat.OriginalSessionsImported.DocumentId, ct) is not null)
+            if (await query.LoadAsync<OriginalSessionsImported>(OriginalSessionsImported.DocumentId, ct) is not null)
             {
                 logger.LogWarning("Refused an original JobMon token of {Username} (issued {IssuedAt:u}): not among the original's sessions the import found",
                     claims.Username, claims.IssuedAt);

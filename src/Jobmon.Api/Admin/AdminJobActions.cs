@@ -1,7 +1,7 @@
 using Jobmon.Infrastructure;
 using Jobmon.Jobs;
 using Jobmon.Jobs.Writing;
-using Jobmon.Jobs.Overtime;
+using Jobmon.Overtime;
 using Jobmon.Metrics;
 using Marten;
 using Wolverine;

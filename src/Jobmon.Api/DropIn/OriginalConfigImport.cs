@@ -5,7 +5,7 @@ using Jobmon.Influx;
 using Jobmon.Metrics;
 using Marten;
 
-namespace Jobmon.Compat;
+namespace Jobmon.DropIn;
 
 public sealed record ImportReport(bool DryRun, List<string> Metrics, List<string> Partitions, List<string> Accounts, List<string> Problems);
 

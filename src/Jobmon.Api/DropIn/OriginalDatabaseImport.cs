@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Jobmon.Accounts;
+using Jobmon.Compat;
 using Jobmon.Infrastructure;
 using Jobmon.Jobs;
 using Jobmon.Jobs.Ingestion;
@@ -10,7 +11,7 @@ using Jobmon.Metrics;
 using Marten;
 using Npgsql;
 
-namespace Jobmon.Compat;
+namespace Jobmon.DropIn;
 
 /// <param name="Jobs">New jobs imported.</param>
 /// <param name="Updated">Already imported jobs brought up to date with the original (see <paramref name="Changes"/>).</param>
@@ -32,16 +33,6 @@ public sealed class OriginalImportState
     public string? JobScript { get; set; }
     public int NumTasks { get; set; }
     public int GpusPerNode { get; set; }
-}
-
-/// <summary>Marks that import-original has read the original's user_sessions: from then on only the original tokens
-/// found there are accepted.</summary>
-public sealed class OriginalSessionsImported
-{
-    public const string DocumentId = "original-sessions";
-    public string Id { get; set; } = DocumentId;
-    public DateTimeOffset At { get; set; }
-    public int Tokens { get; set; }
 }
 
 /// <summary>

@@ -51,7 +51,7 @@ public sealed class TokenAuthenticationHandler(
     ILoggerFactory logger,
     UrlEncoder encoder,
     JobmonSettings settings,
-    Jobmon.Accounts.AccountService accounts)
+    ITokenAuthenticator accounts)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "JobmonToken";
@@ -68,11 +68,7 @@ public sealed class TokenAuthenticationHandler(
             return Success("admin-token", via, Roles.Admin);
         if (settings.IngestToken is { } ingest && FixedTimeEquals(token, ingest))
             return Success("ingest-token", via, Roles.JobControl);
-        var caller = token.StartsWith("jm_", StringComparison.Ordinal)
-            ? await accounts.AuthenticateApiKeyAsync(token, Context.RequestAborted)
-            : token.Count(c => c == '.') == 2
-                ? await accounts.AuthenticateJwtAsync(token, Context.RequestAborted) ?? await accounts.AuthenticateOriginalTokenAsync(token, Context.RequestAborted)
-                : null;
+        var caller = await accounts.AuthenticateAsync(token, Context.RequestAborted);
         if (caller is null) return AuthenticateResult.Fail("unknown, expired or revoked token");
         var result = Success(caller.Name, via, caller.Roles);
         if (caller.SessionId is { } sid) result.Principal!.Identities.First().AddClaim(new Claim("jobmon:session", sid.ToString()));

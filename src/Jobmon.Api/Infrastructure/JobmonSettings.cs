@@ -1,5 +1,3 @@
-using Jobmon.Metrics;
-
 namespace Jobmon.Infrastructure;
 
 /// <summary>Jobmon's own settings. Environment variables (JOBMON_*) win over the "Jobmon" configuration section.</summary>
@@ -27,14 +25,11 @@ public sealed class JobmonSettings
     public string? InfluxToken { get; set; }
     public string? InfluxOrg { get; set; }
     public string InfluxDatabase { get; set; } = "jobmon";
-    public ClassificationRule[]? ClassificationRules { get; set; }
     /// <summary>Job-end statistics while InfluxDB is down: quick in-process retries, then durable scheduled retries forever.</summary>
     /// <summary>While retrying in-process the message stays in the durable inbox: a crash does not lose it.</summary>
     public TimeSpan[] MetricsRetryCooldowns { get; set; } =
         [TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(2), TimeSpan.FromMinutes(5)];
     public TimeSpan[] MetricsRetrySchedule { get; set; } = [TimeSpan.FromMinutes(15)];
-    /// <summary>Job page views, the job-end archive and running jobs' statistics (Jobmon:JobMetrics:*).</summary>
-    public JobMetricsSettings JobMetrics { get; set; } = new();
     /// <summary>On first start with an empty catalogue, define cc-metric-collector's usual metrics.</summary>
     public bool SeedDefaultCatalogue { get; set; } = true;
 
@@ -59,7 +54,7 @@ public sealed class JobmonSettings
     /// <summary>The original JobMon's config.json (JOBMON_CONFIG), when given.</summary>
     public Jobmon.Compat.OriginalConfig? OriginalConfig { get; set; }
     /// <summary>OIDC login (authorization code + PKCE): Jobmon:Oidc:*, JOBMON_OIDC_AUTHORITY/_CLIENT_ID/_CLIENT_SECRET.</summary>
-    public Jobmon.Accounts.OidcSettings Oidc { get; set; } = new();
+    public OidcSettings Oidc { get; set; } = new();
     /// <summary>Admin notifications by e-mail (the original's EmailNotification): Jobmon:Email:*, JOBMON_SMTP_PASSWORD.</summary>
     public EmailSettings Email { get; set; } = new();
 
@@ -159,7 +154,6 @@ public sealed class JobmonSettings
             throw new InvalidOperationException("Jobmon:Schema must be a lower-case SQL identifier.");
         Oidc.Validate();
         Email.Validate();
-        JobMetrics.Validate();
         foreach (var (name, p) in Partitions)
             if (p.MaxTime < 0)
                 throw new InvalidOperationException($"Jobmon:Partitions:{name}:MaxTime must not be negative.");

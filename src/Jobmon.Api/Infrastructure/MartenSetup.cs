@@ -2,8 +2,6 @@ using JasperFx;
 using JasperFx.Events;
 using JasperFx.Events.Daemon;
 using JasperFx.Events.Projections;
-using Jobmon.Jobs;
-using Jobmon.Summaries;
 using Marten;
 using Weasel.Core;
 using Weasel.Postgresql.Tables;
@@ -14,26 +12,19 @@ namespace Jobmon.Infrastructure;
 
 public static class MartenSetup
 {
-    public static IServiceCollection AddJobmonMarten(this IServiceCollection services, JobmonSettings settings)
-    {
-        services.AddMarten(opts => Configure(opts, settings))
+    /// <summary>Marten with Wolverine; <paramref name="configureSlices"/> adds each slice's documents, projections and
+    /// events (the composition root, JobmonHost.ConfigureStore). The caller adds subscriptions to the result.</summary>
+    public static MartenServiceCollectionExtensions.MartenConfigurationExpression AddJobmonMarten(
+        this IServiceCollection services, JobmonSettings settings, Action<StoreOptions> configureSlices) =>
+        services.AddMarten(opts =>
+            {
+                Configure(opts, settings);
+                configureSlices(opts);
+            })
             .UseLightweightSessions()
             .ApplyAllDatabaseChangesOnStartup()
             .AddAsyncDaemon(settings.DaemonMode == "Solo" ? DaemonMode.Solo : DaemonMode.HotCold)
-            .IntegrateWithWolverine()
-            // Job ends drive the metric statistics/archive/classification: a durable subscription (the daemon tracks
-            // its position), handed to Wolverine's durable local queue with retries. Without InfluxDB there is nothing
-            // to compute, so no message is queued (the subscription still advances).
-            .PublishEventsToWolverine("JobEndMetrics", relay =>
-            {
-                var withMetrics = settings.InfluxUrl is not null;
-                relay.PublishEvent<JobEnded>((e, bus) => withMetrics ? bus.PublishAsync(new Jobmon.Metrics.FinalizeJobMetrics(e.StreamId)) : ValueTask.CompletedTask);
-                relay.PublishEvent<JobTimedOut>((e, bus) => withMetrics ? bus.PublishAsync(new Jobmon.Metrics.FinalizeJobMetrics(e.StreamId)) : ValueTask.CompletedTask);
-            });
-        // After Marten's schema (hosted services start in registration order): the job view table exists.
-        services.AddHostedService<Jobmon.Jobs.Querying.SearchTextIndex>();
-        return services;
-    }
+            .IntegrateWithWolverine();
 
     /// <summary>Npgsql settings Jobmon relies on for throughput, unless the operator's connection string sets them:
     /// no DISCARD ALL when a connection goes back to the pool (it throws away the cached plans of Marten's plpgsql
@@ -67,7 +58,7 @@ public static class MartenSetup
         return builder.ConnectionString;
     }
 
-    /// <summary>The store configuration, shared by the app and the benchmark's bulk loader.</summary>
+    /// <summary>The store-wide configuration (connection, schema, event store options); the slices add theirs.</summary>
     public static void Configure(StoreOptions opts, JobmonSettings settings)
     {
         opts.Connection(WithPoolDefaults(settings.PostgresConnectionString));
@@ -84,7 +75,6 @@ public static class MartenSetup
         // Inline projections take an aggregate already loaded in an identity-map session (the job-stream writer's
         // lookup, FetchForWriting) instead of loading it again: safe because JobView is immutable (Apply returns a copy).
         opts.Events.UseIdentityMapForAggregates = true;
-        opts.Listeners.Add(new Jobmon.Jobs.Writing.JobStreamGuard()); // job events only through the job-stream writer
 
         // Required with our DistributedLock redirect (ops/packages/redirect): Marten 9.58 defaults to false, which
         // makes Weasel ask DistributedLock.Postgres 1.3.1 for a multiplexed lock on a DbDataSource; that throws
@@ -98,72 +88,7 @@ public static class MartenSetup
         // A paused shard (a failed batch) is restarted after this long; also the high-water mark's health check.
         opts.Projections.HealthCheckPollingTime = TimeSpan.FromSeconds(2);
 
-        // Rebuilds: large event pages and accumulated flushes (tiny streams, many documents).
-        opts.Projections.Snapshot<JobView>(SnapshotLifecycle.Inline, asyncConfiguration: o =>
-        {
-            o.BatchSize = 10_000;
-            o.RebuildFlushThreshold = 20_000;
-        });
-        // The user, partition and group summaries share one daemon shard (a composite projection): each event page
-        // is loaded and deserialized once for all three; large pages update a busy user's summary once per page.
-        opts.Projections.CompositeProjectionFor("Summaries", summaries =>
-        {
-            summaries.Add<UserSummaryProjection>();
-            summaries.Add<PartitionSummaryProjection>();
-            summaries.Add<GroupSummaryProjection>();
-            summaries.Options.BatchSize = 5_000;
-        });
-        // Usage per user × cluster × partition × month and day (Usage/UsageProjection.cs): its own shard, so the
-        // summaries do not wait for its view lookups.
-        opts.Projections.Add<Jobmon.Usage.UsageProjection>(ProjectionLifecycle.Async, o => o.BatchSize = 5_000);
-        Jobmon.Usage.UsageSchema.Configure(opts);
         opts.Projections.Errors.SkipApplyErrors = false;
         opts.Projections.RebuildErrors.SkipApplyErrors = false;
-
-        opts.Projections.Snapshot<Jobmon.Accounts.UserAccount>(SnapshotLifecycle.Inline);
-        opts.Projections.Snapshot<Jobmon.Metrics.MetricCatalogue>(SnapshotLifecycle.Inline);
-        opts.Schema.For<Jobmon.Metrics.JobMetricArchive>();
-        opts.Projections.Snapshot<Jobmon.Accounts.ApiKey>(SnapshotLifecycle.Inline);
-        opts.Schema.For<Jobmon.Accounts.UserAccount>().Duplicate(x => x.Username).UniqueIndex(UniqueIndexType.DuplicatedField, "mt_doc_useraccount_uidx_username", x => x.Username);
-        opts.Schema.For<Jobmon.Accounts.JwtSecretDocument>().Identity(x => x.Id);
-        opts.Schema.For<Jobmon.Accounts.UserSession>().Duplicate(x => x.AccountId);
-        // Every document type is registered, so start-up creates all tables: no request races to create one later.
-        opts.Schema.For<Jobmon.Accounts.ApiKeyUsage>();
-        Jobmon.Accounts.SignInSetup.ConfigureMarten(opts); // access requests, Data Protection keys
-
-        // Columns for filtering and sorting, with composite indexes for the usual paths: "X's jobs, newest first"
-        // and time windows (window_start/window_end are never null, so overlap tests can use them).
-        var jobs = opts.Schema.For<JobView>();
-        // Nullable columns so a schema upgrade can add them to existing rows; a rebuild fills them.
-        jobs.Duplicate(x => x.WindowStart);
-        jobs.Duplicate(x => x.WindowEnd);
-        jobs.Duplicate(x => x.Partition);
-        jobs.Duplicate(x => x.StopTime);
-        jobs.Duplicate(x => x.DurationSeconds);
-        jobs.Duplicate(x => x.NumNodes);
-        jobs.UniqueIndex(UniqueIndexType.DuplicatedField, "mt_doc_jobview_uidx_running_key", x => x.RunningKey!);
-        jobs.Index(x => x.TagNames, i => { i.Method = IndexMethod.gin; i.Name = "mt_doc_jobview_idx_tag_names"; });
-        // The node filter (node=, and q= matching a host name): "any of these names in the job's node array".
-        jobs.Index(x => x.Nodes, i => { i.Method = IndexMethod.gin; i.Name = "mt_doc_jobview_idx_nodes"; });
-        opts.Policies.ForAllDocuments(mapping =>
-        {
-            if (mapping.DocumentType != typeof(JobView)) return;
-            // Columns without a single-column index of their own: the composite indexes below lead with them, and
-            // every index costs each ingestion and rebuild write (Marten's Duplicate() always adds one).
-            mapping.DuplicateField(nameof(JobView.Cluster));
-            mapping.DuplicateField(nameof(JobView.SlurmId));
-            mapping.DuplicateField(nameof(JobView.User));
-            mapping.DuplicateField(nameof(JobView.Group));
-            mapping.DuplicateField(nameof(JobView.Account));
-            mapping.DuplicateField(nameof(JobView.State), pgType: "varchar");
-            mapping.DuplicateField(nameof(JobView.RunningKey)); // only the unique index above
-            mapping.IgnoredIndexes.Add(Jobmon.Jobs.Querying.SearchTextIndex.Name); // ours (SearchTextIndex): Marten must not drop it
-            foreach (var columns in new[]
-                     {
-                         new[] { "cluster", "window_start" }, ["user", "window_start"], ["account", "window_start"], ["group", "window_start"],
-                         ["cluster", "partition", "window_start"], ["cluster", "partition", "state", "window_start"], ["state", "window_start"], ["slurm_id", "cluster"],
-                     })
-                mapping.AddIndex(columns);
-        });
     }
 }

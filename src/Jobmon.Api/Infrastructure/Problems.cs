@@ -58,7 +58,7 @@ public static class Problems
             if (status >= 500)
             {
                 logger.LogError(error, "Unhandled error {CorrelationId} on {Method} {Path}", correlationId, context.Request.Method, context.Request.Path);
-                context.RequestServices.GetService<Jobmon.Operations.JobmonMetrics>()?.Errors.Add(1);
+                context.RequestServices.GetService<JobmonTelemetry>()?.Errors.Add(1);
             }
             context.Response.StatusCode = status;
             await Results.Problem(statusCode: status, title: title,

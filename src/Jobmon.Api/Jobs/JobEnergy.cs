@@ -1,4 +1,4 @@
-namespace Jobmon.Metrics;
+namespace Jobmon.Jobs;
 
 /// <summary>
 /// A job's energy from its power metrics. Which metrics count: every metric of the job's statistics whose unit is watts

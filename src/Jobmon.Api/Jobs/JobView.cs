@@ -64,11 +64,11 @@ public sealed record JobView
     public static readonly DateTimeOffset OpenEnd = new(9999, 12, 31, 0, 0, 0, TimeSpan.Zero);
     public Dictionary<string, MetricSummary> Statistics { get; init; } = new();
     public DateTimeOffset? StatisticsStopTime { get; init; }
-    public Jobmon.Metrics.JobFinding[] Findings { get; init; } = [];
+    public JobFinding[] Findings { get; init; } = [];
     /// <summary>When the statistics were last computed (periodically while the job runs, then at its end).</summary>
     public DateTimeOffset? StatisticsUpdatedAt { get; init; }
-    /// <summary>Energy from the power metrics over the time the statistics cover (Metrics/JobEnergy.cs); null without power data.</summary>
-    public Jobmon.Metrics.JobEnergy? Energy { get; init; }
+    /// <summary>Energy from the power metrics over the time the statistics cover (Jobs/JobEnergy.cs); null without power data.</summary>
+    public JobEnergy? Energy { get; init; }
     /// <summary>Walltime, submit time and the rest a ClusterCockpit client reported; null for other sources.</summary>
     public SchedulerDetails? Scheduler { get; init; }
     public int Version { get; set; }
@@ -126,26 +126,26 @@ public sealed record JobView
         return this with { Tags = tags, TagNames = tags.Select(t => t.Name).ToArray(), LastChangedAt = At(e) };
     }
 
-    public JobView Apply(IEvent<Jobmon.Metrics.JobMetricStatisticsRecorded> e) => this with
+    public JobView Apply(IEvent<JobMetricStatisticsRecorded> e) => this with
     {
         Statistics = e.Data.Metrics.ToDictionary(m => m.Key, m => new MetricSummary(m.Value.Unit, m.Value.Mean, m.Value.Max, m.Value.RobustMax, m.Value.Peak)),
         StatisticsStopTime = e.Data.StopTime,
         StatisticsUpdatedAt = At(e),
-        Energy = StartTime is { } s ? Jobmon.Metrics.JobEnergy.From(e.Data.Metrics, e.Data.StopTime - s) : null,
+        Energy = StartTime is { } s ? JobEnergy.From(e.Data.Metrics, e.Data.StopTime - s) : null,
         LastChangedAt = At(e),
     };
 
     /// <summary>Statistics of a running job so far (its footprint before it ends).</summary>
-    public JobView Apply(IEvent<Jobmon.Metrics.RunningJobStatisticsRecorded> e) => this with
+    public JobView Apply(IEvent<RunningJobStatisticsRecorded> e) => this with
     {
-        Energy = StartTime is { } s ? Jobmon.Metrics.JobEnergy.From(e.Data.Metrics, e.Data.Until - s) : null,
+        Energy = StartTime is { } s ? JobEnergy.From(e.Data.Metrics, e.Data.Until - s) : null,
         Statistics = e.Data.Metrics.ToDictionary(m => m.Key, m => new MetricSummary(m.Value.Unit, m.Value.Mean, m.Value.Max, m.Value.RobustMax, m.Value.Peak)),
         StatisticsUpdatedAt = At(e),
         LastChangedAt = At(e),
     };
 
     /// <summary>Findings raised while the job runs join the earlier ones (the job-end classification then replaces them).</summary>
-    public JobView Apply(IEvent<Jobmon.Metrics.JobFindingsRaised> e)
+    public JobView Apply(IEvent<JobFindingsRaised> e)
     {
         var findings = Findings.Where(f => e.Data.Findings.All(n => n.Tag != f.Tag)).Concat(e.Data.Findings).ToArray();
         var tags = Tags.Where(t => !(t.CreatedBy == Classifier && e.Data.Findings.Any(f => f.Tag == t.Name))).Concat(e.Data.Findings.Select(f =>
@@ -154,7 +154,7 @@ public sealed record JobView
     }
 
     /// <summary>Classification findings replace the previous classifier tags; people's tags stay.</summary>
-    public JobView Apply(IEvent<Jobmon.Metrics.JobClassified> e)
+    public JobView Apply(IEvent<JobClassified> e)
     {
         var tags = Tags.Where(t => t.CreatedBy != Classifier).Concat(e.Data.Findings.Select(f =>
             new JobTag(f.Tag, Classifier, TagVisibility.Public, At(e), f.Reason))).ToList();

@@ -5,15 +5,6 @@ using Marten;
 
 namespace Jobmon.Metrics;
 
-public sealed record NodeStatistics(double? Mean, double? Min, double? Max, double? RobustMax, long Samples);
-/// <param name="Peak">The per-node peak that applied to the job (its partition's, else the catalogue's).</param>
-public sealed record MetricStatistics(string Unit, double? Mean, double? Min, double? Max, double? RobustMax, Dictionary<string, NodeStatistics> Nodes, double? Peak = null);
-public sealed record JobFinding(string Tag, string Reason);
-
-/// <summary>Per-metric statistics of a finished job (computed from InfluxDB at job end or on admin request).</summary>
-public sealed record JobMetricStatisticsRecorded(Guid JobId, DateTimeOffset StopTime, long Interval, Dictionary<string, MetricStatistics> Metrics, string Trigger);
-/// <summary>Automatic classification from the statistics, with the reason for each finding.</summary>
-public sealed record JobClassified(Guid JobId, JobFinding[] Findings);
 
 /// <summary>Durable message: compute statistics, archive the series, classify. Retried with back-off while InfluxDB is down.</summary>
 public sealed record FinalizeJobMetrics(Guid JobId, bool Force = false);
@@ -64,7 +55,7 @@ public static class Classifier
 public static class FinalizeJobMetricsHandler
 {
     public static async Task Handle(FinalizeJobMetrics message, IDocumentStore store, JobMetricsService metrics, CatalogueStore catalogue,
-        JobmonSettings settings, JobStreamWriter writer, TimeProvider clock, ILogger<FinalizeJobMetrics> logger, CancellationToken ct)
+        JobMetricsSettings settings, JobStreamWriter writer, TimeProvider clock, ILogger<FinalizeJobMetrics> logger, CancellationToken ct)
     {
         if (!metrics.IsConfigured) return; // no InfluxDB in this installation: nothing to compute, nothing to retry
         JobView? job;
@@ -87,17 +78,17 @@ public static class FinalizeJobMetricsHandler
         {
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
             if (await JobArchiving.ExtendAsync(metrics, defs, job.Nodes, before, stop, c.CollectorIntervalSeconds, ct) is { } extended)
-                content = await JobArchiving.AddDevicesAsync(metrics, defs, job.Nodes, extended, settings.JobMetrics.ArchiveDeviceScopes, ct);
+                content = await JobArchiving.AddDevicesAsync(metrics, defs, job.Nodes, extended, settings.ArchiveDeviceScopes, ct);
             influxTime = System.Diagnostics.Stopwatch.GetElapsedTime(started);
         }
         if (content is null)
         {
-            var (full, fullTime) = await JobArchiving.QueryAsync(metrics, defs, job.Nodes, start, stop, c.CollectorIntervalSeconds, settings.JobMetrics.ArchiveDeviceScopes, ct);
+            var (full, fullTime) = await JobArchiving.QueryAsync(metrics, defs, job.Nodes, start, stop, c.CollectorIntervalSeconds, settings.ArchiveDeviceScopes, ct);
             (content, influxTime) = (full, influxTime + fullTime);
         }
         var stats = JobArchiving.Statistics(content, defs);
         // The job's own metric definitions: peaks of its (virtual) partition.
-        var findings = Classifier.Classify(job, stats, defs.ToDictionary(d => d.Name), settings.ClassificationRules ?? ClassificationRule.Defaults);
+        var findings = Classifier.Classify(job, stats, defs.ToDictionary(d => d.Name), settings.ClassificationRules);
 
         await writer.WriteAsync(job.Id, new EventContext("jobmon", Guid.NewGuid().ToString("N"), "job-end"), (_, session) =>
         {

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using Jobmon.Infrastructure;
 using Jobmon.Influx;
 using Jobmon.Jobs;
-using Jobmon.Operations;
 
 namespace Jobmon.Metrics;
 
@@ -31,8 +30,8 @@ public sealed class MetricsUnavailableException(string message, Exception? inner
 
 /// <summary>Joins a job (from the read model) with its metric data in InfluxDB: one HTTP request with one statement per
 /// metric, built by <see cref="MetricQueries"/>; quantile bands and statistics are computed here from the per-node series.</summary>
-public sealed class JobMetricsService(IServiceProvider services, CatalogueStore catalogue, JobmonMetrics telemetry, TimeProvider clock,
-    JobmonSettings settings)
+public sealed class JobMetricsService(IServiceProvider services, CatalogueStore catalogue, JobmonTelemetry telemetry, TimeProvider clock,
+    JobMetricsSettings settings)
 {
     public bool IsConfigured => services.GetService<InfluxClient>() is not null;
 

@@ -1,3 +1,4 @@
+using Jobmon.Jobs;
 namespace Jobmon.Metrics;
 
 /// <summary>

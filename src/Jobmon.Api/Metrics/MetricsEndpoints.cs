@@ -7,7 +7,6 @@ using Jobmon.Infrastructure;
 using Jobmon.Influx;
 using Jobmon.Jobs;
 using Jobmon.Jobs.Querying;
-using Jobmon.Operations;
 using Marten;
 using Wolverine;
 
@@ -21,9 +20,6 @@ public static class MetricsEndpoints
         jobs.MapGet("/metrics", Get).WithSummary("Metric series for the job's own time window: one per node (devices aggregated), per device with ?node=, quantile bands.");
         jobs.MapGet("/metrics.csv", Csv).WithSummary("Export as CSV: the displayed series, or ?raw=true for the raw samples.");
         jobs.MapGet("/live", Live).WithSummary("Server-Sent Events with new points of a running job (one InfluxDB query per job and tick, shared by all viewers).");
-        app.MapPost("/api/admin/jobs/{id:guid}/statistics", Jobmon.Admin.AdminJobActions.RecomputeStatisticsAsync)
-            .RequireAuthorization(Policies.Admin).WithTags("Administration").ProducesProblem(404).ProducesValidationProblem()
-            .WithSummary("Recompute a finished job's statistics, archive and classification now. Body (optional): {reason}, recorded as JobStatisticsRecomputeRequested.");
         return app;
     }
 
@@ -63,14 +59,14 @@ public static class MetricsEndpoints
         title: e.Status == 503 ? "Metrics unavailable" : "Metrics query not answered", detail: e.Message);
 
     /// <summary>Huge jobs are bands only: every node's line would be gigabytes.</summary>
-    private static IResult? RefusePerNode(JobView job, JobMetricsRequest request, JobmonSettings settings) =>
+    private static IResult? RefusePerNode(JobView job, JobMetricsRequest request, JobMetricsSettings settings) =>
         request.PerNode && NodeBands.Huge(job, request, settings)
-            ? Problems.Validation("perNode", $"a job on more than {settings.JobMetrics.HugeAboveNodes} nodes is shown as a band " +
+            ? Problems.Validation("perNode", $"a job on more than {settings.HugeAboveNodes} nodes is shown as a band " +
                 "across its nodes; ask for one node's lines with ?node=.")
             : null;
 
     private static async Task<IResult> Get(Guid id, HttpContext http, IQuerySession session, JobMetricsService metrics, CatalogueStore catalogue,
-        JobmonSettings settings, TimeProvider clock, CancellationToken ct)
+        JobMetricsSettings settings, TimeProvider clock, CancellationToken ct)
     {
         if (await LoadAsync(id, http, session, ct) is not { } job) return Problems.NotFound($"job {id} does not exist or is not yours.");
         var (request, problem) = Parse(http, job);
@@ -129,7 +125,7 @@ public static class MetricsEndpoints
     }
 
     private static async Task<IResult> Csv(Guid id, HttpContext http, IQuerySession session, JobMetricsService metrics, CatalogueStore catalogue,
-        JobmonSettings settings, TimeProvider clock, CancellationToken ct)
+        JobMetricsSettings settings, TimeProvider clock, CancellationToken ct)
     {
         if (await LoadAsync(id, http, session, ct) is not { } job) return Problems.NotFound($"job {id} does not exist or is not yours.");
         var (request, problem) = Parse(http, job);
@@ -138,7 +134,7 @@ public static class MetricsEndpoints
         var raw = http.Request.Query["raw"] == "true";
         var huge = NodeBands.Huge(job, request, settings);
         if (raw && huge)
-            return Problems.Validation("node", $"a job on more than {settings.JobMetrics.HugeAboveNodes} nodes has too many raw samples " +
+            return Problems.Validation("node", $"a job on more than {settings.HugeAboveNodes} nodes has too many raw samples " +
                 "for one export; ask for one node's raw samples with ?node=, or for the band without raw=true.");
         var fileName = $"job-{job.Cluster}-{job.SlurmId}{(raw ? "-raw" : "")}.csv";
         try
@@ -299,7 +295,7 @@ public sealed class LiveFeeds(IServiceProvider services, ILogger<LiveFeeds> logg
 
     private async Task RunAsync(LiveView liveView, Feed feed)
     {
-        var settings = services.GetRequiredService<JobmonSettings>();
+        var settings = services.GetRequiredService<JobMetricsSettings>();
         var ct = feed.Stop.Token;
         var store = services.GetRequiredService<IDocumentStore>();
         var catalogue = services.GetRequiredService<CatalogueStore>();

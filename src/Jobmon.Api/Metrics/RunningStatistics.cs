@@ -7,10 +7,6 @@ using Wolverine;
 
 namespace Jobmon.Metrics;
 
-/// <summary>Statistics of a running job so far: its footprint in the list and on the job page before it ends.</summary>
-public sealed record RunningJobStatisticsRecorded(Guid JobId, DateTimeOffset Until, long Interval, Dictionary<string, MetricStatistics> Metrics);
-/// <summary>Findings raised while the job runs (each tag once per job: a finding already raised is not raised again).</summary>
-public sealed record JobFindingsRaised(Guid JobId, JobFinding[] Findings);
 
 /// <summary>A finding mailed to the job's owner and/or the admins: durable, retried like the admins' notifications.</summary>
 public sealed record MailFinding(string[] To, string Subject, string Body);
@@ -27,13 +23,14 @@ public static class MailFindingHandler
 /// InfluxDB (one scan per metric, as at job end), records them in each job's stream and raises new findings (e.g. idle
 /// GPUs) with the same classification rules. One replica does a round (a PostgreSQL advisory lock); the others skip it.
 /// </summary>
-public sealed class RunningStatistics(IServiceProvider services, JobmonSettings settings, TimeProvider clock, ILogger<RunningStatistics> logger) : BackgroundService
+public sealed class RunningStatistics(IServiceProvider services, JobmonSettings settings, JobMetricsSettings jobMetrics,
+    TimeProvider clock, ILogger<RunningStatistics> logger) : BackgroundService
 {
     private const long LockKey = 0x4A4D_5253; // "JMRS"
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var every = settings.JobMetrics.RunningStatisticsInterval;
+        var every = jobMetrics.RunningStatisticsInterval;
         if (every <= TimeSpan.Zero || settings.InfluxUrl is null) return;
         using var timer = new PeriodicTimer(every, clock);
         do
@@ -54,7 +51,7 @@ public sealed class RunningStatistics(IServiceProvider services, JobmonSettings 
         {
             var store = services.GetRequiredService<IDocumentStore>();
             var now = clock.GetUtcNow();
-            var youngest = now - settings.JobMetrics.RunningStatisticsMinAge;
+            var youngest = now - jobMetrics.RunningStatisticsMinAge;
             IReadOnlyList<JobView> running;
             await using (var query = store.QuerySession())
                 running = await query.Query<JobView>().Where(j => j.State == JobState.Running && j.StartTime != null && j.StartTime <= youngest).ToListAsync(ct);
@@ -78,7 +75,7 @@ public sealed class RunningStatistics(IServiceProvider services, JobmonSettings 
         var (defs, _, _) = c.MetricsFor(job.Cluster, job.Partition, job.Nodes);
         // Huge jobs get no snapshot: their page is a band computed by InfluxDB (NodeBands.Huge), and a snapshot of
         // 150,000 nodes' series would be gigabytes in memory.
-        if (defs.Count == 0 || job.Nodes.Length == 0 || job.Nodes.Length > settings.JobMetrics.HugeAboveNodes) return;
+        if (defs.Count == 0 || job.Nodes.Length == 0 || job.Nodes.Length > jobMetrics.HugeAboveNodes) return;
         var now = clock.GetUtcNow();
         // Incremental: the last round's snapshot plus InfluxDB since then; a full scan only when there is none or its
         // grid no longer fits the job's length. The snapshot also answers the job page (MetricsEndpoints).
@@ -92,7 +89,7 @@ public sealed class RunningStatistics(IServiceProvider services, JobmonSettings 
         if (stats.Count == 0) return;
         // The rules' minimum durations count the time run so far.
         var sofar = job with { DurationSeconds = (long)(now - job.StartTime!.Value).TotalSeconds };
-        var findings = Classifier.Classify(sofar, stats, defs.ToDictionary(d => d.Name), settings.ClassificationRules ?? ClassificationRule.Defaults);
+        var findings = Classifier.Classify(sofar, stats, defs.ToDictionary(d => d.Name), jobMetrics.ClassificationRules);
 
         JobFinding[] raised = [];
         var writer = services.GetRequiredService<JobStreamWriter>();
@@ -111,7 +108,7 @@ public sealed class RunningStatistics(IServiceProvider services, JobmonSettings 
 
     private async Task MailAsync(JobView job, JobFinding[] raised, CancellationToken ct)
     {
-        var options = settings.JobMetrics;
+        var options = jobMetrics;
         if (!settings.Email.Enabled) return;
         var to = new List<string>();
         if (options.OwnerMailAddress is { Length: > 0 } template && template.Replace("{user}", job.User) is var owner && IsAddress(owner)) to.Add(owner);

@@ -1,51 +1,12 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Jobmon.Admin;
+using Jobmon.Infrastructure;
 using JasperFx.Events.Daemon;
 using Marten;
 using OpenTelemetry.Metrics;
 
 namespace Jobmon.Operations;
-
-/// <summary>Jobmon's own metrics (Prometheus at /metrics): ingestion rate and latency, projection lag, InfluxDB latency, errors.</summary>
-public sealed class JobmonMetrics : IDisposable
-{
-    public const string MeterName = "Jobmon";
-    private readonly Meter _meter = new(MeterName);
-    public Counter<long> Ingested { get; }
-    public Histogram<double> IngestDuration { get; }
-    public Histogram<double> InfluxQueryDuration { get; }
-    public Counter<long> Errors { get; }
-    private volatile IReadOnlyDictionary<string, long> _lag = new Dictionary<string, long>();
-    private volatile IReadOnlyList<ShardHealth> _shards = [];
-
-    public JobmonMetrics()
-    {
-        Ingested = _meter.CreateCounter<long>("jobmon_ingest_requests", description: "Ingestion requests by operation and outcome");
-        IngestDuration = _meter.CreateHistogram<double>("jobmon_ingest_duration", unit: "ms", description: "Ingestion latency until the commit");
-        InfluxQueryDuration = _meter.CreateHistogram<double>("jobmon_influx_query_duration", unit: "ms", description: "InfluxDB query latency");
-        Errors = _meter.CreateCounter<long>("jobmon_errors", description: "Unexpected server errors");
-        _meter.CreateObservableGauge("jobmon_projection_lag_events", () =>
-            _shards.Select(s => new Measurement<long>(s.Behind, new KeyValuePair<string, object?>("shard", s.Shard))),
-            description: "Events between the high-water mark and each async projection shard");
-        _meter.CreateObservableGauge("jobmon_projection_stalled", () =>
-            _shards.Select(s => new Measurement<int>(s.Stalled ? 1 : 0, new KeyValuePair<string, object?>("shard", s.Shard))),
-            description: "1 while an async projection shard is behind and has not moved for the stall period");
-    }
-
-    public void SetShards(IReadOnlyList<ShardHealth> shards)
-    {
-        _shards = shards;
-        _lag = shards.GroupBy(s => s.Shard.Split(':')[0]).ToDictionary(g => g.Key, g => g.Max(s => s.Behind));
-    }
-
-    public IReadOnlyDictionary<string, long> Lag => _lag;
-    public IReadOnlyList<ShardHealth> Shards => _shards;
-    public void Dispose() => _meter.Dispose();
-}
-
-/// <summary>One async shard's health: events behind the high-water mark and whether it has stopped moving.</summary>
-public sealed record ShardHealth(string Shard, long Behind, bool Stalled, DateTimeOffset LastProgress, bool Rebuilding = false);
 
 /// <summary>
 /// Polls projection progress (default every 5 s) for the lag gauge and readiness, and is the async daemon's watchdog:
@@ -54,7 +15,7 @@ public sealed record ShardHealth(string Shard, long Behind, bool Stalled, DateTi
 /// holding the shard (paused, stopped after a failed batch — e.g. ProgressionProgressOutOfOrderException after a lease
 /// moved, which stops the shard but keeps its lock — or wedged) lets go and takes it up again; the others retry its lock.
 /// </summary>
-public sealed class ProjectionLagMonitor(IDocumentStore store, RebuildTracker tracker, JobmonMetrics metrics, IServiceProvider services,
+public sealed class ProjectionLagMonitor(IDocumentStore store, RebuildTracker tracker, JobmonTelemetry metrics, IServiceProvider services,
     IConfiguration configuration, TimeProvider clock, IHostApplicationLifetime lifetime, ILogger<ProjectionLagMonitor> logger) : BackgroundService
 {
     private readonly Dictionary<string, (long Sequence, DateTimeOffset Since)> _progress = new();
@@ -117,11 +78,11 @@ public static class Observability
 {
     public static IServiceCollection AddJobmonObservability(this IServiceCollection services)
     {
-        services.AddSingleton<JobmonMetrics>();
+        services.AddSingleton<JobmonTelemetry>();
         services.AddHostedService<ProjectionLagMonitor>();
         services.AddHostedService<ProjectionLeaseGuard>();
         services.AddOpenTelemetry().WithMetrics(m => m
-            .AddMeter(JobmonMetrics.MeterName)
+            .AddMeter(JobmonTelemetry.MeterName)
             .AddAspNetCoreInstrumentation()
             .AddRuntimeInstrumentation()
             .AddPrometheusExporter());
@@ -143,7 +104,7 @@ public static class Observability
     /// start+stop pairs/s) and ten times a normal daemon batch, so only a shard that has fallen well behind trips it.</summary>
     public const long DefaultReadyMaxLag = 5_000;
 
-    public static async Task<IResult> Ready(IDocumentStore store, JobmonMetrics metrics, IServiceProvider services, IConfiguration configuration, CancellationToken ct)
+    public static async Task<IResult> Ready(IDocumentStore store, JobmonTelemetry metrics, IServiceProvider services, IConfiguration configuration, CancellationToken ct)
     {
         var checks = new Dictionary<string, object>();
         var ready = true;
@@ -186,11 +147,4 @@ public static class Observability
         };
         return Results.Json(new { status = ready ? "ready" : "not ready", checks }, statusCode: ready ? 200 : 503);
     }
-}
-
-/// <summary>Optional dependencies (InfluxDB) report here; they degrade readiness output but never fail it.</summary>
-public interface IReadinessProbe
-{
-    string Name { get; }
-    Task<object> CheckAsync(CancellationToken ct);
 }

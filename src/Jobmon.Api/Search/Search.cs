@@ -1,9 +1,11 @@
 using Jobmon.Accounts;
 using Jobmon.Infrastructure;
+using Jobmon.Jobs;
+using Jobmon.Jobs.Querying;
 using Jobmon.Summaries;
 using Marten;
 
-namespace Jobmon.Jobs.Querying;
+namespace Jobmon.Search;
 
 /// <summary>Search: users (admins), tags. Jobs are searched through GET /api/jobs?q=. Terms are parameters only.</summary>
 public static class Search

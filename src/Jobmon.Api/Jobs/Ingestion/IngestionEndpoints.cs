@@ -109,7 +109,7 @@ public static class IngestionEndpoints
     /// <summary>Prometheus: jobmon_ingest_requests{operation, outcome} and jobmon_ingest_duration (until the commit).</summary>
     private static void Record(HttpContext http, string operation, Decision decision, long started)
     {
-        var metrics = http.RequestServices.GetRequiredService<Jobmon.Operations.JobmonMetrics>();
+        var metrics = http.RequestServices.GetRequiredService<JobmonTelemetry>();
         var outcome = decision switch { Decision.Append => "stored", Decision.AlreadyKnown => "duplicate", _ => "rejected" };
         var tags = new TagList { { "operation", operation }, { "outcome", outcome } };
         metrics.Ingested.Add(1, tags);

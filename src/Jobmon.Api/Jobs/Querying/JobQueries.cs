@@ -119,7 +119,7 @@ public sealed record JobDetail(
     string Partition, JobState State, bool StartKnown, DateTimeOffset? StartTime, DateTimeOffset? StopTime, long? DurationSeconds,
     int NumNodes, int NumTasks, int TasksPerNode, int GpusPerNode, int TotalGpus, IReadOnlyList<string> Nodes,
     int? ExitCode, string? ExitDescription, string? EndReason, string? JobScript, IReadOnlyList<JobTag> Tags, int Version,
-    IReadOnlyDictionary<string, MetricSummary> Statistics, IReadOnlyList<Jobmon.Metrics.JobFinding> Findings,
+    IReadOnlyDictionary<string, MetricSummary> Statistics, IReadOnlyList<JobFinding> Findings,
     long? ArrayJobId = null, int? ArrayTaskId = null, int? NumCpus = null, string? FirstReportedEnd = null, DateTimeOffset? StatisticsUpdatedAt = null)
 {
     /// <summary>Walltime, submit time and the rest a ClusterCockpit client reported (null for other sources).</summary>
