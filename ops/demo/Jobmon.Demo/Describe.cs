@@ -1,3 +1,4 @@
+using Jobmon.Hostlists;
 using Jobmon.Influx;
 
 namespace Jobmon.Demo;

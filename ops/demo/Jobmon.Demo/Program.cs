@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Jobmon.Demo;
+using Jobmon.Hostlists;
 using Jobmon.Influx;
 
 DemoOptions o;

@@ -1,6 +1,7 @@
 using Jobmon.Accounts;
 using Jobmon.Compat;
 using Jobmon.Infrastructure;
+using Jobmon.Hostlists;
 using Jobmon.Influx;
 using Jobmon.Metrics;
 using Marten;

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Jobmon.Infrastructure;
+using Jobmon.Hostlists;
 using Jobmon.Influx;
 using Jobmon.Jobs.Ingestion;
 using Marten;

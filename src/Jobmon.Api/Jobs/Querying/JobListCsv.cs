@@ -49,7 +49,7 @@ public static class JobListCsv
     private static string NodesOf(JobView j)
     {
         if (j.Nodes.Length == 0) return "";
-        try { return Jobmon.Influx.Hostlist.Compress(j.Nodes); }
+        try { return Jobmon.Hostlists.Hostlist.Compress(j.Nodes); }
         catch (ArgumentException) { return string.Join(' ', j.Nodes); } // a name a hostlist cannot represent
     }
 

@@ -100,8 +100,8 @@ public sealed record JobListQuery
         string[] nodes = [];
         if (Text("node", 4096) is { } hostlist)
         {
-            try { nodes = Jobmon.Influx.Hostlist.Expand(hostlist, MaxNodeFilterHosts).Distinct().ToArray(); }
-            catch (Jobmon.Influx.HostlistFormatException e) { errors["node"] = [$"not a hostlist: {e.Reason} (e.g. demo[001-004],demo010)."]; }
+            try { nodes = Jobmon.Hostlists.Hostlist.Expand(hostlist, MaxNodeFilterHosts).Distinct().ToArray(); }
+            catch (Jobmon.Hostlists.HostlistFormatException e) { errors["node"] = [$"not a hostlist: {e.Reason} (e.g. demo[001-004],demo010)."]; }
             catch (ArgumentException e) { errors["node"] = [e.Message]; }
         }
         var format = (Text("format") ?? "json").ToLowerInvariant();

@@ -1,6 +1,6 @@
-using Jobmon.Influx;
+using Jobmon.Hostlists;
 
-namespace Jobmon.Influx.Tests;
+namespace Jobmon.Hostlists.Tests;
 
 public class HostlistTests
 {

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace Jobmon.Influx;
+namespace Jobmon.Hostlists;
 
 /// <summary>Invalid hostlist syntax; <see cref="Position"/> is the 0-based index in the input.</summary>
 public sealed class HostlistFormatException : FormatException
