@@ -6,57 +6,6 @@ using Wolverine.Marten;
 
 namespace Jobmon.Accounts;
 
-// Access requests are event-sourced, one stream per request, like the accounts they change: who asked (and with
-// what message), who approved which roles or rejected it, and when, is the audit trail of how someone got access.
-// The approval and the account's UserRolesChanged are written in one transaction. The inline view AccessRequest
-// answers the lists and the rate limit; its PendingKey column carries a unique index, so a second pending request
-// for the same account cannot be committed even by two replicas at once.
-
-public sealed record AccessRequested(Guid RequestId, Guid AccountId, string Username, string? Message, string[] RolesAtRequest, DateTimeOffset At);
-public sealed record AccessRequestApproved(Guid RequestId, string[] Roles, string By, DateTimeOffset At);
-public sealed record AccessRequestRejected(Guid RequestId, string? Reason, string By, DateTimeOffset At);
-
-public static class AccessRequestStatus
-{
-    public const string Pending = "pending";
-    public const string Approved = "approved";
-    public const string Rejected = "rejected";
-}
-
-public sealed record AccessRequest
-{
-    public Guid Id { get; init; }
-    public Guid AccountId { get; init; }
-    public string Username { get; init; } = "";
-    public string? Message { get; init; }
-    public string[] RolesAtRequest { get; init; } = [];
-    public string Status { get; init; } = AccessRequestStatus.Pending;
-    public DateTimeOffset CreatedAt { get; init; }
-    public DateTimeOffset? DecidedAt { get; init; }
-    public string? DecidedBy { get; init; }
-    public string[]? GrantedRoles { get; init; }
-    public string? Reason { get; init; }
-    /// <summary>The account id while pending, else null: unique, so one pending request per account.</summary>
-    public string? PendingKey { get; init; }
-    public int Version { get; set; }
-
-    public static AccessRequest Create(AccessRequested e) => new()
-    {
-        Id = e.RequestId, AccountId = e.AccountId, Username = e.Username, Message = e.Message, RolesAtRequest = e.RolesAtRequest,
-        CreatedAt = e.At, PendingKey = e.AccountId.ToString(),
-    };
-    public AccessRequest Apply(AccessRequestApproved e) => this with
-        { Status = AccessRequestStatus.Approved, GrantedRoles = e.Roles, DecidedBy = e.By, DecidedAt = e.At, PendingKey = null };
-    public AccessRequest Apply(AccessRequestRejected e) => this with
-        { Status = AccessRequestStatus.Rejected, Reason = e.Reason, DecidedBy = e.By, DecidedAt = e.At, PendingKey = null };
-}
-
-public sealed record AccessRequestInfo(Guid Id, string Username, string? Message, string[] RolesAtRequest, string Status, DateTimeOffset CreatedAt,
-    DateTimeOffset? DecidedAt, string? DecidedBy, string[]? GrantedRoles, string? Reason)
-{
-    public static AccessRequestInfo From(AccessRequest r) =>
-        new(r.Id, r.Username, r.Message, r.RolesAtRequest, r.Status, r.CreatedAt, r.DecidedAt, r.DecidedBy, r.GrantedRoles, r.Reason);
-}
 
 public static class AccessRequests
 {

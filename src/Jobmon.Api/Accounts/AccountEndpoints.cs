@@ -6,32 +6,6 @@ using Marten;
 
 namespace Jobmon.Accounts;
 
-public sealed record Me(string Username, string[] Roles);
-public sealed record UserInfo(string Username, string[] Roles, bool Disabled, string Source, DateTimeOffset CreatedAt, DateTimeOffset? LastLogin);
-/// <param name="Source">"original" for a token the original JobMon minted; null for Jobmon's own keys.</param>
-public sealed record ApiKeyInfo(Guid Id, string Name, string Role, string CreatedBy, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt, DateTimeOffset? LastUsedAt, bool Revoked, string? Source = null);
-public sealed record NewApiKey(Guid Id, string Name, string Role, string Token, DateTimeOffset? ExpiresAt);
-
-/// <summary>Failed logins per account: 5 within 15 minutes lock the account's logins for the rest of the window.</summary>
-public sealed class LoginThrottle(TimeProvider clock)
-{
-    private readonly ConcurrentDictionary<string, List<DateTimeOffset>> _failures = new(StringComparer.OrdinalIgnoreCase);
-    public static readonly TimeSpan Window = TimeSpan.FromMinutes(15);
-    public const int MaxFailures = 5;
-
-    public bool IsLocked(string username) =>
-        _failures.TryGetValue(username, out var list) && Recent(list) >= MaxFailures;
-
-    public void Failed(string username)
-    {
-        var list = _failures.GetOrAdd(username, _ => []);
-        lock (list) { list.Add(clock.GetUtcNow()); list.RemoveAll(t => clock.GetUtcNow() - t > Window); }
-    }
-
-    public void Succeeded(string username) => _failures.TryRemove(username, out _);
-
-    private int Recent(List<DateTimeOffset> list) { lock (list) return list.Count(t => clock.GetUtcNow() - t <= Window); }
-}
 
 public static class AccountEndpoints
 {

@@ -9,13 +9,6 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace Jobmon.Accounts;
 
-/// <summary>The JWT signing secret: configured (JWTSecret / JOBMON_JWT_SECRET) or generated once and kept in
-/// PostgreSQL so every replica signs and validates with the same key.</summary>
-public sealed class JwtSecretDocument
-{
-    public string Id { get; set; } = "jwt";
-    public string Secret { get; set; } = "";
-}
 
 public sealed class AccountService(IDocumentStore store, JobmonSettings settings, TimeProvider clock, ILogger<AccountService> logger)
     : ITokenAuthenticator
@@ -214,16 +207,4 @@ public sealed class AccountService(IDocumentStore store, JobmonSettings settings
         else
             logger.LogInformation("Created the bootstrap account 'admin' with the password from JOBMON_ADMIN_PASSWORD");
     }
-}
-
-public static class ApiKeyRoles
-{
-    public const string JobControl = "job-control";
-    public const string ReadOnly = "read-only";
-}
-
-public sealed class BootstrapAdmin(AccountService accounts) : IHostedService
-{
-    public Task StartAsync(CancellationToken ct) => accounts.EnsureBootstrapAdminAsync(ct);
-    public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
 }

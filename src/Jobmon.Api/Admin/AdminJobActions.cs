@@ -8,9 +8,6 @@ using Wolverine;
 
 namespace Jobmon.Admin;
 
-/// <summary>An admin asked for a job's statistics to be computed again (the result follows as
-/// <see cref="JobMetricStatisticsRecorded"/> with trigger "admin"). Who and why are the event's headers.</summary>
-public sealed record JobStatisticsRecomputeRequested(Guid JobId);
 
 /// <summary>
 /// Admin actions with the reason the web UI requires: a body <c>{"reason": "…"}</c> becomes the <c>reason</c> header

@@ -6,18 +6,6 @@ using Marten;
 
 namespace Jobmon.Admin;
 
-public sealed record ProjectionStatus(string Name, string Lifecycle, IReadOnlyList<ShardStatus> Shards, RebuildStatus? Rebuild);
-public sealed record ShardStatus(string Shard, long Sequence, long Behind);
-public sealed record ProjectionsOverview(long HighWaterMark, long EventCount, long StreamCount, IReadOnlyList<ProjectionStatus> Projections);
-/// <param name="Done">Jobs rebuilt so far (bulk job view rebuild only), of <paramref name="Total"/>.</param>
-public sealed record RebuildStatus(string Projection, string State, DateTimeOffset StartedAt, DateTimeOffset? FinishedAt, string? Error, string StartedBy,
-    long? Done = null, long? Total = null);
-
-/// <summary>Rebuilds running in this process (a rebuild is driven by the node that was asked).</summary>
-public sealed class RebuildTracker
-{
-    public ConcurrentDictionary<string, RebuildStatus> Rebuilds { get; } = new();
-}
 
 public static class ProjectionAdmin
 {

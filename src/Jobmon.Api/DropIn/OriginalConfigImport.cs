@@ -8,7 +8,6 @@ using Marten;
 
 namespace Jobmon.DropIn;
 
-public sealed record ImportReport(bool DryRun, List<string> Metrics, List<string> Partitions, List<string> Accounts, List<string> Problems);
 
 /// <summary>Turns the original JobMon's config.json into Jobmon's catalogue, partitions and accounts.</summary>
 public static class OriginalConfigImport
@@ -121,43 +120,5 @@ public static class OriginalConfigImport
             catch (Exception e) when (Jobmon.Infrastructure.DatabaseErrors.IsUniqueViolation(e)) { report.Problems.Add($"account {username} already exists"); }
         }
         return report;
-    }
-}
-
-/// <summary>At start-up, brings the original config.json's catalogue and local users in (idempotent: unchanged entries are skipped).</summary>
-public sealed class OriginalConfigStartupImport(JobmonSettings settings, IDocumentStore store, CatalogueStore catalogue, ILogger<OriginalConfigStartupImport> logger) : IHostedService
-{
-    public async Task StartAsync(CancellationToken ct)
-    {
-        if (settings.OriginalConfig is not { } config) return;
-        var report = await OriginalConfigImport.ImportAsync(config, store, catalogue, new EventContext("config.json", Guid.NewGuid().ToString("N"), "original-config"), dryRun: false, ct);
-        logger.LogInformation("Original config {Source}: {Metrics} metrics, {Partitions} partitions, {Accounts} accounts imported; {Problems} problems",
-            config.SourceName, report.Metrics.Count, report.Partitions.Count, report.Accounts.Count, report.Problems.Count);
-        foreach (var problem in report.Problems) logger.LogWarning("Original config: {Problem}", problem);
-    }
-
-    public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
-}
-
-public static class OriginalConfigEndpoints
-{
-    public static IEndpointRouteBuilder MapOriginalConfigImport(this IEndpointRouteBuilder app)
-    {
-        app.MapPost("/api/admin/catalogue/import-original", async (HttpContext http, bool? dryRun, IDocumentStore store, CatalogueStore catalogue, CancellationToken ct) =>
-        {
-            using var reader = new StreamReader(http.Request.Body);
-            var json = await reader.ReadToEndAsync(ct);
-            if (json.Length > 4 * 1024 * 1024) return Problems.Validation("body", "config.json must be at most 4 MB.");
-            OriginalConfig config;
-            try { config = OriginalConfig.Parse(json, "config.json"); }
-            catch (OriginalConfigException e)
-            {
-                return Problems.Validation(e.Errors.GroupBy(x => x.Path.Length > 0 ? x.Path : "body").ToDictionary(g => g.Key, g => g.Select(x => x.Message).ToArray()));
-            }
-            var report = await OriginalConfigImport.ImportAsync(config, store, catalogue, EventContext.From(http, "admin"), dryRun ?? false, ct);
-            return Results.Ok(report);
-        }).RequireAuthorization(Policies.Admin).WithTags("Administration")
-          .WithSummary("Import the original JobMon's config.json (Metrics, Partitions, MetricCategories, RadarChartMetrics, LocalUsers); ?dryRun=true reports only.");
-        return app;
     }
 }

@@ -13,27 +13,6 @@ using Npgsql;
 
 namespace Jobmon.DropIn;
 
-/// <param name="Jobs">New jobs imported.</param>
-/// <param name="Updated">Already imported jobs brought up to date with the original (see <paramref name="Changes"/>).</param>
-/// <param name="Changes">One line per change: "cluster/id: what".</param>
-public sealed record DatabaseImportReport(bool DryRun, int Jobs, int AlreadyImported, int RunningJobs, int Tags, int Statistics, int Accounts,
-    List<string> Problems, int Updated = 0, List<string>? Changes = null, int TokensImported = 0);
-
-/// <summary>What the original showed of an imported job at the last import: the next run applies only what changed
-/// in the original since, so whatever Jobmon itself recorded meanwhile (a stop from the SLURM script, a tag a user
-/// removed, an admin's correction) is never overwritten.</summary>
-public sealed class OriginalImportState
-{
-    public Guid Id { get; set; }
-    public bool Running { get; set; }
-    public string[] Tags { get; set; } = [];
-    public string JobName { get; set; } = "";
-    public string Account { get; set; } = "";
-    public string Group { get; set; } = "";
-    public string? JobScript { get; set; }
-    public int NumTasks { get; set; }
-    public int GpusPerNode { get; set; }
-}
 
 /// <summary>
 /// Imports an existing installation's PostgreSQL (job_metadata, job_tags, job_to_tags, user_roles, user_sessions) into
@@ -382,57 +361,6 @@ public sealed class OriginalDatabaseImport(IDocumentStore store, JobStreamWriter
         {
             problems.Add($"job {jobId}: data is not the original's metric array; statistics skipped");
             return null;
-        }
-    }
-}
-
-/// <summary>`Jobmon.Api import-original --from "&lt;connection string&gt;" [--dry-run] [--follow SECONDS]`: the command-line
-/// entry of the import. With --follow it imports again every SECONDS until stopped (Ctrl+C, SIGTERM), printing what
-/// changed, so no job falls into the gap while the SLURM script is switched from the original to Jobmon.</summary>
-public static class ImportOriginalCommand
-{
-    public static async Task<int> RunAsync(WebApplication app, string[] args)
-    {
-        var from = args.SkipWhile(a => a != "--from").Skip(1).FirstOrDefault();
-        var dryRun = args.Contains("--dry-run");
-        var followText = args.SkipWhile(a => a != "--follow").Skip(1).FirstOrDefault();
-        int? follow = null;
-        if (args.Contains("--follow"))
-        {
-            if (!int.TryParse(followText, out var seconds) || seconds < 1 || seconds > 86400)
-            {
-                Console.Error.WriteLine("--follow needs the interval in seconds (1-86400), e.g. --follow 60");
-                return 2;
-            }
-            follow = seconds;
-        }
-        if (string.IsNullOrWhiteSpace(from))
-        {
-            Console.Error.WriteLine("usage: import-original --from \"Host=…;Username=…;Password=…;Database=…\" [--dry-run] [--follow SECONDS]");
-            return 2;
-        }
-        var store = app.Services.GetRequiredService<IDocumentStore>();
-        await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
-        var importer = app.Services.GetRequiredService<OriginalDatabaseImport>();
-        var json = new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true };
-        using var stop = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
-        using var term = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
-        while (true)
-        {
-            DatabaseImportReport report;
-            try { report = await importer.ImportAsync(from, dryRun, stop.Token); }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested) { return 0; }
-            catch (Exception e) when (follow is not null && e is NpgsqlException or TimeoutException)
-            {
-                // Following through the switch-over: a dropped connection to either database is retried next round.
-                Console.Error.WriteLine($"{DateTimeOffset.UtcNow:u} import failed, retrying in {follow} s: {e.Message}");
-                report = new DatabaseImportReport(dryRun, 0, 0, 0, 0, 0, 0, [e.Message]);
-            }
-            Console.WriteLine(JsonSerializer.Serialize(report, json));
-            if (follow is not { } seconds) return 0;
-            try { await Task.Delay(TimeSpan.FromSeconds(seconds), stop.Token); }
-            catch (OperationCanceledException) { return 0; }
         }
     }
 }

@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 
 namespace Jobmon.Infrastructure;
 
+
 /// <summary>Jobmon's own telemetry (Prometheus at /metrics; not the jobs' node metrics, which are Metrics/): ingestion rate and latency, projection lag, InfluxDB latency, errors.</summary>
 public sealed class JobmonTelemetry : IDisposable
 {
@@ -38,6 +39,3 @@ public sealed class JobmonTelemetry : IDisposable
     public IReadOnlyList<ShardHealth> Shards => _shards;
     public void Dispose() => _meter.Dispose();
 }
-
-/// <summary>One async shard's health: events behind the high-water mark and whether it has stopped moving.</summary>
-public sealed record ShardHealth(string Shard, long Behind, bool Stalled, DateTimeOffset LastProgress, bool Rebuilding = false);

@@ -1,5 +1,6 @@
 namespace Jobmon.Jobs;
 
+
 // Job lifecycle events. Immutable records; each carries what every projection needs (user, cluster, partition,
 // sizes), so projections never have to look anything up. Who caused an event, its correlation id and its source
 // are stored by Marten as event metadata (user_name, correlation_id, headers["source"]).
@@ -79,8 +80,6 @@ public sealed record JobMetadataCorrected(
     string? JobScript = null,
     int? NumTasks = null,
     int? GpusPerNode = null);
-
-public enum TagVisibility { Private, Public }
 
 /// <summary>SLURM's final record of a run differs from the end first reported (the epilog sees exit code 0 for a
 /// cancelled or timed-out job that is still COMPLETING; a requeued run looks like a success). The first report stays

@@ -2,11 +2,6 @@ using JasperFx.Events;
 
 namespace Jobmon.Jobs;
 
-public sealed record JobTag(string Name, string CreatedBy, TagVisibility Visibility, DateTimeOffset CreatedAt, string? Reason = null);
-
-/// <summary>Job-level summary of one metric, kept on the view so lists can filter and sort without InfluxDB.</summary>
-/// <param name="Peak">The metric's per-node peak on the job's partition when the statistics were recorded (partition peaks win).</param>
-public sealed record MetricSummary(string Unit, double? Mean, double? Max, double? RobustMax, double? Peak = null);
 
 /// <summary>
 /// The job read model: one document per job stream, projected inline (same transaction as the append), so the

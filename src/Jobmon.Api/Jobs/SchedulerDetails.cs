@@ -1,5 +1,6 @@
 namespace Jobmon.Jobs;
 
+
 /// <summary>What a ClusterCockpit client (cc-slurm-adapter, cc-lib's schema.Job) reports beyond Jobmon's own start
 /// fields, kept as sent so the job page can show it and the ClusterCockpit-compatible list can give it back.</summary>
 public sealed record SchedulerDetails(
@@ -15,9 +16,3 @@ public sealed record SchedulerDetails(
     int? MonitoringStatus,
     Dictionary<string, string> MetaData,
     SchedulerResource[] Resources);
-
-/// <summary>One node of a job as ClusterCockpit describes it (cc-lib schema.Resource).</summary>
-public sealed record SchedulerResource(string Hostname, int[]? Hwthreads, string[]? Accelerators, string? Configuration);
-
-/// <summary>Appended with the start of a job reported through the ClusterCockpit API.</summary>
-public sealed record JobSchedulerDetailsReported(Guid JobId, SchedulerDetails Details);

@@ -2,10 +2,6 @@ using Jobmon.Infrastructure;
 
 namespace Jobmon.Metrics;
 
-public sealed record NodeOutlier(string Node, string Side, double Mean, double Median);
-
-/// <summary>Min, median (InfluxDB's nearest-rank 50th percentile) and max across the nodes per window.</summary>
-public sealed record NodeBand(int Nodes, long[] Times, double?[] Min, double?[] Median, double?[] Max, NodeOutlier[] Outliers);
 
 public static class NodeBands
 {

@@ -8,15 +8,6 @@ using Wolverine;
 namespace Jobmon.Metrics;
 
 
-/// <summary>A finding mailed to the job's owner and/or the admins: durable, retried like the admins' notifications.</summary>
-public sealed record MailFinding(string[] To, string Subject, string Body);
-
-public static class MailFindingHandler
-{
-    public static void Configure(Wolverine.Runtime.Handlers.HandlerChain chain) => NotifyAdminsHandler.Configure(chain);
-
-    public static Task Handle(MailFinding message, SmtpMailer mailer, CancellationToken ct) => mailer.SendAsync(message.To, message.Subject, message.Body, ct);
-}
 
 /// <summary>
 /// Every Jobmon:JobMetrics:RunningStatisticsInterval (default 10 min) computes the statistics of the running jobs from

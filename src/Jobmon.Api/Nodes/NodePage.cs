@@ -11,17 +11,6 @@ using Marten.Linq.MatchesSql;
 
 namespace Jobmon.Nodes;
 
-/// <summary>The jobs on one node in a time window (from the job view, by the node GIN index).</summary>
-/// <param name="OtherJobs">Jobs of other people in the window: counted, not listed, for callers who may not read them.</param>
-public sealed record NodeJobsView(string Cluster, string Host, DateTimeOffset From, DateTimeOffset To,
-    IReadOnlyList<JobListItem> Jobs, int OtherJobs, bool Truncated);
-
-/// <summary>One metric of one node over a window: the node's series (devices aggregated like the job page's node line).</summary>
-public sealed record NodeMetricSeries(string Name, string DisplayName, string Unit, MetricScope Scope, Aggregation Aggregation,
-    double? Peak, long[] Times, double?[] Values);
-
-public sealed record NodeMetricsView(string Cluster, string Host, DateTimeOffset From, DateTimeOffset To, long Resolution,
-    IReadOnlyList<NodeMetricSeries> Metrics, IReadOnlyList<MetricError> Errors);
 
 /// <summary>The node page: <c>/api/clusters/{cluster}/nodes/{host}</c> (its jobs) and <c>…/metrics</c> (its series).
 /// Every reader may open a node page; callers who do not see all jobs get their own jobs listed and a count of the

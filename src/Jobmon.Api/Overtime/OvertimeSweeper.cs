@@ -6,11 +6,6 @@ using Wolverine;
 
 namespace Jobmon.Overtime;
 
-/// <summary>Ask for one sweep now (admins, tests); the background loop sends it on a timer. An admin's sweep names
-/// who asked and why: both are on every event it appends.</summary>
-public sealed record SweepOvertimeJobs(string? RequestedBy = null, string? Reason = null);
-
-public sealed record SweepResult(int Examined, int Ended);
 
 /// <summary>
 /// Ends running jobs that exceeded their partition's MaxTime (plus a grace period) without an epilog push — the
@@ -66,48 +61,5 @@ public sealed class OvertimeSweeper(IDocumentStore store, JobStreamWriter writer
             if (batch.Count < 500) break;
         }
         return new SweepResult(examined, ended);
-    }
-}
-
-public static class SweepOvertimeJobsHandler
-{
-    public static Task<SweepResult> Handle(SweepOvertimeJobs sweep, OvertimeSweeper sweeper, CancellationToken ct) =>
-        sweeper.SweepAsync(ct, sweep.RequestedBy, sweep.Reason);
-}
-
-public sealed class OvertimeSweepLoop(IServiceProvider services, JobmonSettings settings, IHostApplicationLifetime lifetime, ILogger<OvertimeSweepLoop> logger) : BackgroundService
-{
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        // Wolverine takes messages only once the host has started.
-        var started = new TaskCompletionSource();
-        await using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
-        await using (stoppingToken.Register(() => started.TrySetCanceled()))
-            try { await started.Task; } catch (TaskCanceledException) { return; }
-        using var timer = new PeriodicTimer(settings.SweepInterval);
-        do
-        {
-            try
-            {
-                await using var scope = services.CreateAsyncScope();
-                var bus = scope.ServiceProvider.GetRequiredService<IMessageBus>();
-                var result = await bus.InvokeAsync<SweepResult>(new SweepOvertimeJobs(), stoppingToken);
-                if (result.Ended > 0) logger.LogInformation("Overtime sweep ended {Ended} of {Examined} jobs", result.Ended, result.Examined);
-            }
-            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
-            {
-                logger.LogError(e, "Overtime sweep failed; retrying at the next interval");
-            }
-        } while (await timer.WaitForNextTickAsync(stoppingToken));
-    }
-}
-
-public static class OvertimeSetup
-{
-    public static IServiceCollection AddJobmonOvertimeSweeper(this IServiceCollection services, JobmonSettings settings)
-    {
-        services.AddSingleton<OvertimeSweeper>();
-        if (settings.SweeperEnabled) services.AddHostedService<OvertimeSweepLoop>();
-        return services;
     }
 }

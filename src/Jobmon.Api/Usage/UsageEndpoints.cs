@@ -4,33 +4,6 @@ using Marten;
 
 namespace Jobmon.Usage;
 
-public static class UsageSchema
-{
-    public static void Configure(StoreOptions opts)
-    {
-        var buckets = opts.Schema.For<UsageBucket>();
-        // "one user's months/days in a range" and "everybody's days in a range": index range scans.
-        buckets.Duplicate(x => x.User, configure: i => i.Columns = ["user", "kind", "period"]);
-        buckets.Duplicate(x => x.Kind, configure: i => i.Columns = ["kind", "period"]);
-        buckets.Duplicate(x => x.Period, notNull: false, configure: i => i.Columns = ["period"]);
-        buckets.Duplicate(x => x.Cluster);
-        buckets.Duplicate(x => x.RunningCount, configure: i => i.Columns = ["running_count", "user"]);
-    }
-}
-
-/// <param name="Jobs">Finished jobs that ended in the range (running ones are in <see cref="Running"/>).</param>
-/// <param name="FindingsShare">Jobs with findings / finished jobs (0 when none finished).</param>
-public sealed record UsageTotals(long Jobs, long Running, Dictionary<string, long> ByState, double WallHours, double NodeHours,
-    double GpuHours, double CoreHours, long JobsWithFindings, double FindingsShare, double WastedGpuHours);
-
-public sealed record UsagePeriod(DateTimeOffset Period, UsageTotals Totals);
-
-public sealed record UsageRow(string Key, UsageTotals Totals);
-
-/// <param name="Interval">"day" or "month": the buckets used; From/To are whole UTC days (months for "month").</param>
-/// <param name="ComputedAt">Running jobs' hours count up to this moment.</param>
-public sealed record UsageReport(DateTimeOffset From, DateTimeOffset To, string Interval, string? User, DateTimeOffset ComputedAt,
-    UsageTotals Totals, List<UsagePeriod> Periods, List<UsageRow> Users, List<UsageRow> Partitions);
 
 public static class UsageEndpoints
 {

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace Jobmon.Jobs.Ingestion;
 
+
 public static class IngestionEndpoints
 {
     private static readonly Dictionary<string, string> V1StartNames = new()
@@ -127,6 +128,3 @@ public static class IngestionEndpoints
         _ => throw new InvalidOperationException($"unknown decision {decision}"),
     };
 }
-
-/// <param name="Stored">False when the request repeated what was already known (nothing new was stored).</param>
-public sealed record IngestionResult(Guid JobId, string Outcome, bool Stored);

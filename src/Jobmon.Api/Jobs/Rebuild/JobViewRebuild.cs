@@ -8,16 +8,6 @@ using Jobmon.Jobs.Writing;
 
 namespace Jobmon.Jobs.Rebuild;
 
-/// <summary>An <see cref="IProgress{T}"/> that reports on the caller's thread, in order (unlike <see cref="Progress{T}"/>,
-/// which posts to the thread pool, so a late report can overwrite a final state).</summary>
-public sealed class InlineProgress<T>(Action<T> report) : IProgress<T>
-{
-    private readonly Lock gate = new();
-    public void Report(T value) { lock (gate) report(value); }
-}
-
-/// <summary>Progress of a bulk rebuild: streams (jobs) and events folded so far, of the total.</summary>
-public sealed record RebuildProgress(long Streams, long StreamsTotal, long Events);
 
 /// <summary>
 /// Rebuilds the job view in bulk: job streams are folded in parallel chunks by the job view projection's own
@@ -123,66 +113,5 @@ public sealed class JobViewRebuild(IDocumentStore store, ILogger<JobViewRebuild>
         await using var cmd = new NpgsqlCommand(sql, conn);
         foreach (var (name, value) in parameters) cmd.Parameters.AddWithValue(name, value);
         return (T)(await cmd.ExecuteScalarAsync(ct))!;
-    }
-}
-
-/// <summary><c>rebuild-job-view</c>: the bulk rebuild from the command line (the JasperFx <c>projections rebuild</c>
-/// command stays available and rebuilds through Marten's async daemon, much more slowly).</summary>
-public static class RebuildJobViewCommand
-{
-    public static async Task<int> RunAsync(WebApplication app)
-    {
-        var store = app.Services.GetRequiredService<IDocumentStore>();
-        await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
-        var started = System.Diagnostics.Stopwatch.StartNew();
-        var last = TimeSpan.Zero;
-        var progress = new InlineProgress<RebuildProgress>(p =>
-        {
-            if (started.Elapsed - last < TimeSpan.FromSeconds(2)) return;
-            last = started.Elapsed;
-            Console.WriteLine($"{p.Streams:N0} of {p.StreamsTotal:N0} jobs, {p.Events:N0} events");
-        });
-        var done = await app.Services.GetRequiredService<JobViewRebuild>().RunAsync(progress, CancellationToken.None);
-        Console.WriteLine($"Rebuilt the job view: {done.Streams:N0} jobs from {done.Events:N0} events in {started.Elapsed.TotalSeconds:F1} s " +
-                          $"({done.Events / Math.Max(0.001, started.Elapsed.TotalSeconds):F0} events/s)");
-        return 0;
-    }
-}
-
-/// <summary>
-/// Writes job views with COPY, every column as the inline projection's upsert writes it (<see cref="JobViewColumns"/>;
-/// Marten's own bulk loader writes 1 as mt_version, which would make every later append to a rebuilt job miss its
-/// expected version). <c>Rebuilding_every_projection_reproduces_every_document</c> checks it column by column.
-/// </summary>
-public sealed class JobViewCopyWriter
-{
-    private readonly JobViewColumns columns;
-    private readonly Marten.ISerializer serializer;
-    private readonly string copy;
-
-    public JobViewCopyWriter(DocumentMapping mapping, Marten.ISerializer serializer)
-    {
-        this.serializer = serializer;
-        columns = new JobViewColumns(mapping);
-        copy = $"COPY {columns.Table} ({string.Join(", ", columns.QuotedColumns)}) FROM STDIN (FORMAT BINARY)";
-    }
-
-    public async Task CopyAsync(NpgsqlConnection conn, IReadOnlyList<JobView> docs, CancellationToken ct)
-    {
-        await using var importer = await conn.BeginBinaryImportAsync(copy, ct);
-        foreach (var doc in docs)
-        {
-            await importer.StartRowAsync(ct);
-            await importer.WriteAsync(doc.Id, NpgsqlTypes.NpgsqlDbType.Uuid, ct);
-            await importer.WriteAsync(serializer.ToJson(doc), NpgsqlTypes.NpgsqlDbType.Jsonb, ct);
-            await importer.WriteAsync((long)doc.Version, NpgsqlTypes.NpgsqlDbType.Bigint, ct);
-            await importer.WriteAsync(columns.DotnetType, NpgsqlTypes.NpgsqlDbType.Varchar, ct);
-            foreach (var column in columns.DuplicatedColumns)
-            {
-                if (JobViewColumns.ToDb(column.Value(doc)) is { } value) await importer.WriteAsync(value, column.Type, ct);
-                else await importer.WriteNullAsync(ct);
-            }
-        }
-        await importer.CompleteAsync(ct);
     }
 }

@@ -6,17 +6,6 @@ using Marten;
 
 namespace Jobmon.Jobs.Writing;
 
-/// <summary>A command decided over every job known under its SLURM id (any cluster, newest first): SLURM's and
-/// ClusterCockpit's starts and stops. Group-committed by <see cref="JobStreamWriter.SubmitAsync"/>.</summary>
-public interface ISlurmJobCommand
-{
-    long SlurmId { get; }
-    Decision Decide(IReadOnlyList<JobView> known, Func<Guid> newId);
-}
-
-/// <summary>An append decided elsewhere (the original database's import): a new stream when
-/// <paramref name="VersionBefore"/> is null, else events after that stream version (optimistic concurrency).</summary>
-public sealed record JobAppend(Guid JobId, long? VersionBefore, object[] Events);
 
 /// <summary>
 /// The one writer of job streams, through Marten's public API only: every append of job events (ingestion, tags,
@@ -214,9 +203,4 @@ public sealed class JobStreamWriter : IAsyncDisposable
         queue.Writer.TryComplete();
         await Task.WhenAll(writers);
     }
-}
-
-public static class JobWritingSetup
-{
-    public static IServiceCollection AddJobStreamWriter(this IServiceCollection services) => services.AddSingleton<JobStreamWriter>();
 }

@@ -1,0 +1,9 @@
+using System.Collections.Concurrent;
+using System.Text.RegularExpressions;
+using System.Threading.RateLimiting;
+using Jobmon.Infrastructure;
+using Marten;
+
+namespace Jobmon.Accounts;
+
+public sealed record Me(string Username, string[] Roles);

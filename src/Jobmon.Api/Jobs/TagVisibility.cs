@@ -1,0 +1,3 @@
+namespace Jobmon.Jobs;
+
+public enum TagVisibility { Private, Public }

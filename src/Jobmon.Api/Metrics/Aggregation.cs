@@ -1,0 +1,10 @@
+using System.Text.RegularExpressions;
+using Jobmon.Infrastructure;
+using Jobmon.Hostlists;
+using Jobmon.Influx;
+using Jobmon.Jobs.Ingestion;
+using Marten;
+
+namespace Jobmon.Metrics;
+
+public enum Aggregation { Sum, Mean, Min, Max }
