@@ -4,7 +4,8 @@ using System.Text.RegularExpressions;
 
 namespace Jobmon.Compat;
 
-/// <summary>A declarative tag filter: <c>Key Op Value</c>. For the regex operators <see cref="Value"/> is the pattern (RE2 syntax, without slashes).</summary>
+/// <summary>A declarative tag filter: <c>Key Op Value</c>. For the regex operators <see cref="Value"/> is the pattern
+/// (RE2 syntax, without slashes).</summary>
 public sealed record TagFilter(string Key, string Op, string Value)
 {
     public const string Equal = "=";
@@ -37,17 +38,20 @@ public sealed record FilterTranslation(string Fragment, IReadOnlyList<TagFilter>
 /// <param name="Reason">Why (part of) the fragment is not translatable; null when it is.</param>
 /// <param name="UntranslatedPart">The part that could not be translated (null: the whole fragment).</param>
 public sealed record PostQueryOpTranslation(
-    string Fragment, bool IsCounter, bool NonNegative, TimeSpan RateUnit, string? Reason, string? UntranslatedPart = null)
+    string Fragment, bool IsCounter, bool NonNegative, TimeSpan RateUnit, string? Reason, string? UntranslatedPart =
+        null)
 {
     public bool IsTranslatable => Reason is null;
 
     /// <summary><c>not translatable: &lt;fragment&gt; (&lt;reason&gt;)</c>, or null.</summary>
-    public string? Problem => Reason is null ? null : $"not translatable: {(UntranslatedPart ?? Fragment).Trim()} ({Reason})";
+    public string? Problem => Reason is null ? null
+        : $"not translatable: {(UntranslatedPart ?? Fragment).Trim()} ({Reason})";
 }
 
 /// <summary>
 /// Turns the original's raw Flux fragments into declarative settings:
-/// <c>FilterFunc</c> (<c>|&gt; filter(fn: (r) =&gt; r["k"] == "v" and r.k2 =~ /re/)</c>) into <see cref="TagFilter"/>s, and
+/// <c>FilterFunc</c> (<c>|&gt; filter(fn: (r) =&gt; r["k"] == "v" and r.k2 =~ /re/)</c>) into <see cref="TagFilter"/>s,
+/// and
 /// <c>PostQueryOp</c> (<c>|&gt; derivative(unit: 1s, nonNegative: true)</c>) into a counter flag.
 /// Anything else (or, not, functions, numeric comparisons, filters on _field/_value, other pipeline steps) is reported,
 /// never thrown.
@@ -77,7 +81,8 @@ public static partial class FluxTranslator
     public static PostQueryOpTranslation TranslatePostQueryOp(string? fragment)
     {
         var text = fragment ?? "";
-        if (string.IsNullOrWhiteSpace(text)) return new PostQueryOpTranslation(text, false, false, DefaultRateUnit, null);
+        if (string.IsNullOrWhiteSpace(text)) return new PostQueryOpTranslation(text, false, false, DefaultRateUnit,
+            null);
 
         List<FluxCall> calls;
         try
@@ -136,8 +141,10 @@ public static partial class FluxTranslator
             {
                 case "unit":
                     if (v.Kind != TokKind.Duration ||
-                        !GoDuration.TryParseCore(v.Text, allowDaysAndWeeks: true, out unit, out _) || unit <= TimeSpan.Zero)
-                        return (nonNegative, DefaultRateUnit, $"derivative() unit \"{v.Text}\" is not a positive duration");
+                        !GoDuration.TryParseCore(v.Text, allowDaysAndWeeks: true, out unit, out _)
+                            || unit <= TimeSpan.Zero)
+                        return (nonNegative, DefaultRateUnit,
+                            $"derivative() unit \"{v.Text}\" is not a positive duration");
                     i++;
                     break;
                 case "nonNegative":
@@ -145,7 +152,8 @@ public static partial class FluxTranslator
                     if (v.Kind != TokKind.Ident || v.Text is not ("true" or "false"))
                         return (nonNegative, unit, $"derivative() {name} must be true or false");
                     if (name == "nonNegative") nonNegative = v.Text == "true";
-                    else if (v.Text == "true") return (nonNegative, unit, "derivative() initialZero: true is not supported");
+                    else if (v.Text == "true") return (nonNegative, unit,
+                        "derivative() initialZero: true is not supported");
                     i++;
                     break;
                 case "columns":
@@ -164,7 +172,8 @@ public static partial class FluxTranslator
             }
             if (i < t.Count)
             {
-                if (t[i].Kind != TokKind.Comma) return (nonNegative, unit, $"cannot read derivative() arguments near \"{t[i].Text}\"");
+                if (t[i].Kind != TokKind.Comma) return (nonNegative, unit,
+                    $"cannot read derivative() arguments near \"{t[i].Text}\"");
                 i++;
             }
         }
@@ -218,7 +227,8 @@ public static partial class FluxTranslator
 
                 var name = Expect(TokKind.Ident, "filter(").Text;
                 if (At(TokKind.Dot) || name != "filter")
-                    throw new UntranslatableException($"only filter() steps can be translated, found {name}{(At(TokKind.Dot) ? "." + Peek().Text : "")}()");
+                    throw new UntranslatableException("only filter() steps can be translated, found " +
+                        $"{name}{(At(TokKind.Dot) ? "." + Peek().Text : "")}()");
                 Expect(TokKind.LParen, "(");
                 bool sawFn = false;
                 while (!At(TokKind.RParen))
@@ -324,7 +334,8 @@ public static partial class FluxTranslator
                     {
                         Next();
                         var key = Expect(TokKind.String, "a quoted column name");
-                        if (key.Interpolated) throw new UntranslatableException("string interpolation is not supported");
+                        if (key.Interpolated)
+                            throw new UntranslatableException("string interpolation is not supported");
                         Expect(TokKind.RBracket, "]");
                         return new Operand(OperandKind.Tag, key.Value!);
                     }
@@ -348,7 +359,8 @@ public static partial class FluxTranslator
                 case TokKind.Ident when t.Text is "true" or "false":
                     throw new UntranslatableException($"boolean comparison with {t.Text} is not a tag filter");
                 case TokKind.Ident when Peek().Kind is TokKind.LParen or TokKind.Dot:
-                    throw new UntranslatableException($"function calls are not supported ({t.Text}{(Peek().Kind == TokKind.Dot ? "." + Peek(2).Text : "")}(…))");
+                    throw new UntranslatableException("function calls are not supported " +
+                        $"({t.Text}{(Peek().Kind == TokKind.Dot ? "." + Peek(2).Text : "")}(…))");
                 case TokKind.Ident:
                     throw new UntranslatableException($"unknown identifier \"{t.Text}\"");
                 default:
@@ -397,11 +409,13 @@ public static partial class FluxTranslator
     }
 }
 
-internal enum TokKind { Pipe, LParen, RParen, LBracket, RBracket, LBrace, RBrace, Colon, Comma, Dot, Arrow, Op, Ident, String, Regex, Number, Duration, End }
+internal enum TokKind { Pipe, LParen, RParen, LBracket, RBracket, LBrace, RBrace, Colon, Comma, Dot, Arrow, Op, Ident,
+    String, Regex, Number, Duration, End }
 
 /// <param name="Value">Unescaped content of strings and regexes.</param>
 /// <param name="Interpolated">A string containing <c>${…}</c>.</param>
-internal readonly record struct Tok(TokKind Kind, string Text, int Start, int End, string? Value = null, bool Interpolated = false);
+internal readonly record struct Tok(TokKind Kind, string Text, int Start, int End, string? Value = null,
+    bool Interpolated = false);
 
 /// <summary>Tokens of the Flux subset found in the original's configs.</summary>
 internal static class FluxLexer
@@ -474,7 +488,8 @@ internal static class FluxLexer
                             case 'r': sb.Append('\r'); i += 2; continue;
                             case '"' or '\\' or '$': sb.Append(e); i += 2; continue;
                             case 'x' when i + 3 < s.Length &&
-                                          byte.TryParse(s.AsSpan(i + 2, 2), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var b):
+                                          byte.TryParse(s.AsSpan(i + 2, 2), NumberStyles.HexNumber,
+                                              CultureInfo.InvariantCulture, out var b):
                                 sb.Append((char)b); i += 4; continue;
                             default:
                                 error = $"invalid escape \\{e} in a string";

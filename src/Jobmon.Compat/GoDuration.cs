@@ -41,7 +41,8 @@ public static class GoDuration
     /// <summary>Parses a Go duration string.</summary>
     public static bool TryParse(string? value, out TimeSpan result) => TryParse(value, out result, out _);
 
-    /// <summary>Parses a Go duration string; on failure <paramref name="error"/> says why (e.g. <c>unknown unit "x" in duration "10x"</c>).</summary>
+    /// <summary>Parses a Go duration string; on failure <paramref name="error"/> says why (e.g. <c>unknown unit "x" in
+    /// duration "10x"</c>).</summary>
     public static bool TryParse(string? value, out TimeSpan result, out string? error) =>
         TryParseCore(value, allowDaysAndWeeks: false, out result, out error);
 
@@ -144,7 +145,8 @@ public static class GoDuration
         return true;
     }
 
-    /// <summary>Formats like Go's <c>Duration.String()</c>: <c>24h0m0s</c>, <c>1h30m0s</c>, <c>1.5s</c>, <c>300ms</c>, <c>0s</c>.</summary>
+    /// <summary>Formats like Go's <c>Duration.String()</c>: <c>24h0m0s</c>, <c>1h30m0s</c>, <c>1.5s</c>, <c>300ms</c>,
+    /// <c>0s</c>.</summary>
     public static string Format(TimeSpan value)
     {
         if (value == TimeSpan.Zero) return "0s";

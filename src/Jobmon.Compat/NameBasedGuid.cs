@@ -3,7 +3,8 @@ using System.Text;
 
 namespace Jobmon.Compat;
 
-/// <summary>RFC 4122 / 9562 name-based UUID, version 5 (SHA-1): the same namespace and name always give the same UUID.</summary>
+/// <summary>RFC 4122 / 9562 name-based UUID, version 5 (SHA-1): the same namespace and name always give the same
+/// UUID.</summary>
 internal static class NameBasedGuid
 {
     public static Guid Create(Guid namespaceId, string name)

@@ -2,10 +2,12 @@ namespace Jobmon.Compat;
 
 /// <summary>
 /// The original JobMon backend's <c>config.json</c> (Go <c>config.Configuration</c>), read strictly like the original:
-/// keys match case-insensitively, unknown keys are errors, durations/GUID references/aggregation functions are validated.
+/// keys match case-insensitively, unknown keys are errors, durations/GUID references/aggregation functions are
+/// validated.
 /// Every problem is collected and thrown together as an <see cref="OriginalConfigException"/>.
 /// Property names are the JSON keys (the three snake_case keys become PascalCase).
-/// Instances are immutable; <see cref="ApplyEnvironment(IDictionary{string, string?})"/> and <see cref="Redacted"/> return copies.
+/// Instances are immutable; <see cref="ApplyEnvironment(IDictionary{string, string?})"/> and <see cref="Redacted"/>
+/// return copies.
 /// </summary>
 public sealed record OriginalConfig
 {
@@ -51,7 +53,8 @@ public sealed record OriginalConfig
 
     public OAuthConfig OAuth { get; init; } = new();
 
-    /// <summary>The metric catalogue, sorted by DisplayName (ordinal, stable) like the original. Every GUID is set and unique.</summary>
+    /// <summary>The metric catalogue, sorted by DisplayName (ordinal, stable) like the original. Every GUID is set and
+    /// unique.</summary>
     public IReadOnlyList<MetricConfig> Metrics { get; init; } = [];
 
     /// <summary>LRU cache entries.</summary>
@@ -89,14 +92,16 @@ public sealed record OriginalConfig
     /// <summary>The file name/path the config was read from (prefix of messages).</summary>
     public string SourceName { get; init; } = DefaultSourceName;
 
-    /// <summary>Non-fatal observations (duplicate keys, generated GUIDs, incomplete OAuth block, defaults applied).</summary>
+    /// <summary>Non-fatal observations (duplicate keys, generated GUIDs, incomplete OAuth block, defaults
+    /// applied).</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
 
     /// <summary>OAuth/OIDC login is enabled: the six keys the original requires are all set.</summary>
     public bool OidcEnabled => OAuth.IsComplete;
 
     /// <summary>Reads and validates a config.json. A missing file is an error, as in the original.</summary>
-    /// <exception cref="OriginalConfigException">The file is missing, unreadable or invalid (all problems listed).</exception>
+    /// <exception cref="OriginalConfigException">The file is missing, unreadable or invalid (all problems
+    /// listed).</exception>
     public static OriginalConfig Load(string path)
     {
         string json;
@@ -106,13 +111,15 @@ public sealed record OriginalConfig
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            var what = ex is FileNotFoundException or DirectoryNotFoundException ? "file not found" : "cannot read the file: " + ex.Message;
+            var what = ex is FileNotFoundException or DirectoryNotFoundException ? "file not found"
+                : "cannot read the file: " + ex.Message;
             throw new OriginalConfigException(path, [new OriginalConfigError(path, "", what)]);
         }
         return Parse(json, path);
     }
 
-    /// <summary>Reads a config.json and applies the secret environment variables (<see cref="OriginalConfigEnvironment"/>).</summary>
+    /// <summary>Reads a config.json and applies the secret environment variables (<see
+    /// cref="OriginalConfigEnvironment"/>).</summary>
     public static OriginalConfig Load(string path, IDictionary<string, string?> environment) =>
         Load(path).ApplyEnvironment(environment);
 
@@ -145,7 +152,8 @@ public sealed record OriginalConfig
         {
             JWTSecret = Pick(OriginalConfigEnvironment.JwtSecret, JWTSecret),
             DBToken = Pick(OriginalConfigEnvironment.InfluxDbToken, DBToken),
-            JobStore = JobStore with { PSQLPassword = Pick(OriginalConfigEnvironment.PostgresPassword, JobStore.PSQLPassword) },
+            JobStore = JobStore with { PSQLPassword =
+                Pick(OriginalConfigEnvironment.PostgresPassword, JobStore.PSQLPassword) },
             OAuth = OAuth with { Secret = Pick(OriginalConfigEnvironment.OidcClientSecret, OAuth.Secret) },
             EmailNotification = EmailNotification with
             {
@@ -176,7 +184,8 @@ public sealed record OriginalConfig
 
     /// <summary>
     /// Serialises in the original's layout and key spelling (durations in Go format, e.g. <c>24h0m0s</c>), so the
-    /// result loads again with <see cref="Parse"/> and with the original backend. Use <c>Redacted().ToJson()</c> for views.
+    /// result loads again with <see cref="Parse"/> and with the original backend. Use <c>Redacted().ToJson()</c> for
+    /// views.
     /// </summary>
     public string ToJson(bool indented = true) => OriginalConfigWriter.Write(this, indented);
 
@@ -208,7 +217,8 @@ public sealed record OriginalConfig
     /// Checks the settings without which the original refused to start (DBHost, DBToken, JWTSecret non-empty), after
     /// environment overrides. Not part of <see cref="Parse"/> because secrets may come from the environment later.
     /// </summary>
-    /// <exception cref="OriginalConfigException">Lists each missing setting and the variable that can supply it.</exception>
+    /// <exception cref="OriginalConfigException">Lists each missing setting and the variable that can supply
+    /// it.</exception>
     public OriginalConfig EnsureComplete()
     {
         var errors = new List<OriginalConfigError>();
@@ -244,7 +254,8 @@ public sealed record OriginalConfig
     }
 }
 
-/// <summary>Environment variables that override secrets of the file (see <see cref="OriginalConfig.ApplyEnvironment(IDictionary{string, string?})"/>).</summary>
+/// <summary>Environment variables that override secrets of the file (see <see
+/// cref="OriginalConfig.ApplyEnvironment(IDictionary{string, string?})"/>).</summary>
 public static class OriginalConfigEnvironment
 {
     public const string JwtSecret = "JOBMON_JWT_SECRET";

@@ -1,8 +1,10 @@
 namespace Jobmon.Compat;
 
-/// <summary>One problem in a config file. <see cref="Message"/> names the key path; <see cref="ToString"/> prefixes the source.</summary>
+/// <summary>One problem in a config file. <see cref="Message"/> names the key path; <see cref="ToString"/> prefixes the
+/// source.</summary>
 /// <param name="SourceName">File name or path given to Parse/Load.</param>
-/// <param name="Path">JSON path of the key (<c>Partitions.cpuonly.MaxTime</c>, <c>Metrics[3].AggFn</c>); "" for the document.</param>
+/// <param name="Path">JSON path of the key (<c>Partitions.cpuonly.MaxTime</c>, <c>Metrics[3].AggFn</c>); "" for the
+/// document.</param>
 /// <param name="Message">Text naming the path, e.g. <c>unknown key "Partitions.cpuonly.MaxTme"</c>.</param>
 public sealed record OriginalConfigError(string SourceName, string Path, string Message)
 {

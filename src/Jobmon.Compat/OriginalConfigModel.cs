@@ -10,13 +10,16 @@ public sealed record MetricConfig
     public static IReadOnlyList<string> MetricTypes { get; } =
         ["node", "socket", "cpu", "hwthread", "accelerator", "core", "memoryDomain"];
 
-    /// <summary>Allowed aggregation functions for <see cref="AggFn"/> (which may also be "") and <see cref="AvailableAggFns"/>.</summary>
+    /// <summary>Allowed aggregation functions for <see cref="AggFn"/> (which may also be "") and <see
+    /// cref="AvailableAggFns"/>.</summary>
     public static IReadOnlyList<string> AggregationFunctions { get; } = ["max", "mean", "min", "sum"];
 
-    /// <summary>The metric's id, referenced by partitions and <c>RadarChartMetrics</c>. Never empty after loading.</summary>
+    /// <summary>The metric's id, referenced by partitions and <c>RadarChartMetrics</c>. Never empty after
+    /// loading.</summary>
     public string GUID { get; init; } = "";
 
-    /// <summary>True when the file had no GUID and <see cref="GUID"/> was derived from Measurement + DisplayName.</summary>
+    /// <summary>True when the file had no GUID and <see cref="GUID"/> was derived from Measurement +
+    /// DisplayName.</summary>
     public bool GUIDGenerated { get; init; }
 
     /// <summary>node, socket, cpu, hwthread, accelerator, core or memoryDomain.</summary>
@@ -39,10 +42,12 @@ public sealed record MetricConfig
 
     public string DisplayName { get; init; } = "";
 
-    /// <summary>Raw Flux fragment, e.g. <c>|&gt; filter(fn: (r) =&gt; r["type"] == "socket")</c>. See <see cref="TranslateFilterFunc"/>.</summary>
+    /// <summary>Raw Flux fragment, e.g. <c>|&gt; filter(fn: (r) =&gt; r["type"] == "socket")</c>. See <see
+    /// cref="TranslateFilterFunc"/>.</summary>
     public string FilterFunc { get; init; } = "";
 
-    /// <summary>Raw Flux fragment, e.g. <c>|&gt; derivative(unit: 1s, nonNegative: true)</c>. See <see cref="TranslatePostQueryOp"/>.</summary>
+    /// <summary>Raw Flux fragment, e.g. <c>|&gt; derivative(unit: 1s, nonNegative: true)</c>. See <see
+    /// cref="TranslatePostQueryOp"/>.</summary>
     public string PostQueryOp { get; init; } = "";
 
     /// <summary>Column that splits the series (hostname, type-id, filesystem, device, …).</summary>
@@ -63,10 +68,12 @@ public sealed record MetricConfig
     /// <summary>The <see cref="FilterFunc"/> as declarative tag filters, or why that is not possible.</summary>
     public FilterTranslation TranslateFilterFunc() => FluxTranslator.TranslateFilter(FilterFunc);
 
-    /// <summary>Whether <see cref="PostQueryOp"/> makes this a counter (derivative), or why it cannot be translated.</summary>
+    /// <summary>Whether <see cref="PostQueryOp"/> makes this a counter (derivative), or why it cannot be
+    /// translated.</summary>
     public PostQueryOpTranslation TranslatePostQueryOp() => FluxTranslator.TranslatePostQueryOp(PostQueryOp);
 
-    /// <summary>True when <see cref="PostQueryOp"/> applies <c>derivative(…)</c>: the stored values are counters to convert to rates.</summary>
+    /// <summary>True when <see cref="PostQueryOp"/> applies <c>derivative(…)</c>: the stored values are counters to
+    /// convert to rates.</summary>
     public bool IsCounter => TranslatePostQueryOp().IsCounter;
 }
 
@@ -103,14 +110,16 @@ public sealed record OAuthConfig
     public string UserInfoURL { get; init; } = "";
     public string AfterLoginRedirectUrl { get; init; } = "";
 
-    /// <summary>The original enables OAuth only when ClientID, Secret, AuthURL, TokenURL, RedirectURL and UserInfoURL are all set.</summary>
+    /// <summary>The original enables OAuth only when ClientID, Secret, AuthURL, TokenURL, RedirectURL and UserInfoURL
+    /// are all set.</summary>
     public bool IsComplete =>
         !string.IsNullOrWhiteSpace(ClientID) && !string.IsNullOrWhiteSpace(Secret) &&
         !string.IsNullOrWhiteSpace(AuthURL) && !string.IsNullOrWhiteSpace(TokenURL) &&
         !string.IsNullOrWhiteSpace(RedirectURL) && !string.IsNullOrWhiteSpace(UserInfoURL);
 
     internal bool IsPartlySet =>
-        !IsComplete && new[] { ClientID, Secret, AuthURL, TokenURL, RedirectURL, UserInfoURL }.Any(v => !string.IsNullOrWhiteSpace(v));
+        !IsComplete && new[] { ClientID, Secret, AuthURL, TokenURL, RedirectURL, UserInfoURL }.Any(
+            v => !string.IsNullOrWhiteSpace(v));
 }
 
 /// <summary>A <c>LocalUsers</c> entry.</summary>
@@ -241,7 +250,8 @@ internal static class HostPort
             return false;
         }
         if (portText.Length > 0 &&
-            (!int.TryParse(portText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out port) ||
+            (!int.TryParse(portText, System.Globalization.NumberStyles.None,
+                System.Globalization.CultureInfo.InvariantCulture, out port) ||
              port is < 1 or > 65535))
         {
             error = $"\"{value}\" has an invalid port \"{portText}\" (expected 1-65535)";

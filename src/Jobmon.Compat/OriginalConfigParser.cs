@@ -5,13 +5,15 @@ using System.Text.RegularExpressions;
 
 namespace Jobmon.Compat;
 
-/// <summary>Walks the JSON document like Go's decoder with DisallowUnknownFields, then runs the original's checks (and a few more).</summary>
+/// <summary>Walks the JSON document like Go's decoder with DisallowUnknownFields, then runs the original's checks (and
+/// a few more).</summary>
 internal static partial class OriginalConfigParser
 {
     internal static readonly string[] TopLevelKeys =
     [
         "json_web_token_life_time", "json_web_token_extended_life_time", "api_token_life_time", "auto_assign_user_role",
-        "DBHost", "DBToken", "DBOrg", "DBBucket", "FrontendURL", "JobStore", "OAuth", "Metrics", "CacheSize", "Prefetch",
+        "DBHost", "DBToken", "DBOrg", "DBBucket", "FrontendURL", "JobStore", "OAuth", "Metrics", "CacheSize",
+            "Prefetch",
         "SampleInterval", "MetricQuantiles", "JWTSecret", "LocalUsers", "Partitions", "MetricCategories",
         "RadarChartMetrics", "EmailNotification",
     ];
@@ -23,17 +25,20 @@ internal static partial class OriginalConfigParser
 
     private static readonly string[] MetricKeys =
     [
-        "GUID", "Type", "Categories", "Measurement", "AggFn", "AvailableAggFns", "SampleInterval", "Unit", "DisplayName",
+        "GUID", "Type", "Categories", "Measurement", "AggFn", "AvailableAggFns", "SampleInterval", "Unit",
+            "DisplayName",
         "FilterFunc", "PostQueryOp", "SeparationKey", "MaxPerNode", "MaxPerType", "PThreadAggFn", "SubMeasurements",
     ];
 
     private static readonly string[] LocalUserKeys = ["BCryptHash", "Role"];
     private static readonly string[] PartitionKeys = ["MaxTime", "Metrics", "VirtualPartitions"];
     private static readonly string[] VirtualPartitionKeys = ["MaxTime", "Metrics", "Nodes"];
-    private static readonly string[] EmailKeys = ["SenderAddress", "SenderPassword", "ReceiverAddress", "SmtpHost", "SmtpPort"];
+    private static readonly string[] EmailKeys = ["SenderAddress", "SenderPassword", "ReceiverAddress", "SmtpHost",
+        "SmtpPort"];
 
     // The shipped sample.config.json nested these inside "Partitions".
-    private static readonly string[] SampleMisplacedKeys = ["MetricCategories", "RadarChartMetrics", "EmailNotification"];
+    private static readonly string[] SampleMisplacedKeys =
+        ["MetricCategories", "RadarChartMetrics", "EmailNotification"];
 
     [GeneratedRegex(@"^\$2[abxy]?\$\d{2}\$[./A-Za-z0-9]{53}$")]
     private static partial Regex BCryptPattern();
@@ -61,7 +66,8 @@ internal static partial class OriginalConfigParser
             if (cut >= 0) text = text[..cut];
             // System.Text.Json adds advice for developers ("Change the reader options."); not useful for a config file.
             text = text.Replace(" Change the reader options.", "", StringComparison.Ordinal).TrimEnd();
-            var where = ex.LineNumber is { } line ? $" at line {line + 1}, column {(ex.BytePositionInLine ?? 0) + 1}" : "";
+            var where = ex.LineNumber is { } line ? $" at line {line + 1}, column {(ex.BytePositionInLine ?? 0) + 1}"
+                : "";
             throw new OriginalConfigException(sourceName,
                 [new OriginalConfigError(sourceName, "", $"not valid JSON{where}: {text}")]);
         }
@@ -83,19 +89,23 @@ internal static partial class OriginalConfigParser
     {
         var o = new ObjectReader(ctx, root, "", TopLevelKeys);
 
-        var jwtLife = o.Duration("json_web_token_life_time", OriginalConfig.DefaultJsonWebTokenLifeTime, positive: true);
-        var jwtExtLife = o.Duration("json_web_token_extended_life_time", OriginalConfig.DefaultJsonWebTokenExtendedLifeTime, positive: true);
+        var jwtLife = o.Duration("json_web_token_life_time", OriginalConfig.DefaultJsonWebTokenLifeTime,
+            positive: true);
+        var jwtExtLife = o.Duration("json_web_token_extended_life_time",
+            OriginalConfig.DefaultJsonWebTokenExtendedLifeTime, positive: true);
         var apiLife = o.Duration("api_token_life_time", OriginalConfig.DefaultApiTokenLifeTime, positive: true);
 
         var dbHost = o.String("DBHost");
         if (dbHost.Length > 0 && !IsHttpUrl(dbHost))
-            ctx.Error(o.PathOf("DBHost"), $"{o.PathOf("DBHost")}: \"{dbHost}\" is not an http(s) URL (e.g. http://jobmon_influxdb:8086)");
+            ctx.Error(o.PathOf("DBHost"),
+                $"{o.PathOf("DBHost")}: \"{dbHost}\" is not an http(s) URL (e.g. http://jobmon_influxdb:8086)");
 
         var metrics = ReadMetrics(ctx, o);
         var metricIds = AssignAndCheckGuids(ctx, metrics);
 
         var sampleInterval = OriginalConfig.DefaultSampleInterval;
-        if (o.TryGet("SampleInterval", out var siEl, out var siPath) && !(siEl.ValueKind == JsonValueKind.String && siEl.GetString() == ""))
+        if (o.TryGet("SampleInterval", out var siEl, out var siPath)
+            && !(siEl.ValueKind == JsonValueKind.String && siEl.GetString() == ""))
         {
             sampleInterval = o.Duration("SampleInterval", OriginalConfig.DefaultSampleInterval, positive: true);
         }
@@ -150,7 +160,8 @@ internal static partial class OriginalConfigParser
 
         if (config.OAuth.IsPartlySet)
         {
-            ctx.Warn("OAuth", "OAuth: partly set, so OAuth login stays disabled (ClientID, Secret, AuthURL, TokenURL, " +
+            ctx.Warn("OAuth",
+                "OAuth: partly set, so OAuth login stays disabled (ClientID, Secret, AuthURL, TokenURL, " +
                               "RedirectURL and UserInfoURL must all be set; the Secret may come from " +
                               OriginalConfigEnvironment.OidcClientSecret + ")");
         }
@@ -183,17 +194,23 @@ internal static partial class OriginalConfigParser
 
             var type = m.String("Type");
             if (type.Length == 0)
-                ctx.Error(m.PathOf("Type"), $"{m.PathOf("Type")}: missing (expected one of {string.Join(", ", MetricConfig.MetricTypes)})");
+                ctx.Error(m.PathOf("Type"),
+                    $"{m.PathOf("Type")}: missing (expected one of {string.Join(", ", MetricConfig.MetricTypes)})");
             else if (!MetricConfig.MetricTypes.Contains(type, StringComparer.Ordinal))
-                ctx.Error(m.PathOf("Type"), $"{m.PathOf("Type")}: \"{type}\" is not a metric type (expected one of {string.Join(", ", MetricConfig.MetricTypes)})");
+                ctx.Error(m.PathOf("Type"),
+                    $"{m.PathOf("Type")}: \"{type}\" is not a metric type (expected one of " +
+                    $"{string.Join(", ", MetricConfig.MetricTypes)})");
 
             var measurement = m.String("Measurement");
             if (measurement.Trim().Length == 0)
-                ctx.Error(m.PathOf("Measurement"), $"{m.PathOf("Measurement")}: missing (the InfluxDB measurement, e.g. flops_dp)");
+                ctx.Error(m.PathOf("Measurement"),
+                    $"{m.PathOf("Measurement")}: missing (the InfluxDB measurement, e.g. flops_dp)");
 
             var aggFn = m.String("AggFn");
             if (aggFn.Length > 0 && !MetricConfig.AggregationFunctions.Contains(aggFn, StringComparer.Ordinal))
-                ctx.Error(m.PathOf("AggFn"), $"{m.PathOf("AggFn")}: \"{aggFn}\" is not an aggregation function (expected max, mean, min, sum or \"\")");
+                ctx.Error(m.PathOf("AggFn"),
+                    $"{m.PathOf("AggFn")}: \"{aggFn}\" is not an aggregation function (expected max, mean, min, sum " +
+                    "or \"\")");
 
             var available = m.Strings("AvailableAggFns");
             for (int k = 0; k < available.Count; k++)
@@ -201,7 +218,8 @@ internal static partial class OriginalConfigParser
                 if (!MetricConfig.AggregationFunctions.Contains(available[k], StringComparer.Ordinal))
                 {
                     var p = JsonPathText.Index(m.PathOf("AvailableAggFns"), k);
-                    ctx.Error(p, $"{p}: \"{available[k]}\" is not an aggregation function (expected max, mean, min or sum)");
+                    ctx.Error(p, $"{p}: \"{available[k]}\" is not an aggregation function (expected max, mean, min " +
+                        "or sum)");
                 }
             }
 
@@ -250,11 +268,13 @@ internal static partial class OriginalConfigParser
             var (m, path) = metrics[i];
             if (m.GUID.Length == 0)
             {
-                var guid = NameBasedGuid.Create(OriginalConfig.GeneratedGuidNamespace, m.Measurement + "\n" + m.DisplayName)
+                var guid = NameBasedGuid.Create(OriginalConfig.GeneratedGuidNamespace, m.Measurement + "\n"
+                    + m.DisplayName)
                     .ToString("D");
                 m = m with { GUID = guid, GUIDGenerated = true };
                 metrics[i] = new ParsedMetric(m, path);
-                ctx.Warn(path + ".GUID", $"{path}.GUID: missing; assigned {guid} (derived from Measurement \"{m.Measurement}\" and " +
+                ctx.Warn(path + ".GUID",
+                    $"{path}.GUID: missing; assigned {guid} (derived from Measurement \"{m.Measurement}\" and " +
                                          $"DisplayName \"{m.DisplayName}\", stable across restarts)");
             }
             var gp = path + ".GUID";
@@ -273,7 +293,8 @@ internal static partial class OriginalConfigParser
         return new HashSet<string>(firstPathByGuid.Keys, StringComparer.Ordinal);
     }
 
-    private static void CheckReferences(ParseContext ctx, string listPath, IReadOnlyList<string> guids, HashSet<string> known)
+    private static void CheckReferences(ParseContext ctx, string listPath, IReadOnlyList<string> guids,
+        HashSet<string> known)
     {
         for (int i = 0; i < guids.Count; i++)
         {
@@ -287,16 +308,19 @@ internal static partial class OriginalConfigParser
 
     // ------------------------------------------------------------------ Partitions
 
-    private static IReadOnlyDictionary<string, PartitionConfig> ReadPartitions(ParseContext ctx, ObjectReader root, HashSet<string> metricIds)
+    private static IReadOnlyDictionary<string, PartitionConfig> ReadPartitions(ParseContext ctx, ObjectReader root,
+        HashSet<string> metricIds)
     {
         var result = new Dictionary<string, PartitionConfig>(StringComparer.Ordinal);
         foreach (var (name, el, path) in root.Map("Partitions"))
         {
-            var misplaced = SampleMisplacedKeys.FirstOrDefault(k => string.Equals(k, name, StringComparison.OrdinalIgnoreCase));
+            var misplaced = SampleMisplacedKeys.FirstOrDefault(
+                k => string.Equals(k, name, StringComparison.OrdinalIgnoreCase));
             if (misplaced is not null)
             {
                 ctx.Error(path, $"\"{path}\": {misplaced} belongs at the top level, not inside \"Partitions\" " +
-                                $"(the original's sample.config.json nested it there by mistake; move it after the closing brace of \"Partitions\")");
+                                "(the original's sample.config.json nested it there by mistake; move it after the " +
+                                    "closing brace of \"Partitions\")");
                 continue;
             }
             if (el.ValueKind == JsonValueKind.Null)
@@ -310,7 +334,8 @@ internal static partial class OriginalConfigParser
                 if (top is not null)
                     ctx.Error(path, $"\"{path}\": {top} belongs at the top level, not inside \"Partitions\"");
                 else
-                    ctx.TypeError(path, "a partition object ({\"MaxTime\": …, \"Metrics\": […], \"VirtualPartitions\": {…}})", el);
+                    ctx.TypeError(path,
+                        "a partition object ({\"MaxTime\": …, \"Metrics\": […], \"VirtualPartitions\": {…}})", el);
                 continue;
             }
             var p = new ObjectReader(ctx, el, path, PartitionKeys);
@@ -327,7 +352,8 @@ internal static partial class OriginalConfigParser
                 }
                 if (vel.ValueKind != JsonValueKind.Object)
                 {
-                    ctx.TypeError(vpath, "a virtual partition object ({\"MaxTime\": …, \"Metrics\": […], \"Nodes\": […]})", vel);
+                    ctx.TypeError(vpath,
+                        "a virtual partition object ({\"MaxTime\": …, \"Metrics\": […], \"Nodes\": […]})", vel);
                     continue;
                 }
                 var v = new ObjectReader(ctx, vel, vpath, VirtualPartitionKeys);
@@ -371,7 +397,8 @@ internal static partial class OriginalConfigParser
             if (hash.Length == 0)
                 ctx.Error(hp, $"{hp}: missing (a bcrypt hash such as the original's scripts/gen_bcrypt_hash.py prints)");
             else if (!BCryptPattern().IsMatch(hash))
-                ctx.Error(hp, $"{hp}: not a bcrypt hash (expected $2b$<cost>$ followed by 53 characters)"); // value not echoed: secret
+                // value not echoed: secret
+                ctx.Error(hp, $"{hp}: not a bcrypt hash (expected $2b$<cost>$ followed by 53 characters)");
             var role = u.String("Role");
             if (!LocalUser.Roles.Contains(role, StringComparer.Ordinal))
             {
@@ -456,12 +483,14 @@ internal static partial class OriginalConfigParser
             var p = JsonPathText.Index(path, i++);
             if (el.ValueKind != JsonValueKind.String)
             {
-                var hint = el.ValueKind == JsonValueKind.Number ? $" (write it quoted: \"{el.GetRawText()}\", as the original expects)" : "";
+                var hint = el.ValueKind == JsonValueKind.Number
+                    ? $" (write it quoted: \"{el.GetRawText()}\", as the original expects)" : "";
                 ctx.TypeError(p, "a string", el, hint);
                 continue;
             }
             var s = el.GetString()!;
-            if (!double.TryParse(s.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var q) || !double.IsFinite(q))
+            if (!double.TryParse(s.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var q)
+                || !double.IsFinite(q))
             {
                 ctx.Error(p, $"{p}: \"{s}\" is not a number (expected a quantile such as \"0.25\")");
                 continue;
@@ -478,7 +507,8 @@ internal static partial class OriginalConfigParser
     }
 
     private static bool IsHttpUrl(string s) =>
-        Uri.TryCreate(s, UriKind.Absolute, out var u) && (u.Scheme == Uri.UriSchemeHttp || u.Scheme == Uri.UriSchemeHttps) &&
+        Uri.TryCreate(s, UriKind.Absolute, out var u)
+            && (u.Scheme == Uri.UriSchemeHttp || u.Scheme == Uri.UriSchemeHttps) &&
         u.Host.Length > 0;
 
     // ------------------------------------------------------------------ infrastructure
@@ -489,7 +519,8 @@ internal static partial class OriginalConfigParser
         public List<OriginalConfigError> Errors { get; } = [];
         public List<string> Warnings { get; } = [];
 
-        public void Error(string path, string message) => Errors.Add(new OriginalConfigError(SourceName, path, message));
+        public void Error(string path, string message)
+            => Errors.Add(new OriginalConfigError(SourceName, path, message));
 
         public void Warn(string path, string message) => Warnings.Add($"{SourceName}: {message}");
 
@@ -520,7 +551,8 @@ internal static partial class OriginalConfigParser
             }
             else if (string.Equals(key, "Password", StringComparison.OrdinalIgnoreCase) && known.Contains("BCryptHash"))
             {
-                sb.Append(" (plain-text passwords are from an older JobMon; store a bcrypt hash in \"BCryptHash\" instead)");
+                sb.Append(" (plain-text passwords are from an older JobMon; store a bcrypt hash in \"BCryptHash\" " +
+                    "instead)");
             }
             else if (Suggest(key, known) is { } suggestion)
             {
@@ -565,7 +597,8 @@ internal static partial class OriginalConfigParser
         }
     }
 
-    /// <summary>One JSON object of a Go struct: keys matched case-insensitively to the known fields, unknown keys reported.</summary>
+    /// <summary>One JSON object of a Go struct: keys matched case-insensitively to the known fields, unknown keys
+    /// reported.</summary>
     internal sealed class ObjectReader
     {
         private readonly ParseContext _ctx;
@@ -577,7 +610,8 @@ internal static partial class OriginalConfigParser
             Path = path;
             foreach (var p in obj.EnumerateObject())
             {
-                // Go: an exact match is preferred, otherwise a case-insensitive one. Known keys differ case-insensitively.
+                // Go: an exact match is preferred, otherwise a case-insensitive one. Known keys differ
+                // case-insensitively.
                 var canonical = known.FirstOrDefault(k => k == p.Name) ??
                                 known.FirstOrDefault(k => string.Equals(k, p.Name, StringComparison.OrdinalIgnoreCase));
                 if (canonical is null)
@@ -588,7 +622,8 @@ internal static partial class OriginalConfigParser
                 if (_props.TryGetValue(canonical, out var previous))
                 {
                     var dp = JsonPathText.Property(path, p.Name);
-                    ctx.Warn(dp, $"{dp}: duplicate key (also written as \"{previous.Written}\"); the last one wins, as in the original");
+                    ctx.Warn(dp, $"{dp}: duplicate key (also written as \"{previous.Written}\"); the last one wins, " +
+                        "as in the original");
                 }
                 _props[canonical] = (p.Name, p.Value);
             }
@@ -704,7 +739,8 @@ internal static partial class OriginalConfigParser
             return new ObjectReader(_ctx, v, path, known);
         }
 
-        /// <summary>A Go map[string]T: entries with their exact names (duplicate names: last wins, with a warning).</summary>
+        /// <summary>A Go map[string]T: entries with their exact names (duplicate names: last wins, with a
+        /// warning).</summary>
         public IEnumerable<(string Name, JsonElement Value, string Path)> Map(string key)
         {
             if (!TryGet(key, out var v, out var path)) return [];
@@ -726,7 +762,8 @@ internal static partial class OriginalConfigParser
     }
 }
 
-/// <summary>Key paths in messages: <c>Partitions.cpuonly.MaxTime</c>, <c>Metrics[3].AggFn</c>, <c>LocalUsers['j.doe']</c>.</summary>
+/// <summary>Key paths in messages: <c>Partitions.cpuonly.MaxTime</c>, <c>Metrics[3].AggFn</c>,
+/// <c>LocalUsers['j.doe']</c>.</summary>
 internal static class JsonPathText
 {
     public static string Property(string parent, string name)

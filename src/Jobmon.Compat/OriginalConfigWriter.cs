@@ -4,7 +4,8 @@ using System.Text.Json;
 
 namespace Jobmon.Compat;
 
-/// <summary>Writes an <see cref="OriginalConfig"/> in the original's key spelling and layout (like its Flush).</summary>
+/// <summary>Writes an <see cref="OriginalConfig"/> in the original's key spelling and layout (like its
+/// Flush).</summary>
 internal static class OriginalConfigWriter
 {
     public static string Write(OriginalConfig c, bool indented)

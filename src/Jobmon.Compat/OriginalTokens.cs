@@ -6,7 +6,8 @@ namespace Jobmon.Compat;
 
 /// <summary>The claims of a token the original JobMon minted (backend/auth: UserInfo {Roles, Username} embedded in
 /// jwt.RegisteredClaims {iss, exp, iat}).</summary>
-public sealed record OriginalTokenClaims(string Username, string[] Roles, DateTimeOffset? IssuedAt, DateTimeOffset? ExpiresAt);
+public sealed record OriginalTokenClaims(string Username, string[] Roles, DateTimeOffset? IssuedAt,
+    DateTimeOffset? ExpiresAt);
 
 /// <summary>
 /// Validates the original JobMon's JWTs exactly as its Go backend does (golang-jwt v4 with
@@ -27,14 +28,17 @@ public static class OriginalTokens
         try
         {
             using var header = JsonDocument.Parse(Base64Url(parts[0]));
-            if (!header.RootElement.TryGetProperty("alg", out var alg) || alg.ValueKind != JsonValueKind.String || alg.GetString() != "HS256") return null;
-            var expected = HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.ASCII.GetBytes($"{parts[0]}.{parts[1]}"));
+            if (!header.RootElement.TryGetProperty("alg", out var alg) || alg.ValueKind != JsonValueKind.String
+                || alg.GetString() != "HS256") return null;
+            var expected = HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret),
+                Encoding.ASCII.GetBytes($"{parts[0]}.{parts[1]}"));
             if (!CryptographicOperations.FixedTimeEquals(expected, Base64Url(parts[2]))) return null;
 
             using var payload = JsonDocument.Parse(Base64Url(parts[1]));
             var claims = payload.RootElement;
             if (claims.ValueKind != JsonValueKind.Object) return null;
-            if (!claims.TryGetProperty("iss", out var iss) || iss.ValueKind != JsonValueKind.String || iss.GetString() != Issuer) return null;
+            if (!claims.TryGetProperty("iss", out var iss) || iss.ValueKind != JsonValueKind.String
+                || iss.GetString() != Issuer) return null;
             var exp = Time(claims, "exp");
             var nbf = Time(claims, "nbf");
             var iat = Time(claims, "iat");
@@ -46,9 +50,12 @@ public static class OriginalTokens
             var roles = new List<string>();
             foreach (var p in claims.EnumerateObject())
             {
-                if (p.Name.Equals("Username", StringComparison.OrdinalIgnoreCase) && p.Value.ValueKind == JsonValueKind.String) username = p.Value.GetString();
-                if (p.Name.Equals("Roles", StringComparison.OrdinalIgnoreCase) && p.Value.ValueKind == JsonValueKind.Array)
-                    roles.AddRange(p.Value.EnumerateArray().Where(r => r.ValueKind == JsonValueKind.String).Select(r => r.GetString()!));
+                if (p.Name.Equals("Username", StringComparison.OrdinalIgnoreCase)
+                    && p.Value.ValueKind == JsonValueKind.String) username = p.Value.GetString();
+                if (p.Name.Equals("Roles", StringComparison.OrdinalIgnoreCase)
+                    && p.Value.ValueKind == JsonValueKind.Array)
+                    roles.AddRange(p.Value.EnumerateArray().Where(r => r.ValueKind == JsonValueKind.String)
+                        .Select(r => r.GetString()!));
             }
             return string.IsNullOrEmpty(username) ? null : new OriginalTokenClaims(username, roles.ToArray(), iat, exp);
         }
@@ -68,7 +75,8 @@ public static class OriginalTokens
         return new Guid(hash.AsSpan(0, 16), bigEndian: true);
     }
 
-    public static string HashOf(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+    public static string HashOf(string token) => Convert.ToHexStringLower(
+        SHA256.HashData(Encoding.UTF8.GetBytes(token)));
 
     private static DateTimeOffset? Time(JsonElement claims, string name) =>
         claims.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetDouble(out var seconds)
@@ -78,7 +86,8 @@ public static class OriginalTokens
     private static byte[] Base64Url(string s)
     {
         var padded = s.Replace('-', '+').Replace('_', '/');
-        padded += (padded.Length % 4) switch { 2 => "==", 3 => "=", 0 => "", _ => throw new FormatException("bad base64url length") };
+        padded += (padded.Length % 4) switch { 2 => "==", 3 => "=", 0 => "",
+            _ => throw new FormatException("bad base64url length") };
         return Convert.FromBase64String(padded);
     }
 }

@@ -28,10 +28,14 @@ public sealed class HostlistFormatException : FormatException
 /// </summary>
 /// <remarks>
 /// Syntax: names separated by top-level commas; a name is text with any number of bracket groups; a bracket group holds
-/// comma-separated numbers or ranges <c>lo-hi</c>. Numbers are zero-padded to the length of <c>lo</c> (<c>[08-10]</c> → 08, 09, 10;
-/// <c>[8-10]</c> → 8, 9, 10). Several groups in one name expand to their cartesian product, the first group varying slowest
-/// (<c>a[1-2]b[3-4]</c> → a1b3, a1b4, a2b3, a2b4). Leading/trailing whitespace of the whole input is ignored; whitespace or
-/// control characters inside it, empty names, unbalanced brackets, empty groups, non-digits in groups and descending ranges are
+/// comma-separated numbers or ranges <c>lo-hi</c>. Numbers are zero-padded to the length of <c>lo</c> (<c>[08-10]</c> →
+/// 08, 09, 10;
+/// <c>[8-10]</c> → 8, 9, 10). Several groups in one name expand to their cartesian product, the first group varying
+/// slowest
+/// (<c>a[1-2]b[3-4]</c> → a1b3, a1b4, a2b3, a2b4). Leading/trailing whitespace of the whole input is ignored;
+/// whitespace or
+/// control characters inside it, empty names, unbalanced brackets, empty groups, non-digits in groups and descending
+/// ranges are
 /// errors. Expansion keeps order and duplicates.
 /// </remarks>
 public static class Hostlist
@@ -41,7 +45,8 @@ public static class Hostlist
 
     private const int MaxDigits = 18;
 
-    /// <summary>Expands a hostlist expression. Throws <see cref="HostlistFormatException"/> on bad syntax or when the expansion exceeds <paramref name="maxHosts"/>.</summary>
+    /// <summary>Expands a hostlist expression. Throws <see cref="HostlistFormatException"/> on bad syntax or when the
+    /// expansion exceeds <paramref name="maxHosts"/>.</summary>
     public static IReadOnlyList<string> Expand(string hostlist, int maxHosts = DefaultMaxHosts)
     {
         ArgumentNullException.ThrowIfNull(hostlist);
@@ -178,7 +183,8 @@ public static class Hostlist
     private static bool IsPadded(string digits) => digits.Length > 1 && digits[0] == '0';
 
     private static string Format(long value, int width) =>
-        value.ToString(width > 0 ? "D" + width.ToString(CultureInfo.InvariantCulture) : "D", CultureInfo.InvariantCulture);
+        value.ToString(width > 0 ? "D" + width.ToString(CultureInfo.InvariantCulture) : "D",
+            CultureInfo.InvariantCulture);
 
     private abstract record Segment;
 
@@ -230,7 +236,8 @@ public static class Hostlist
                     count *= group.Count; // both factors are <= maxHosts, no overflow in long
                     if (count > maxHosts)
                     {
-                        throw new HostlistFormatException(input, entryStart, $"the name expands to more than {maxHosts} hosts");
+                        throw new HostlistFormatException(input, entryStart,
+                            $"the name expands to more than {maxHosts} hosts");
                     }
                 }
                 else if (c == ']')
@@ -239,7 +246,8 @@ public static class Hostlist
                 }
                 else if (char.IsWhiteSpace(c) || char.IsControl(c))
                 {
-                    throw new HostlistFormatException(input, pos, "whitespace or a control character inside the hostlist");
+                    throw new HostlistFormatException(input, pos,
+                        "whitespace or a control character inside the hostlist");
                 }
                 else
                 {
@@ -261,7 +269,8 @@ public static class Hostlist
             total += count;
             if (total > maxHosts)
             {
-                throw new HostlistFormatException(input, entryStart, $"the hostlist expands to more than {maxHosts} hosts");
+                throw new HostlistFormatException(input, entryStart,
+                    $"the hostlist expands to more than {maxHosts} hosts");
             }
 
             entries.Add(segments);
@@ -302,7 +311,8 @@ public static class Hostlist
                 hi = long.Parse(hiText, NumberStyles.None, CultureInfo.InvariantCulture);
                 if (hi < lo)
                 {
-                    throw new HostlistFormatException(input, hiStart, $"range end {hiText} is below its start {loText}");
+                    throw new HostlistFormatException(input, hiStart,
+                        $"range end {hiText} is below its start {loText}");
                 }
             }
 
@@ -310,7 +320,8 @@ public static class Hostlist
             count += hi - lo + 1; // each term <= 10^18, and we stop as soon as count exceeds maxHosts
             if (count > maxHosts)
             {
-                throw new HostlistFormatException(input, open, $"the bracket group expands to more than {maxHosts} hosts");
+                throw new HostlistFormatException(input, open,
+                    $"the bracket group expands to more than {maxHosts} hosts");
             }
 
             if (pos >= stop)
@@ -327,7 +338,8 @@ public static class Hostlist
 
             if (c != ',')
             {
-                throw new HostlistFormatException(input, pos, $"expected ',', '-' or ']' in a bracket group, found '{c}'");
+                throw new HostlistFormatException(input, pos,
+                    $"expected ',', '-' or ']' in a bracket group, found '{c}'");
             }
 
             pos++;
@@ -349,7 +361,8 @@ public static class Hostlist
                 throw new HostlistFormatException(input, open, "'[' is never closed");
             }
 
-            throw new HostlistFormatException(input, pos, $"expected a number in a bracket group, found '{input[pos]}'");
+            throw new HostlistFormatException(input, pos,
+                $"expected a number in a bracket group, found '{input[pos]}'");
         }
 
         if (pos - start > MaxDigits)

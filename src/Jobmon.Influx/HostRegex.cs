@@ -23,7 +23,8 @@ public static class HostRegex
             while (end > 0 && char.IsAsciiDigit(host[end - 1])) end--;
             var width = host.Length - end;
             if (width is 0 or > 18) { literals.Add(host); continue; }
-            numbered.Add((host[..end], width, long.Parse(host.AsSpan(end), NumberStyles.None, CultureInfo.InvariantCulture)));
+            numbered.Add((host[..end], width, long.Parse(host.AsSpan(end), NumberStyles.None,
+                CultureInfo.InvariantCulture)));
         }
         if (literals.Count == 0 && numbered.Count == 0)
             throw new ArgumentException("At least one host is required.", nameof(hosts));
@@ -44,12 +45,14 @@ public static class HostRegex
                 lo = hi = v;
             }
             Range(Pad(lo, width), Pad(hi, width), ranges);
-            parts.Add(InfluxQl.RegexEscape(prefix) + (ranges.Count == 1 ? ranges[0] : "(?:" + string.Join('|', ranges) + ")"));
+            parts.Add(InfluxQl.RegexEscape(prefix) + (ranges.Count == 1 ? ranges[0] : "(?:" + string.Join('|', ranges)
+                + ")"));
         }
         return InfluxQl.RegexLiteral("^(?:" + string.Join('|', parts) + ")$");
     }
 
-    private static string Pad(long value, int width) => value.ToString(CultureInfo.InvariantCulture).PadLeft(width, '0');
+    private static string Pad(long value, int width) => value.ToString(CultureInfo.InvariantCulture)
+        .PadLeft(width, '0');
 
     /// <summary>Patterns matching exactly the digit strings lo…hi (both of the same length, lo ≤ hi).</summary>
     private static void Range(string lo, string hi, List<string> into)

@@ -13,19 +13,23 @@ namespace Jobmon.Influx;
 /// <summary>
 /// Typed HttpClient for InfluxDB's v1-compatible HTTP API: <c>POST /write</c> (line protocol), <c>POST /query</c>
 /// (InfluxQL, JSON answers with <c>epoch=ms</c>, chunked=false) and <c>GET /ping</c>.
-/// Register with <see cref="InfluxServiceCollectionExtensions.AddJobmonInflux(IServiceCollection, Microsoft.Extensions.Configuration.IConfiguration, string)"/>,
+/// Register with <see cref="InfluxServiceCollectionExtensions.AddJobmonInflux(IServiceCollection,
+/// Microsoft.Extensions.Configuration.IConfiguration, string)"/>,
 /// or construct it directly around any <see cref="HttpClient"/> (then no retries happen unless its handler adds them).
 /// </summary>
 /// <remarks>
 /// Errors: <see cref="InfluxQueryException"/> (query rejected), <see cref="InfluxWriteException"/> (write rejected),
-/// <see cref="InfluxUnavailableException"/> (unreachable or no answer within <see cref="InfluxOptions.TotalTimeout"/>, which
+/// <see cref="InfluxUnavailableException"/> (unreachable or no answer within <see cref="InfluxOptions.TotalTimeout"/>,
+/// which
 /// covers retries and reading the body), <see cref="InfluxProtocolException"/> (unexpected answer).
-/// Queries are sent as a form body (<c>q=</c>) with POST so long host regexes are not limited by URL length; InfluxDB 1.x and
+/// Queries are sent as a form body (<c>q=</c>) with POST so long host regexes are not limited by URL length; InfluxDB
+/// 1.x and
 /// the 2.x v1 API accept read queries by POST.
 /// </remarks>
 public sealed class InfluxClient
 {
-    /// <summary>Request option that keeps the resilience handler registered by AddJobmonInflux from retrying a request.</summary>
+    /// <summary>Request option that keeps the resilience handler registered by AddJobmonInflux from retrying a
+    /// request.</summary>
     public static readonly HttpRequestOptionsKey<bool> NoRetryOption = new("Jobmon.Influx.NoRetry");
 
     private readonly HttpClient _http;
@@ -40,7 +44,8 @@ public sealed class InfluxClient
     {
     }
 
-    /// <summary>Creates a client; <paramref name="options"/> are validated (throws <see cref="OptionsValidationException"/>).</summary>
+    /// <summary>Creates a client; <paramref name="options"/> are validated (throws <see
+    /// cref="OptionsValidationException"/>).</summary>
     public InfluxClient(HttpClient httpClient, InfluxOptions options, ILogger<InfluxClient>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(httpClient);
@@ -60,10 +65,13 @@ public sealed class InfluxClient
     public Uri BaseUri => _baseUri;
 
     /// <summary>
-    /// Writes line protocol (e.g. from <see cref="LineProtocolWriter"/>). Writes are retried by the registered resilience
-    /// handler: InfluxDB overwrites a point with the same measurement, tag set and timestamp, so a repeated write is harmless.
+    /// Writes line protocol (e.g. from <see cref="LineProtocolWriter"/>). Writes are retried by the registered
+    /// resilience
+    /// handler: InfluxDB overwrites a point with the same measurement, tag set and timestamp, so a repeated write is
+    /// harmless.
     /// </summary>
-    public async Task WriteAsync(string lineProtocol, WritePrecision precision = WritePrecision.Nanoseconds, CancellationToken cancellationToken = default)
+    public async Task WriteAsync(string lineProtocol, WritePrecision precision = WritePrecision.Nanoseconds,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(lineProtocol);
         if (lineProtocol.Length == 0)
@@ -79,7 +87,8 @@ public sealed class InfluxClient
             request.Content = new ByteArrayContent(bytes);
             request.Content.Headers.ContentType = new MediaTypeHeaderValue("text/plain") { CharSet = "utf-8" };
             Authorize(request);
-            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
+            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct)
+                .ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
             {
                 var message = await ReadErrorAsync(response, ct).ConfigureAwait(false);
@@ -99,8 +108,10 @@ public sealed class InfluxClient
     }
 
     /// <summary>
-    /// Runs InfluxQL (one or more statements separated by ';'). Build the text with <see cref="InfluxQl"/> helpers only.
-    /// Times in the answer are epoch milliseconds (<see cref="InfluxSeries.GetTime"/>). A statement error or an HTTP error
+    /// Runs InfluxQL (one or more statements separated by ';'). Build the text with <see cref="InfluxQl"/> helpers
+    /// only.
+    /// Times in the answer are epoch milliseconds (<see cref="InfluxSeries.GetTime"/>). A statement error or an HTTP
+    /// error
     /// raises <see cref="InfluxQueryException"/> with InfluxDB's message; an unknown measurement gives an empty result.
     /// </summary>
     public async Task<InfluxQueryResult> QueryAsync(string influxQl, CancellationToken cancellationToken = default)
@@ -114,12 +125,14 @@ public sealed class InfluxClient
             request.Content = new FormUrlEncodedContent([new KeyValuePair<string, string>("q", influxQl)]);
             request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
             Authorize(request);
-            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
+            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct)
+                .ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
             {
                 var message = await ReadErrorAsync(response, ct).ConfigureAwait(false);
                 throw new InfluxQueryException(
-                    $"InfluxDB rejected the query (HTTP {(int)response.StatusCode}): {message}", message, response.StatusCode);
+                    $"InfluxDB rejected the query (HTTP {(int)response.StatusCode}): {message}", message,
+                        response.StatusCode);
             }
 
             await using var body = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
@@ -129,7 +142,8 @@ public sealed class InfluxClient
         if (_logger.IsEnabled(LogLevel.Debug))
         {
             _logger.LogDebug("InfluxQL query ({Length} chars) answered in {Elapsed} ms with {Series} series",
-                influxQl.Length, Stopwatch.GetElapsedTime(started).TotalMilliseconds, result.Results.Sum(r => r.Series.Count));
+                influxQl.Length, Stopwatch.GetElapsedTime(started).TotalMilliseconds,
+                    result.Results.Sum(r => r.Series.Count));
         }
 
         if (result.Results.Any(r => r.IsPartial || r.Series.Any(s => s.IsPartial)))
@@ -141,7 +155,8 @@ public sealed class InfluxClient
     }
 
     /// <summary>
-    /// <c>GET /ping</c> (expects 204) for health checks; never retried. Throws <see cref="InfluxUnavailableException"/> when
+    /// <c>GET /ping</c> (expects 204) for health checks; never retried. Throws <see cref="InfluxUnavailableException"/>
+    /// when
     /// InfluxDB is unreachable or answers with an error status.
     /// </summary>
     public Task<InfluxPing> PingAsync(CancellationToken cancellationToken = default)
@@ -153,15 +168,18 @@ public sealed class InfluxClient
             request.Options.Set(NoRetryOption, true);
             Authorize(request);
             var started = Stopwatch.GetTimestamp();
-            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
+            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct)
+                .ConfigureAwait(false);
             var latency = Stopwatch.GetElapsedTime(started);
             if (!response.IsSuccessStatusCode)
             {
                 var message = await ReadErrorAsync(response, ct).ConfigureAwait(false);
-                throw new InfluxUnavailableException($"InfluxDB at {_baseUri} answered the ping with HTTP {(int)response.StatusCode}: {message}", isTimeout: false);
+                throw new InfluxUnavailableException($"InfluxDB at {_baseUri} answered the ping with HTTP " +
+                    $"{(int)response.StatusCode}: {message}", isTimeout: false);
             }
 
-            return new InfluxPing(Header(response, "X-Influxdb-Version"), Header(response, "X-Influxdb-Build"), latency);
+            return new InfluxPing(Header(response, "X-Influxdb-Version"), Header(response, "X-Influxdb-Build"),
+                latency);
         }, cancellationToken);
     }
 
@@ -189,7 +207,8 @@ public sealed class InfluxClient
         }
     }
 
-    private async Task<T> SendAsync<T>(string operation, Func<CancellationToken, Task<T>> send, CancellationToken cancellationToken)
+    private async Task<T> SendAsync<T>(string operation, Func<CancellationToken, Task<T>> send,
+        CancellationToken cancellationToken)
     {
         var timeout = _options.TotalTimeout;
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -241,7 +260,8 @@ public sealed class InfluxClient
             var buffer = new byte[64 * 1024];
             var read = 0;
             int n;
-            while (read < buffer.Length && (n = await stream.ReadAsync(buffer.AsMemory(read), ct).ConfigureAwait(false)) > 0)
+            while (read < buffer.Length && (n = await stream.ReadAsync(buffer.AsMemory(read), ct)
+                .ConfigureAwait(false)) > 0)
             {
                 read += n;
             }

@@ -16,11 +16,13 @@ public class InfluxException : Exception
     public HttpStatusCode? StatusCode { get; }
 }
 
-/// <summary>InfluxDB rejected a query: a syntax error, an <c>error</c> in a statement result, or an HTTP 4xx/5xx answer.</summary>
+/// <summary>InfluxDB rejected a query: a syntax error, an <c>error</c> in a statement result, or an HTTP 4xx/5xx
+/// answer.</summary>
 public sealed class InfluxQueryException : InfluxException
 {
     /// <summary>Creates the exception.</summary>
-    public InfluxQueryException(string message, string serverMessage, HttpStatusCode? statusCode = null, int? statementId = null)
+    public InfluxQueryException(string message, string serverMessage, HttpStatusCode? statusCode = null,
+        int? statementId = null)
         : base(message, statusCode)
     {
         ServerMessage = serverMessage;
@@ -34,7 +36,8 @@ public sealed class InfluxQueryException : InfluxException
     public int? StatementId { get; }
 }
 
-/// <summary>InfluxDB rejected a write (HTTP 4xx/5xx): unparsable line protocol, unknown database, field type conflict, ...</summary>
+/// <summary>InfluxDB rejected a write (HTTP 4xx/5xx): unparsable line protocol, unknown database, field type conflict,
+/// ...</summary>
 public sealed class InfluxWriteException : InfluxException
 {
     /// <summary>Creates the exception.</summary>
@@ -48,7 +51,8 @@ public sealed class InfluxWriteException : InfluxException
     public string ServerMessage { get; }
 }
 
-/// <summary>InfluxDB could not be reached or did not answer in time (connection refused, DNS, timeout, open circuit).</summary>
+/// <summary>InfluxDB could not be reached or did not answer in time (connection refused, DNS, timeout, open
+/// circuit).</summary>
 public sealed class InfluxUnavailableException : InfluxException
 {
     /// <summary>Creates the exception.</summary>

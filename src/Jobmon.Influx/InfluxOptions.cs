@@ -5,23 +5,29 @@ namespace Jobmon.Influx;
 /// <summary>
 /// Connection settings for the InfluxDB v1-compatible HTTP API (<c>/write</c>, <c>/query</c>, <c>/ping</c>).
 /// Bound from the configuration section <see cref="SectionName"/> ("Influx") by
-/// <see cref="InfluxServiceCollectionExtensions.AddJobmonInflux(Microsoft.Extensions.DependencyInjection.IServiceCollection, Microsoft.Extensions.Configuration.IConfiguration, string)"/>.
+/// <see
+/// cref="InfluxServiceCollectionExtensions.AddJobmonInflux(Microsoft.Extensions.DependencyInjection.IServiceCollection,
+/// Microsoft.Extensions.Configuration.IConfiguration, string)"/>.
 /// </summary>
 /// <remarks>
 /// InfluxDB 1.x: <see cref="Database"/> is the database, <see cref="Token"/> is normally empty.
 /// InfluxDB 2.x/3.x: the v1 compatibility endpoints need a DBRP mapping bucket → database; set
-/// <see cref="Database"/> (or <see cref="Bucket"/>) to the mapped database name and <see cref="Token"/> to an API token,
-/// which is sent as <c>Authorization: Token &lt;token&gt;</c>. <see cref="Org"/> is informational (the v1 API does not use it).
+/// <see cref="Database"/> (or <see cref="Bucket"/>) to the mapped database name and <see cref="Token"/> to an API
+/// token,
+/// which is sent as <c>Authorization: Token &lt;token&gt;</c>. <see cref="Org"/> is informational (the v1 API does not
+/// use it).
 /// </remarks>
 public sealed class InfluxOptions
 {
     /// <summary>Default configuration section name.</summary>
     public const string SectionName = "Influx";
 
-    /// <summary>Absolute http/https URL of the server, e.g. <c>http://influx:8086</c>. A path prefix (reverse proxy) is kept.</summary>
+    /// <summary>Absolute http/https URL of the server, e.g. <c>http://influx:8086</c>. A path prefix (reverse proxy) is
+    /// kept.</summary>
     public string BaseUrl { get; set; } = "";
 
-    /// <summary>API token (InfluxDB 2.x/3.x, or 1.x behind a token proxy). Null/empty: no Authorization header.</summary>
+    /// <summary>API token (InfluxDB 2.x/3.x, or 1.x behind a token proxy). Null/empty: no Authorization
+    /// header.</summary>
     public string? Token { get; set; }
 
     /// <summary>Organisation (InfluxDB 2.x); informational only, the v1 API does not take it.</summary>
@@ -45,7 +51,8 @@ public sealed class InfluxOptions
     /// <summary>Base delay of the exponential back-off between retries (default 500 ms).</summary>
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(500);
 
-    /// <summary>The database used for <c>db=</c>: <see cref="Database"/> if set, else <see cref="Bucket"/>, else "".</summary>
+    /// <summary>The database used for <c>db=</c>: <see cref="Database"/> if set, else <see cref="Bucket"/>, else
+    /// "".</summary>
     public string DatabaseName =>
         !string.IsNullOrWhiteSpace(Database) ? Database! : !string.IsNullOrWhiteSpace(Bucket) ? Bucket! : "";
 
@@ -54,11 +61,13 @@ public sealed class InfluxOptions
 
     /// <summary>
     /// Upper bound for one client call including retries, back-off and reading the answer:
-    /// <c>Timeout × (RetryCount + 1) + RetryCount × MaxRetryDelay</c>; equals <see cref="Timeout"/> when <see cref="RetryCount"/> is 0.
+    /// <c>Timeout × (RetryCount + 1) + RetryCount × MaxRetryDelay</c>; equals <see cref="Timeout"/> when <see
+    /// cref="RetryCount"/> is 0.
     /// </summary>
     public TimeSpan TotalTimeout => Timeout * (Math.Max(RetryCount, 0) + 1) + MaxRetryDelay * Math.Max(RetryCount, 0);
 
-    /// <summary>Returns one message per invalid setting, each naming its configuration key (e.g. "Influx:BaseUrl"); empty when valid.</summary>
+    /// <summary>Returns one message per invalid setting, each naming its configuration key (e.g. "Influx:BaseUrl");
+    /// empty when valid.</summary>
     public IReadOnlyList<string> Validate(string sectionName = SectionName)
     {
         var prefix = string.IsNullOrEmpty(sectionName) ? "" : sectionName + ":";
@@ -66,11 +75,14 @@ public sealed class InfluxOptions
 
         if (string.IsNullOrWhiteSpace(BaseUrl))
         {
-            errors.Add($"{prefix}BaseUrl is required: the absolute http or https URL of InfluxDB, e.g. http://localhost:8086.");
+            errors.Add($"{prefix}BaseUrl is required: the absolute http or https URL of InfluxDB, e.g. " +
+                "http://localhost:8086.");
         }
-        else if (!Uri.TryCreate(BaseUrl, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        else if (!Uri.TryCreate(BaseUrl, UriKind.Absolute, out var uri)
+            || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
         {
-            errors.Add($"{prefix}BaseUrl must be an absolute http or https URL, e.g. http://localhost:8086 (got '{BaseUrl}').");
+            errors.Add($"{prefix}BaseUrl must be an absolute http or https URL, e.g. http://localhost:8086 (got " +
+                $"'{BaseUrl}').");
         }
         else if (!string.IsNullOrEmpty(uri.Query) || !string.IsNullOrEmpty(uri.Fragment))
         {
@@ -79,11 +91,13 @@ public sealed class InfluxOptions
 
         if (string.IsNullOrWhiteSpace(DatabaseName))
         {
-            errors.Add($"{prefix}Database (or {prefix}Bucket) is required: the InfluxDB database name (for InfluxDB 2.x the DBRP-mapped database of the bucket).");
+            errors.Add($"{prefix}Database (or {prefix}Bucket) is required: the InfluxDB database name (for InfluxDB " +
+                "2.x the DBRP-mapped database of the bucket).");
         }
         else if (!string.IsNullOrWhiteSpace(Database) && !string.IsNullOrWhiteSpace(Bucket) && Database != Bucket)
         {
-            errors.Add($"{prefix}Database ('{Database}') and {prefix}Bucket ('{Bucket}') are both set but differ; set only one.");
+            errors.Add($"{prefix}Database ('{Database}') and {prefix}Bucket ('{Bucket}') are both set but differ; " +
+                "set only one.");
         }
 
         if (Token is not null && Token.Any(c => char.IsControl(c)))
@@ -119,7 +133,8 @@ public sealed class InfluxOptions
         var errors = Validate(sectionName);
         if (errors.Count > 0)
         {
-            throw new OptionsValidationException(Microsoft.Extensions.Options.Options.DefaultName, typeof(InfluxOptions), errors);
+            throw new OptionsValidationException(Microsoft.Extensions.Options.Options.DefaultName,
+                typeof(InfluxOptions), errors);
         }
     }
 
@@ -127,7 +142,8 @@ public sealed class InfluxOptions
 }
 
 /// <summary><see cref="IValidateOptions{TOptions}"/> adapter for <see cref="InfluxOptions.Validate"/>.</summary>
-public sealed class InfluxOptionsValidator(string sectionName = InfluxOptions.SectionName) : IValidateOptions<InfluxOptions>
+public sealed class InfluxOptionsValidator(string sectionName = InfluxOptions.SectionName)
+    : IValidateOptions<InfluxOptions>
 {
     /// <inheritdoc />
     public ValidateOptionsResult Validate(string? name, InfluxOptions options)

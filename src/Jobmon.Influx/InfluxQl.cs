@@ -9,14 +9,18 @@ namespace Jobmon.Influx;
 /// </summary>
 /// <remarks>
 /// Grammar notes (InfluxDB 1.x scanner, also used by the 2.x v1 compatibility API):
-/// quoted identifiers and string literals accept the escapes <c>\\</c>, <c>\"</c>, <c>\'</c> and <c>\n</c> and reject a raw
-/// line break; regex literals are delimited by <c>/</c>, where <c>\/</c> stands for <c>/</c> and any other backslash is passed
-/// to RE2 unchanged, and reject a raw line break. Times are written as RFC 3339 UTC string literals with up to 7 fractional digits
+/// quoted identifiers and string literals accept the escapes <c>\\</c>, <c>\"</c>, <c>\'</c> and <c>\n</c> and reject a
+/// raw
+/// line break; regex literals are delimited by <c>/</c>, where <c>\/</c> stands for <c>/</c> and any other backslash is
+/// passed
+/// to RE2 unchanged, and reject a raw line break. Times are written as RFC 3339 UTC string literals with up to 7
+/// fractional digits
 /// (e.g. <c>'2024-05-01T12:00:00.5Z'</c>), which InfluxQL compares with <c>time</c>.
 /// </remarks>
 public static class InfluxQl
 {
-    /// <summary>Double-quoted identifier (measurement, tag key, field key, database, retention policy): <c>"cpu_load"</c>.</summary>
+    /// <summary>Double-quoted identifier (measurement, tag key, field key, database, retention policy):
+    /// <c>"cpu_load"</c>.</summary>
     public static string Identifier(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
@@ -76,7 +80,8 @@ public static class InfluxQl
     }
 
     /// <summary>
-    /// Wraps an RE2 pattern into an InfluxQL regex literal <c>/.../</c>: every <c>/</c> becomes <c>\/</c> and raw line breaks
+    /// Wraps an RE2 pattern into an InfluxQL regex literal <c>/.../</c>: every <c>/</c> becomes <c>\/</c> and raw line
+    /// breaks
     /// become <c>\n</c> / <c>\r</c>. Use only with trusted pattern text or text escaped by <see cref="RegexEscape"/>.
     /// </summary>
     public static string RegexLiteral(string pattern)
@@ -167,7 +172,8 @@ public static class InfluxQl
     public static string Duration(int seconds) => Duration(TimeSpan.FromSeconds(seconds));
 
     /// <summary>
-    /// Time literal: RFC 3339 in UTC as a string literal, trailing zero fractions trimmed: <c>'2024-05-01T12:00:00Z'</c>.
+    /// Time literal: RFC 3339 in UTC as a string literal, trailing zero fractions trimmed:
+    /// <c>'2024-05-01T12:00:00Z'</c>.
     /// </summary>
     public static string TimeLiteral(DateTimeOffset time)
     {
@@ -186,7 +192,8 @@ public static class InfluxQl
 
         var text = value.ToString("R", CultureInfo.InvariantCulture);
         var e = text.IndexOf('E', StringComparison.Ordinal);
-        return e < 0 ? text : ExpandExponent(text[..e], int.Parse(text[(e + 1)..], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture));
+        return e < 0 ? text : ExpandExponent(text[..e],
+            int.Parse(text[(e + 1)..], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture));
     }
 
     // InfluxQL number literals have no exponent: "1.5E-07" → "0.00000015", "1E+20" → "100000000000000000000".
@@ -223,7 +230,8 @@ public static class InfluxQl
     {
         if (to < from)
         {
-            throw new ArgumentException($"The end of the time range ({to:O}) is before its start ({from:O}).", nameof(to));
+            throw new ArgumentException($"The end of the time range ({to:O}) is before its start ({from:O}).",
+                nameof(to));
         }
 
         return $"time >= {TimeLiteral(from)} AND time <= {TimeLiteral(to)}";

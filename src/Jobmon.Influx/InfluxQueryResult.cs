@@ -27,7 +27,8 @@ public sealed class InfluxQueryResult
 public sealed class InfluxStatementResult
 {
     /// <summary>Creates a statement result.</summary>
-    public InfluxStatementResult(int statementId, IReadOnlyList<InfluxSeries> series, IReadOnlyList<InfluxMessage> messages, bool isPartial)
+    public InfluxStatementResult(int statementId, IReadOnlyList<InfluxSeries> series,
+        IReadOnlyList<InfluxMessage> messages, bool isPartial)
     {
         StatementId = statementId;
         Series = series;
@@ -55,8 +56,10 @@ public sealed record InfluxMessage(string Level, string Text);
 public readonly record struct InfluxPoint(DateTimeOffset Time, double? Value);
 
 /// <summary>
-/// One series: name, group-by tags, column names and rows. Cell values are <c>null</c>, <see cref="long"/> (JSON integers),
-/// <see cref="double"/>, <see cref="string"/> or <see cref="bool"/>. With the client's <c>epoch=ms</c> the <c>time</c> column holds
+/// One series: name, group-by tags, column names and rows. Cell values are <c>null</c>, <see cref="long"/> (JSON
+/// integers),
+/// <see cref="double"/>, <see cref="string"/> or <see cref="bool"/>. With the client's <c>epoch=ms</c> the <c>time</c>
+/// column holds
 /// milliseconds since the Unix epoch; use <see cref="GetTime"/>.
 /// </summary>
 public sealed class InfluxSeries
@@ -64,7 +67,8 @@ public sealed class InfluxSeries
     private readonly Dictionary<string, int> _columnIndex;
 
     /// <summary>Creates a series; every row must have one value per column.</summary>
-    public InfluxSeries(string name, IReadOnlyDictionary<string, string> tags, IReadOnlyList<string> columns, IReadOnlyList<IReadOnlyList<object?>> rows, bool isPartial = false)
+    public InfluxSeries(string name, IReadOnlyDictionary<string, string> tags, IReadOnlyList<string> columns,
+        IReadOnlyList<IReadOnlyList<object?>> rows, bool isPartial = false)
     {
         Name = name ?? throw new ArgumentNullException(nameof(name));
         Tags = tags ?? throw new ArgumentNullException(nameof(tags));
@@ -81,7 +85,8 @@ public sealed class InfluxSeries
         {
             if (rows[r].Count != columns.Count)
             {
-                throw new ArgumentException($"Row {r} of series '{name}' has {rows[r].Count} values for {columns.Count} columns.", nameof(rows));
+                throw new ArgumentException($"Row {r} of series '{name}' has {rows[r].Count} values for " +
+                    $"{columns.Count} columns.", nameof(rows));
             }
         }
     }
@@ -108,7 +113,9 @@ public sealed class InfluxSeries
     public int RequireColumn(string column)
     {
         var i = ColumnIndex(column);
-        return i >= 0 ? i : throw new KeyNotFoundException($"Series '{Name}' has no column '{column}' (columns: {string.Join(", ", Columns)}).");
+        return i >= 0 ? i
+            : throw new KeyNotFoundException($"Series '{Name}' has no column '{column}' (columns: " +
+            $"{string.Join(", ", Columns)}).");
     }
 
     /// <summary>The raw cell.</summary>
@@ -119,8 +126,10 @@ public sealed class InfluxSeries
     {
         long ms => DateTimeOffset.FromUnixTimeMilliseconds(ms),
         double d when double.IsInteger(d) => DateTimeOffset.FromUnixTimeMilliseconds((long)d),
-        string s when DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t) => t,
-        var other => throw new InfluxProtocolException($"Row {row} of series '{Name}' has no usable time value ({Describe(other)})."),
+        string s when DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture,
+            DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t) => t,
+        var other => throw new InfluxProtocolException($"Row {row} of series '{Name}' has no usable time value " +
+            $"({Describe(other)})."),
     };
 
     /// <summary>A numeric cell as double (null for JSON null).</summary>
@@ -132,7 +141,8 @@ public sealed class InfluxSeries
         null => null,
         long l => l,
         double d => d,
-        var other => throw new InvalidCastException($"Column '{Columns[column]}' of series '{Name}', row {row}, is not a number ({Describe(other)})."),
+        var other => throw new InvalidCastException($"Column '{Columns[column]}' of series '{Name}', row {row}, is " +
+            $"not a number ({Describe(other)})."),
     };
 
     /// <summary>A string cell (null for JSON null).</summary>
@@ -140,7 +150,8 @@ public sealed class InfluxSeries
     {
         null => null,
         string s => s,
-        var other => throw new InvalidCastException($"Column '{column}' of series '{Name}', row {row}, is not a string ({Describe(other)})."),
+        var other => throw new InvalidCastException($"Column '{column}' of series '{Name}', row {row}, is not a " +
+            $"string ({Describe(other)})."),
     };
 
     /// <summary>All rows as (time, value of <paramref name="column"/>) pairs.</summary>

@@ -72,7 +72,8 @@ internal static class InfluxResponseParser
         return new InfluxQueryResult(list);
     }
 
-    /// <summary>Extracts InfluxDB's message from an error body (<c>{"error":"..."}</c>) or returns the trimmed text.</summary>
+    /// <summary>Extracts InfluxDB's message from an error body (<c>{"error":"..."}</c>) or returns the trimmed
+    /// text.</summary>
     public static string ErrorMessageFromBody(string body, string? errorHeader)
     {
         var trimmed = body.Trim();
@@ -82,7 +83,8 @@ internal static class InfluxResponseParser
             {
                 using var doc = JsonDocument.Parse(trimmed, DocumentOptions);
                 if (doc.RootElement.ValueKind == JsonValueKind.Object
-                    && (doc.RootElement.TryGetProperty("error", out var e) || doc.RootElement.TryGetProperty("message", out e))
+                    && (doc.RootElement.TryGetProperty("error", out var e)
+                        || doc.RootElement.TryGetProperty("message", out e))
                     && e.ValueKind == JsonValueKind.String)
                 {
                     return e.GetString()!;
@@ -121,7 +123,8 @@ internal static class InfluxResponseParser
         if (result.TryGetProperty("error", out var error))
         {
             var message = error.ValueKind == JsonValueKind.String ? error.GetString()! : error.GetRawText();
-            throw new InfluxQueryException($"InfluxDB statement {statementId} failed: {message}", message, HttpStatusCode.OK, statementId);
+            throw new InfluxQueryException($"InfluxDB statement {statementId} failed: {message}", message,
+                HttpStatusCode.OK, statementId);
         }
 
         var messages = new List<InfluxMessage>();
@@ -139,7 +142,8 @@ internal static class InfluxResponseParser
                     throw Protocol($"results[{index}].messages contains a {m.ValueKind}");
                 }
 
-                messages.Add(new InfluxMessage(OptionalString(m, "level", $"results[{index}].messages") ?? "", OptionalString(m, "text", $"results[{index}].messages") ?? ""));
+                messages.Add(new InfluxMessage(OptionalString(m, "level", $"results[{index}].messages") ?? "",
+                    OptionalString(m, "text", $"results[{index}].messages") ?? ""));
             }
         }
 

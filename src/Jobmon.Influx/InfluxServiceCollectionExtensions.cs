@@ -7,14 +7,18 @@ using Polly;
 
 namespace Jobmon.Influx;
 
-/// <summary>Registration of <see cref="InfluxClient"/> as a typed HttpClient with the standard resilience handler.</summary>
+/// <summary>Registration of <see cref="InfluxClient"/> as a typed HttpClient with the standard resilience
+/// handler.</summary>
 public static class InfluxServiceCollectionExtensions
 {
     /// <summary>
-    /// Binds <see cref="InfluxOptions"/> from <c>configuration.GetSection(sectionName)</c> (pass the root configuration),
-    /// validates them at start-up (messages name the keys, e.g. "Influx:BaseUrl") and registers <see cref="InfluxClient"/>.
+    /// Binds <see cref="InfluxOptions"/> from <c>configuration.GetSection(sectionName)</c> (pass the root
+    /// configuration),
+    /// validates them at start-up (messages name the keys, e.g. "Influx:BaseUrl") and registers <see
+    /// cref="InfluxClient"/>.
     /// </summary>
-    public static IHttpClientBuilder AddJobmonInflux(this IServiceCollection services, IConfiguration configuration, string sectionName = InfluxOptions.SectionName)
+    public static IHttpClientBuilder AddJobmonInflux(this IServiceCollection services, IConfiguration configuration,
+        string sectionName = InfluxOptions.SectionName)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
@@ -33,10 +37,14 @@ public static class InfluxServiceCollectionExtensions
     }
 
     /// <summary>
-    /// Applies <see cref="InfluxOptions"/> to the standard resilience pipeline: attempt timeout = <see cref="InfluxOptions.Timeout"/>;
-    /// <see cref="InfluxOptions.RetryCount"/> retries of transient failures (connection errors, timeouts, 408, 429, 5xx) with
-    /// exponential back-off from <see cref="InfluxOptions.RetryDelay"/>, for reads and writes alike (InfluxDB writes are
-    /// idempotent: the same point overwrites itself); requests marked with <see cref="InfluxClient.NoRetryOption"/> (ping) are
+    /// Applies <see cref="InfluxOptions"/> to the standard resilience pipeline: attempt timeout = <see
+    /// cref="InfluxOptions.Timeout"/>;
+    /// <see cref="InfluxOptions.RetryCount"/> retries of transient failures (connection errors, timeouts, 408, 429,
+    /// 5xx) with
+    /// exponential back-off from <see cref="InfluxOptions.RetryDelay"/>, for reads and writes alike (InfluxDB writes
+    /// are
+    /// idempotent: the same point overwrites itself); requests marked with <see cref="InfluxClient.NoRetryOption"/>
+    /// (ping) are
     /// not retried; the circuit breaker's sampling window is widened to at least twice the attempt timeout.
     /// </summary>
     public static void ConfigureResilience(HttpStandardResilienceOptions resilience, InfluxOptions options)
@@ -59,7 +67,8 @@ public static class InfluxServiceCollectionExtensions
             }
 
             var request = args.Context.GetRequestMessage();
-            if (request is not null && request.Options.TryGetValue(InfluxClient.NoRetryOption, out var noRetry) && noRetry)
+            if (request is not null && request.Options.TryGetValue(InfluxClient.NoRetryOption, out var noRetry)
+                && noRetry)
             {
                 return ValueTask.FromResult(false);
             }
@@ -77,13 +86,16 @@ public static class InfluxServiceCollectionExtensions
 
     private static IHttpClientBuilder AddClient(IServiceCollection services, string sectionName)
     {
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<InfluxOptions>>(new InfluxOptionsValidator(sectionName)));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<InfluxOptions>>(
+            new InfluxOptionsValidator(sectionName)));
         var builder = services.AddHttpClient<InfluxClient>((_, http) =>
         {
-            // The client enforces InfluxOptions.TotalTimeout itself (including the body), the pipeline the per-attempt timeout.
+            // The client enforces InfluxOptions.TotalTimeout itself (including the body), the pipeline the per-attempt
+            // timeout.
             http.Timeout = System.Threading.Timeout.InfiniteTimeSpan;
         });
-        builder.AddStandardResilienceHandler().Configure((HttpStandardResilienceOptions resilience, IServiceProvider sp) =>
+        builder.AddStandardResilienceHandler().Configure(
+            (HttpStandardResilienceOptions resilience, IServiceProvider sp) =>
             ConfigureResilience(resilience, sp.GetRequiredService<IOptions<InfluxOptions>>().Value));
         return builder;
     }

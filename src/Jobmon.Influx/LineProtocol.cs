@@ -20,10 +20,14 @@ public enum WritePrecision
 /// Escaping for the InfluxDB line protocol (<c>measurement,tag=v field=1 1700000000</c>).
 /// </summary>
 /// <remarks>
-/// Rules (InfluxDB 1.x/2.x parser): measurements escape comma and space; tag keys, tag values and field keys escape comma,
-/// space and equals sign; string field values are double-quoted with <c>"</c> and <c>\</c> escaped. Other backslashes are
-/// written unchanged (the 1.x/2.x parser keeps them literally). Rejected with <see cref="ArgumentException"/>: empty names or
-/// tag values, line breaks and other control characters in names and tag values, line breaks in string fields, a trailing
+/// Rules (InfluxDB 1.x/2.x parser): measurements escape comma and space; tag keys, tag values and field keys escape
+/// comma,
+/// space and equals sign; string field values are double-quoted with <c>"</c> and <c>\</c> escaped. Other backslashes
+/// are
+/// written unchanged (the 1.x/2.x parser keeps them literally). Rejected with <see cref="ArgumentException"/>: empty
+/// names or
+/// tag values, line breaks and other control characters in names and tag values, line breaks in string fields, a
+/// trailing
 /// backslash in a name or tag value (it would escape the following separator), a measurement starting with <c>#</c>
 /// (a comment line), and the key <c>time</c> for tags and fields.
 /// </remarks>
@@ -35,7 +39,8 @@ public static class LineProtocol
         CheckName(measurement, "measurement", nameof(measurement));
         if (measurement[0] == '#')
         {
-            throw new ArgumentException($"A measurement must not start with '#' (the line would be a comment): '{measurement}'.", nameof(measurement));
+            throw new ArgumentException("A measurement must not start with '#' (the line would be a comment): " +
+                $"'{measurement}'.", nameof(measurement));
         }
 
         return Escape(measurement, escapeEquals: false);
@@ -92,7 +97,8 @@ public static class LineProtocol
     {
         if (!double.IsFinite(value))
         {
-            throw new ArgumentOutOfRangeException(nameof(value), value, "Line protocol has no representation for NaN or infinity.");
+            throw new ArgumentOutOfRangeException(nameof(value), value,
+                "Line protocol has no representation for NaN or infinity.");
         }
 
         return value.ToString("R", CultureInfo.InvariantCulture);
@@ -137,13 +143,15 @@ public static class LineProtocol
         {
             if (char.IsControl(c))
             {
-                throw new ArgumentException($"A {what} must not contain line breaks or other control characters (U+{(int)c:X4}).", paramName);
+                throw new ArgumentException($"A {what} must not contain line breaks or other control characters " +
+                    $"(U+{(int)c:X4}).", paramName);
             }
         }
 
         if (value[^1] == '\\')
         {
-            throw new ArgumentException($"A {what} must not end with a backslash (line protocol cannot represent it): '{value}'.", paramName);
+            throw new ArgumentException($"A {what} must not end with a backslash (line protocol cannot represent " +
+                $"it): '{value}'.", paramName);
         }
     }
 
@@ -250,7 +258,8 @@ public sealed class LineProtocolWriter
     /// <summary>Sets the timestamp of the current point, converted to <see cref="Precision"/> (rounded down).</summary>
     public LineProtocolWriter Timestamp(DateTimeOffset time) => Timestamp(LineProtocol.ToTimestamp(time, Precision));
 
-    /// <summary>Sets the timestamp of the current point in <see cref="Precision"/> units since the Unix epoch.</summary>
+    /// <summary>Sets the timestamp of the current point in <see cref="Precision"/> units since the Unix
+    /// epoch.</summary>
     public LineProtocolWriter Timestamp(long value)
     {
         RequirePoint();
@@ -313,7 +322,8 @@ public sealed class LineProtocolWriter
 
         if (_fields.Length == 0)
         {
-            throw new InvalidOperationException($"Point '{_rawMeasurement}' has no field; line protocol needs at least one.");
+            throw new InvalidOperationException($"Point '{_rawMeasurement}' has no field; line protocol needs at " +
+                "least one.");
         }
 
         _lines.Append(_measurement);

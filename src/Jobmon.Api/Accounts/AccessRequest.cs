@@ -25,11 +25,14 @@ public sealed record AccessRequest
 
     public static AccessRequest Create(AccessRequested e) => new()
     {
-        Id = e.RequestId, AccountId = e.AccountId, Username = e.Username, Message = e.Message, RolesAtRequest = e.RolesAtRequest,
+        Id = e.RequestId, AccountId = e.AccountId, Username = e.Username, Message = e.Message, RolesAtRequest =
+            e.RolesAtRequest,
         CreatedAt = e.At, PendingKey = e.AccountId.ToString(),
     };
     public AccessRequest Apply(AccessRequestApproved e) => this with
-        { Status = AccessRequestStatus.Approved, GrantedRoles = e.Roles, DecidedBy = e.By, DecidedAt = e.At, PendingKey = null };
+        { Status = AccessRequestStatus.Approved, GrantedRoles = e.Roles, DecidedBy = e.By, DecidedAt = e.At,
+            PendingKey = null };
     public AccessRequest Apply(AccessRequestRejected e) => this with
-        { Status = AccessRequestStatus.Rejected, Reason = e.Reason, DecidedBy = e.By, DecidedAt = e.At, PendingKey = null };
+        { Status = AccessRequestStatus.Rejected, Reason = e.Reason, DecidedBy = e.By, DecidedAt = e.At, PendingKey =
+            null };
 }

@@ -12,7 +12,8 @@ namespace Jobmon.Accounts;
 // answers the lists and the rate limit; its PendingKey column carries a unique index, so a second pending request
 // for the same account cannot be committed even by two replicas at once.
 
-public sealed record AccessRequested(Guid RequestId, Guid AccountId, string Username, string? Message, string[] RolesAtRequest, DateTimeOffset At);
+public sealed record AccessRequested(Guid RequestId, Guid AccountId, string Username, string? Message,
+    string[] RolesAtRequest, DateTimeOffset At);
 
 public sealed record AccessRequestApproved(Guid RequestId, string[] Roles, string By, DateTimeOffset At);
 

@@ -19,31 +19,40 @@ public static class AccessRequests
         requests.Duplicate(x => x.AccountId);
         requests.Duplicate(x => x.Status);
         requests.Duplicate(x => x.PendingKey);
-        requests.UniqueIndex(UniqueIndexType.DuplicatedField, "mt_doc_accessrequest_uidx_pending_key", x => x.PendingKey!);
+        requests.UniqueIndex(UniqueIndexType.DuplicatedField, "mt_doc_accessrequest_uidx_pending_key",
+            x => x.PendingKey!);
     }
 
     public static IEndpointRouteBuilder MapAccessRequests(this IEndpointRouteBuilder app)
     {
         var mine = app.MapGroup("/api/access-requests").RequireAuthorization(Policies.SignedIn).WithTags("Sessions");
         mine.MapPost("", Create)
-            .WithSummary($"Ask the admins for access (optional message). One pending request per account, {MaxPerDay} a day; the admins are mailed when SMTP is configured.");
+            .WithSummary("Ask the admins for access (optional message). One pending request per account, " +
+                $"{MaxPerDay} a day; the admins are mailed when SMTP is configured.");
         mine.MapGet("", ListMine).WithSummary("The caller's own access requests, newest first.");
 
-        var admin = app.MapGroup("/api/admin/access-requests").RequireAuthorization(Policies.Admin).WithTags("Administration");
-        admin.MapGet("", ListForAdmins).WithSummary("Access requests; pending ones unless ?status=approved|rejected|all.");
-        admin.MapPost("/{id:guid}/approve", Approve).WithSummary("Grant roles (default [\"user\"]) through UserRolesChanged and close the request.");
-        admin.MapPost("/{id:guid}/reject", Reject).WithSummary("Close the request without granting anything (optional reason).");
+        var admin = app.MapGroup("/api/admin/access-requests").RequireAuthorization(Policies.Admin)
+            .WithTags("Administration");
+        admin.MapGet("", ListForAdmins)
+            .WithSummary("Access requests; pending ones unless ?status=approved|rejected|all.");
+        admin.MapPost("/{id:guid}/approve", Approve)
+            .WithSummary("Grant roles (default [\"user\"]) through UserRolesChanged and close the request.");
+        admin.MapPost("/{id:guid}/reject", Reject)
+            .WithSummary("Close the request without granting anything (optional reason).");
         return app;
     }
 
     /// <summary>Bodies are optional here: no body counts as {}.</summary>
-    private static async Task<(JsonBody? Body, IResult? Problem)> OptionalBodyAsync(HttpRequest request, CancellationToken ct)
+    private static async Task<(JsonBody? Body, IResult? Problem)> OptionalBodyAsync(HttpRequest request,
+        CancellationToken ct)
     {
-        if (request.ContentLength is 0 || (request.ContentLength is null && !request.Headers.TransferEncoding.Any())) return (null, null);
+        if (request.ContentLength is 0 || (request.ContentLength is null && !request.Headers.TransferEncoding.Any()))
+            return (null, null);
         return await JsonBody.ReadAsync(request, ct);
     }
 
-    private static async Task<IResult> Create(HttpContext http, IDocumentStore store, AccountService accounts, JobmonSettings settings,
+    private static async Task<IResult> Create(HttpContext http, IDocumentStore store, AccountService accounts,
+        JobmonSettings settings,
         TimeProvider clock, ILogger<AccessRequest> logger, CancellationToken ct)
     {
         var (body, problem) = await OptionalBodyAsync(http.Request, ct);
@@ -51,22 +60,28 @@ public static class AccessRequests
         var message = body?.String("message", MaxMessageLength)?.Trim();
         if (body?.Problem() is { } invalid) return invalid;
         // API keys and the configured tokens are signed in too, but only a person with an account can be given roles.
-        var account = http.User.FindFirst("jobmon:session") is null ? null : await accounts.FindAsync(Caller.From(http.User).Name, ct);
+        var account = http.User.FindFirst("jobmon:session") is null ? null
+            : await accounts.FindAsync(Caller.From(http.User).Name, ct);
         if (account is null)
-            return Problems.Conflict("Access requests come from people signed in with an account, not from API keys or tokens.");
+            return Problems.Conflict("Access requests come from people signed in with an account, not from API keys " +
+                "or tokens.");
 
         var now = clock.GetUtcNow();
         await using var session = store.LightweightSession();
-        var pending = await session.Query<AccessRequest>().Where(r => r.AccountId == account.Id && r.Status == AccessRequestStatus.Pending).FirstOrDefaultAsync(ct);
+        var pending = await session.Query<AccessRequest>()
+            .Where(r => r.AccountId == account.Id && r.Status == AccessRequestStatus.Pending).FirstOrDefaultAsync(ct);
         if (pending is not null)
-            return TooMany(http, "You already have a pending access request; an administrator will answer it.", null, pending.Id);
+            return TooMany(http, "You already have a pending access request; an administrator will answer it.", null,
+                pending.Id);
         var since = now.AddDays(-1);
-        var recent = await session.Query<AccessRequest>().Where(r => r.AccountId == account.Id && r.CreatedAt > since).Select(r => r.CreatedAt).ToListAsync(ct);
+        var recent = await session.Query<AccessRequest>().Where(r => r.AccountId == account.Id && r.CreatedAt > since)
+            .Select(r => r.CreatedAt).ToListAsync(ct);
         if (recent.Count >= MaxPerDay)
             return TooMany(http, $"At most {MaxPerDay} access requests a day.", recent.Min().AddDays(1) - now, null);
 
         var id = Guid.CreateVersion7();
-        var requested = new AccessRequested(id, account.Id, account.Username, string.IsNullOrEmpty(message) ? null : message, account.Roles, now);
+        var requested = new AccessRequested(id, account.Id, account.Username, string.IsNullOrEmpty(message) ? null
+            : message, account.Roles, now);
         new EventContext(account.Username, http.CorrelationId(), "access-request").ApplyTo(session);
         session.Events.StartStream<AccessRequest>(id, requested);
         if (settings.Email.Enabled)
@@ -79,12 +94,14 @@ public static class AccessRequests
         try { await session.SaveChangesAsync(ct); }
         catch (Exception e) when (Jobmon.Infrastructure.DatabaseErrors.IsUniqueViolation(e))
         {
-            return TooMany(http, "You already have a pending access request; an administrator will answer it.", null, null);
+            return TooMany(http, "You already have a pending access request; an administrator will answer it.", null,
+                null);
         }
         logger.LogInformation("Access request {RequestId} by {Username}", id, account.Username);
         var created = new AccessRequest
         {
-            Id = id, AccountId = account.Id, Username = account.Username, Message = requested.Message, RolesAtRequest = account.Roles, CreatedAt = now,
+            Id = id, AccountId = account.Id, Username = account.Username, Message = requested.Message, RolesAtRequest =
+                account.Roles, CreatedAt = now,
         };
         return Results.Created($"/api/access-requests/{id}", AccessRequestInfo.From(created));
     }
@@ -107,24 +124,30 @@ public static class AccessRequests
 
     private static IResult TooMany(HttpContext http, string detail, TimeSpan? retryAfter, Guid? pendingId)
     {
-        if (retryAfter is { } wait) http.Response.Headers.RetryAfter = ((long)Math.Ceiling(Math.Max(1, wait.TotalSeconds))).ToString();
+        if (retryAfter is { } wait) http.Response.Headers.RetryAfter =
+            ((long)Math.Ceiling(Math.Max(1, wait.TotalSeconds))).ToString();
         var extensions = new Dictionary<string, object?> { ["correlationId"] = http.CorrelationId() };
         if (pendingId is { } p) extensions["pendingRequestId"] = p;
-        return Results.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many access requests", detail: detail, extensions: extensions);
+        return Results.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many access requests",
+            detail: detail, extensions: extensions);
     }
 
-    private static async Task<IResult> ListMine(HttpContext http, IQuerySession session, AccountService accounts, CancellationToken ct)
+    private static async Task<IResult> ListMine(HttpContext http, IQuerySession session, AccountService accounts,
+        CancellationToken ct)
     {
-        var account = http.User.FindFirst("jobmon:session") is null ? null : await accounts.FindAsync(Caller.From(http.User).Name, ct);
+        var account = http.User.FindFirst("jobmon:session") is null ? null
+            : await accounts.FindAsync(Caller.From(http.User).Name, ct);
         if (account is null) return Results.Ok(Array.Empty<AccessRequestInfo>());
-        var list = await session.Query<AccessRequest>().Where(r => r.AccountId == account.Id).OrderByDescending(r => r.CreatedAt).Take(50).ToListAsync(ct);
+        var list = await session.Query<AccessRequest>().Where(r => r.AccountId == account.Id)
+            .OrderByDescending(r => r.CreatedAt).Take(50).ToListAsync(ct);
         return Results.Ok(list.Select(AccessRequestInfo.From));
     }
 
     private static async Task<IResult> ListForAdmins(string? status, IQuerySession session, CancellationToken ct)
     {
         status ??= AccessRequestStatus.Pending;
-        if (status is not (AccessRequestStatus.Pending or AccessRequestStatus.Approved or AccessRequestStatus.Rejected or "all"))
+        if (status is not (
+            AccessRequestStatus.Pending or AccessRequestStatus.Approved or AccessRequestStatus.Rejected or "all"))
             return Problems.Validation("status", "must be pending, approved, rejected or all.");
         var query = session.Query<AccessRequest>().AsQueryable();
         if (status != "all") query = query.Where(r => r.Status == status);
@@ -132,7 +155,8 @@ public static class AccessRequests
         return Results.Ok(list.Select(AccessRequestInfo.From));
     }
 
-    private static async Task<IResult> Approve(Guid id, HttpContext http, IDocumentStore store, TimeProvider clock, ILogger<AccessRequest> logger, CancellationToken ct)
+    private static async Task<IResult> Approve(Guid id, HttpContext http, IDocumentStore store, TimeProvider clock,
+        ILogger<AccessRequest> logger, CancellationToken ct)
     {
         var (body, problem) = await OptionalBodyAsync(http.Request, ct);
         if (problem is not null) return problem;
@@ -149,9 +173,11 @@ public static class AccessRequests
         await using var session = store.LightweightSession();
         var request = await session.Events.FetchForWriting<AccessRequest>(id, ct);
         if (request.Aggregate is not { } r) return Problems.NotFound($"access request {id} does not exist.");
-        if (r.Status != AccessRequestStatus.Pending) return Problems.Conflict($"access request {id} is already {r.Status}.");
+        if (r.Status != AccessRequestStatus.Pending)
+            return Problems.Conflict($"access request {id} is already {r.Status}.");
         var account = await session.Events.FetchForWriting<UserAccount>(r.AccountId, ct);
-        if (account.Aggregate is not { Deleted: false } a) return Problems.Conflict($"the account {r.Username} no longer exists.");
+        if (account.Aggregate is not { Deleted: false } a)
+            return Problems.Conflict($"the account {r.Username} no longer exists.");
 
         new EventContext(by, http.CorrelationId(), "admin").ApplyTo(session);
         request.AppendOne(new AccessRequestApproved(id, roles, by, clock.GetUtcNow()));
@@ -162,12 +188,15 @@ public static class AccessRequests
         {
             return Problems.Conflict("the request or the account changed at the same time; reload and try again.");
         }
-        logger.LogInformation("Access request {RequestId} of {Username} approved by {By}: {Roles}", id, r.Username, by, string.Join(",", roles));
+        logger.LogInformation("Access request {RequestId} of {Username} approved by {By}: {Roles}", id, r.Username, by,
+            string.Join(",", roles));
         return Results.Ok(AccessRequestInfo.From(r with
-            { Status = AccessRequestStatus.Approved, GrantedRoles = roles, DecidedBy = by, DecidedAt = clock.GetUtcNow(), PendingKey = null }));
+            { Status = AccessRequestStatus.Approved, GrantedRoles = roles, DecidedBy = by, DecidedAt =
+                clock.GetUtcNow(), PendingKey = null }));
     }
 
-    private static async Task<IResult> Reject(Guid id, HttpContext http, IDocumentStore store, TimeProvider clock, ILogger<AccessRequest> logger, CancellationToken ct)
+    private static async Task<IResult> Reject(Guid id, HttpContext http, IDocumentStore store, TimeProvider clock,
+        ILogger<AccessRequest> logger, CancellationToken ct)
     {
         var (body, problem) = await OptionalBodyAsync(http.Request, ct);
         if (problem is not null) return problem;
@@ -178,16 +207,20 @@ public static class AccessRequests
         await using var session = store.LightweightSession();
         var request = await session.Events.FetchForWriting<AccessRequest>(id, ct);
         if (request.Aggregate is not { } r) return Problems.NotFound($"access request {id} does not exist.");
-        if (r.Status != AccessRequestStatus.Pending) return Problems.Conflict($"access request {id} is already {r.Status}.");
+        if (r.Status != AccessRequestStatus.Pending)
+            return Problems.Conflict($"access request {id} is already {r.Status}.");
         new EventContext(by, http.CorrelationId(), "admin").ApplyTo(session);
-        var rejected = new AccessRequestRejected(id, string.IsNullOrEmpty(reason) ? null : reason, by, clock.GetUtcNow());
+        var rejected = new AccessRequestRejected(id, string.IsNullOrEmpty(reason) ? null : reason, by,
+            clock.GetUtcNow());
         request.AppendOne(rejected);
         try { await session.SaveChangesAsync(ct); }
-        catch (Exception e) when (IsConcurrencyConflict(e)) { return Problems.Conflict("the request changed at the same time; reload and try again."); }
+        catch (Exception e) when (IsConcurrencyConflict(
+            e)) { return Problems.Conflict("the request changed at the same time; reload and try again."); }
         logger.LogInformation("Access request {RequestId} of {Username} rejected by {By}", id, r.Username, by);
         return Results.Ok(AccessRequestInfo.From(r.Apply(rejected)));
     }
 
     private static bool IsConcurrencyConflict(Exception e) =>
-        e is JasperFx.ConcurrencyException || e.GetType().Name.Contains("Concurrency") || Jobmon.Infrastructure.DatabaseErrors.IsUniqueViolation(e);
+        e is JasperFx.ConcurrencyException || e.GetType().Name.Contains("Concurrency")
+            || Jobmon.Infrastructure.DatabaseErrors.IsUniqueViolation(e);
 }

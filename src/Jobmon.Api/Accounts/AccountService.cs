@@ -10,7 +10,8 @@ using Microsoft.IdentityModel.Tokens;
 namespace Jobmon.Accounts;
 
 
-public sealed class AccountService(IDocumentStore store, JobmonSettings settings, TimeProvider clock, ILogger<AccountService> logger)
+public sealed class AccountService(IDocumentStore store, JobmonSettings settings, TimeProvider clock,
+    ILogger<AccountService> logger)
     : ITokenAuthenticator
 {
     /// <summary>An API key ("jm_..."), a Jobmon session JWT, or a token the original JobMon minted.</summary>
@@ -42,16 +43,19 @@ public sealed class AccountService(IDocumentStore store, JobmonSettings settings
                 catch (Exception) // another replica generated it first
                 {
                     await using var again = store.QuerySession();
-                    doc = await again.LoadAsync<JwtSecretDocument>("jwt", ct) ?? throw new InvalidOperationException("JWT secret missing");
+                    doc = await again.LoadAsync<JwtSecretDocument>("jwt", ct)
+                        ?? throw new InvalidOperationException("JWT secret missing");
                 }
-                logger.LogInformation("Generated the JWT signing secret (kept in PostgreSQL; set JOBMON_JWT_SECRET to choose one)");
+                logger.LogInformation("Generated the JWT signing secret (kept in PostgreSQL; set JOBMON_JWT_SECRET " +
+                    "to choose one)");
             }
             secret = doc.Secret;
         }
         return _key = new SymmetricSecurityKey(SHA256.HashData(Encoding.UTF8.GetBytes(secret))) { KeyId = "jobmon" };
     }
 
-    public async Task<(string Jwt, UserSession Session)> IssueSessionAsync(UserAccount account, string client, CancellationToken ct, string method = "password")
+    public async Task<(string Jwt, UserSession Session)> IssueSessionAsync(UserAccount account, string client,
+        CancellationToken ct, string method = "password")
     {
         var now = clock.GetUtcNow();
         var session = new UserSession
@@ -67,8 +71,10 @@ public sealed class AccountService(IDocumentStore store, JobmonSettings settings
         }
         var jwt = new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {
-            Issuer = Issuer, Audience = Issuer, IssuedAt = now.UtcDateTime, NotBefore = now.UtcDateTime, Expires = session.ExpiresAt.UtcDateTime,
-            Claims = new Dictionary<string, object> { [JwtRegisteredClaimNames.Jti] = session.Id.ToString(), [JwtRegisteredClaimNames.Sub] = account.Username },
+            Issuer = Issuer, Audience = Issuer, IssuedAt = now.UtcDateTime, NotBefore = now.UtcDateTime, Expires =
+                session.ExpiresAt.UtcDateTime,
+            Claims = new Dictionary<string, object> { [JwtRegisteredClaimNames.Jti] = session.Id.ToString(),
+                [JwtRegisteredClaimNames.Sub] = account.Username },
             SigningCredentials = new SigningCredentials(await SigningKeyAsync(ct), SecurityAlgorithms.HmacSha256),
         });
         return (jwt, session);
@@ -84,7 +90,8 @@ public sealed class AccountService(IDocumentStore store, JobmonSettings settings
             ValidAlgorithms = [SecurityAlgorithms.HmacSha256], RequireSignedTokens = true, RequireExpirationTime = true,
             ClockSkew = TimeSpan.FromSeconds(30),
         });
-        if (!result.IsValid || result.SecurityToken is not JsonWebToken jwt || !Guid.TryParse(jwt.Id, out var sessionId)) return null;
+        if (!result.IsValid || result.SecurityToken is not JsonWebToken jwt
+            || !Guid.TryParse(jwt.Id, out var sessionId)) return null;
         await using var query = store.QuerySession();
         var session = await query.LoadAsync<UserSession>(sessionId, ct);
         if (session is null || session.Revoked || session.ExpiresAt < clock.GetUtcNow()) return null;
@@ -103,7 +110,8 @@ public sealed class AccountService(IDocumentStore store, JobmonSettings settings
     public async Task<AuthenticatedCaller?> AuthenticateApiKeyAsync(string token, CancellationToken ct)
     {
         var parts = token.Split('_');
-        if (parts.Length != 3 || parts[0] != "jm" || !Guid.TryParseExact(parts[1], "N", out var keyId) || parts[2].Length != 64) return null;
+        if (parts.Length != 3 || parts[0] != "jm" || !Guid.TryParseExact(parts[1], "N", out var keyId)
+            || parts[2].Length != 64) return null;
         await using var query = store.QuerySession();
         var key = await query.LoadAsync<ApiKey>(keyId, ct);
         if (key is null || key.Revoked) return null;
@@ -137,7 +145,8 @@ public sealed class AccountService(IDocumentStore store, JobmonSettings settings
             {
                 if (key.Revoked || key.ExpiresAt is { } expires && expires < now) return null;
                 await NoteKeyUsageAsync(keyId, now, ct);
-                return new AuthenticatedCaller($"original:{claims.Username}", [Roles.JobControl], "original-token", KeyId: keyId);
+                return new AuthenticatedCaller($"original:{claims.Username}", [Roles.JobControl], "original-token",
+                    KeyId: keyId);
             }
         }
         // Once import-original has read the original's user_sessions, the tokens listed there are the only live
@@ -145,34 +154,42 @@ public sealed class AccountService(IDocumentStore store, JobmonSettings settings
         await using (var query = store.QuerySession())
             if (await query.LoadAsync<OriginalSessionsImported>(OriginalSessionsImported.DocumentId, ct) is not null)
             {
-                logger.LogWarning("Refused an original JobMon token of {Username} (issued {IssuedAt:u}): not among the original's sessions the import found",
+                logger.LogWarning("Refused an original JobMon token of {Username} (issued {IssuedAt:u}): not among " +
+                    "the original's sessions the import found",
                     claims.Username, claims.IssuedAt);
                 return null;
             }
         await RegisterOriginalTokenAsync(token, claims, "first use", ct);
-        logger.LogInformation("Accepted the original JobMon's token of {Username} (issued {IssuedAt:u}) for the first time; listed under Settings → API keys",
+        logger.LogInformation("Accepted the original JobMon's token of {Username} (issued {IssuedAt:u}) for the " +
+            "first time; listed under Settings → API keys",
             claims.Username, claims.IssuedAt);
         await NoteKeyUsageAsync(keyId, now, ct);
-        return new AuthenticatedCaller($"original:{claims.Username}", [Roles.JobControl], "original-token", KeyId: keyId);
+        return new AuthenticatedCaller($"original:{claims.Username}", [Roles.JobControl], "original-token",
+            KeyId: keyId);
     }
 
     /// <summary>Keeps an original token as an API key with source "original"; false when it is already kept.</summary>
-    public async Task<bool> RegisterOriginalTokenAsync(string token, Jobmon.Compat.OriginalTokenClaims claims, string how, CancellationToken ct)
+    public async Task<bool> RegisterOriginalTokenAsync(string token, Jobmon.Compat.OriginalTokenClaims claims,
+        string how, CancellationToken ct)
     {
         var keyId = Jobmon.Compat.OriginalTokens.KeyIdOf(token);
         await using var session = store.LightweightSession();
         session.SetHeader("source", Jobmon.Compat.OriginalTokens.Source);
         session.SetHeader("causedBy", how);
-        var name = $"original: {claims.Username}" + (claims.IssuedAt is { } iat ? $" (issued {iat:yyyy-MM-dd HH:mm})" : "");
-        session.Events.StartStream<ApiKey>(keyId, new ApiKeyCreated(keyId, name, ApiKeyRoles.JobControl, Jobmon.Compat.OriginalTokens.HashOf(token),
+        var name = $"original: {claims.Username}" + (claims.IssuedAt is { } iat ? $" (issued {iat:yyyy-MM-dd HH:mm})"
+            : "");
+        session.Events.StartStream<ApiKey>(keyId, new ApiKeyCreated(keyId, name, ApiKeyRoles.JobControl,
+            Jobmon.Compat.OriginalTokens.HashOf(token),
             $"original JobMon ({how})", claims.ExpiresAt, Jobmon.Compat.OriginalTokens.Source));
         try { await session.SaveChangesAsync(ct); return true; }
-        catch (Exception e) when (IsStreamCollision(e)) { return false; } // another request or replica registered it first
+        // another request or replica registered it first
+        catch (Exception e) when (IsStreamCollision(e)) { return false; }
     }
 
     private static bool IsStreamCollision(Exception e) =>
         e is Marten.Exceptions.ExistingStreamIdCollisionException or JasperFx.Events.ExistingStreamIdCollisionException
-        || Jobmon.Infrastructure.DatabaseErrors.IsUniqueViolation(e) || (e.InnerException is { } inner && IsStreamCollision(inner));
+        || Jobmon.Infrastructure.DatabaseErrors.IsUniqueViolation(e)
+            || (e.InnerException is { } inner && IsStreamCollision(inner));
 
     private async Task NoteKeyUsageAsync(Guid keyId, DateTimeOffset now, CancellationToken ct)
     {
@@ -186,7 +203,8 @@ public sealed class AccountService(IDocumentStore store, JobmonSettings settings
     public async Task<UserAccount?> FindAsync(string username, CancellationToken ct)
     {
         await using var query = store.QuerySession();
-        return await query.Query<UserAccount>().Where(a => a.Username == username && !a.Deleted).FirstOrDefaultAsync(ct);
+        return await query.Query<UserAccount>().Where(a => a.Username == username && !a.Deleted)
+            .FirstOrDefaultAsync(ct);
     }
 
     /// <summary>On first start an admin exists: JOBMON_ADMIN_PASSWORD, or a generated password printed once.</summary>
@@ -198,12 +216,15 @@ public sealed class AccountService(IDocumentStore store, JobmonSettings settings
         var generated = password is null;
         password ??= Convert.ToBase64String(RandomNumberGenerator.GetBytes(18)).Replace('/', 'x').Replace('+', 'y');
         var id = Guid.CreateVersion7();
-        session.Events.StartStream<UserAccount>(id, new UserCreated(id, "admin", [Roles.Admin], "local", Passwords.Hash(password), "bootstrap"));
+        session.Events.StartStream<UserAccount>(id, new UserCreated(id, "admin", [Roles.Admin], "local",
+            Passwords.Hash(password), "bootstrap"));
         session.SetHeader("causedBy", "bootstrap");
         try { await session.SaveChangesAsync(ct); }
-        catch (Exception e) when (Jobmon.Infrastructure.DatabaseErrors.IsUniqueViolation(e)) { return; } // another replica created it
+        // another replica created it
+        catch (Exception e) when (Jobmon.Infrastructure.DatabaseErrors.IsUniqueViolation(e)) { return; }
         if (generated)
-            Console.WriteLine($"\n*** Jobmon bootstrap: created account 'admin' with password: {password}\n*** (shown once; set JOBMON_ADMIN_PASSWORD to choose it)\n");
+            Console.WriteLine($"\n*** Jobmon bootstrap: created account 'admin' with password: {password}\n*** " +
+                "(shown once; set JOBMON_ADMIN_PASSWORD to choose it)\n");
         else
             logger.LogInformation("Created the bootstrap account 'admin' with the password from JOBMON_ADMIN_PASSWORD");
     }

@@ -17,7 +17,8 @@ public sealed record ApiKey
 
     public static ApiKey Create(JasperFx.Events.IEvent<ApiKeyCreated> e) => new()
     {
-        Id = e.StreamId, Name = e.Data.Name, Role = e.Data.Role, SecretHash = e.Data.SecretHash, CreatedBy = e.Data.CreatedBy,
+        Id = e.StreamId, Name = e.Data.Name, Role = e.Data.Role, SecretHash = e.Data.SecretHash, CreatedBy =
+            e.Data.CreatedBy,
         CreatedAt = e.Timestamp, ExpiresAt = e.Data.ExpiresAt, Source = e.Data.Source,
     };
     public ApiKey Apply(ApiKeyRevoked e) => this with { Revoked = true, RevokedBy = e.By };

@@ -6,10 +6,12 @@ using Marten;
 
 namespace Jobmon.Accounts;
 
-/// <summary>Failed logins per account: 5 within 15 minutes lock the account's logins for the rest of the window.</summary>
+/// <summary>Failed logins per account: 5 within 15 minutes lock the account's logins for the rest of the
+/// window.</summary>
 public sealed class LoginThrottle(TimeProvider clock)
 {
-    private readonly ConcurrentDictionary<string, List<DateTimeOffset>> _failures = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, List<DateTimeOffset>> _failures =
+        new(StringComparer.OrdinalIgnoreCase);
     public static readonly TimeSpan Window = TimeSpan.FromMinutes(15);
     public const int MaxFailures = 5;
 
@@ -24,5 +26,6 @@ public sealed class LoginThrottle(TimeProvider clock)
 
     public void Succeeded(string username) => _failures.TryRemove(username, out _);
 
-    private int Recent(List<DateTimeOffset> list) { lock (list) return list.Count(t => clock.GetUtcNow() - t <= Window); }
+    private int Recent(List<DateTimeOffset> list) { lock (list) return list.Count(
+        t => clock.GetUtcNow() - t <= Window); }
 }

@@ -36,12 +36,14 @@ public static class OidcLogin
         // The handshake's state and cookies are protected with Data Protection keys: kept in PostgreSQL so a login
         // started on one replica can finish on another.
         services.AddDataProtection().SetApplicationName("jobmon");
-        services.AddOptions<KeyManagementOptions>().Configure<IDocumentStore>((o, store) => o.XmlRepository = new MartenXmlRepository(store));
+        services.AddOptions<KeyManagementOptions>().Configure<IDocumentStore>((o, store) => o.XmlRepository =
+            new MartenXmlRepository(store));
 
         services.AddAuthentication()
             .AddCookie(SignInScheme, o =>
             {
-                // Required by the remote handler as its SignInScheme; OnTicketReceived always handles the response first.
+                // Required by the remote handler as its SignInScheme; OnTicketReceived always handles the response
+                // first.
                 o.Cookie.Name = "jobmon-oidc-signin";
                 o.Cookie.HttpOnly = true;
                 o.Cookie.SameSite = SameSiteMode.Lax;
@@ -78,20 +80,26 @@ public static class OidcLogin
                 {
                     OnRedirectToIdentityProvider = context =>
                     {
-                        if (oidc.RedirectUrl is { Length: > 0 } redirect) context.ProtocolMessage.RedirectUri = redirect;
+                        if (oidc.RedirectUrl is { Length: > 0 } redirect)
+                            context.ProtocolMessage.RedirectUri = redirect;
                         return Task.CompletedTask;
                     },
-                    OnTicketReceived = context => context.HttpContext.RequestServices.GetRequiredService<OidcAccounts>().CompleteLoginAsync(context),
+                    OnTicketReceived = context => context.HttpContext.RequestServices.GetRequiredService<OidcAccounts>()
+                        .CompleteLoginAsync(context),
                     OnRemoteFailure = async context =>
                     {
-                        // Provider errors, a refused code exchange (e.g. PKCE), invalid ID tokens, replayed or forged callbacks.
+                        // Provider errors, a refused code exchange (e.g. PKCE), invalid ID tokens, replayed or forged
+                        // callbacks.
                         context.HttpContext.RequestServices.GetRequiredService<ILogger<OidcAccounts>>()
-                            .LogWarning(context.Failure, "OIDC login failed from {Address}", context.HttpContext.Connection.RemoteIpAddress);
+                            .LogWarning(context.Failure, "OIDC login failed from {Address}",
+                                context.HttpContext.Connection.RemoteIpAddress);
                         context.HandleResponse();
                         context.Response.StatusCode = StatusCodes.Status401Unauthorized;
                         await Results.Problem(statusCode: 401, title: "OIDC login failed",
-                            detail: "The sign-in with the identity provider could not be completed. Start again from the login page.",
-                            extensions: new Dictionary<string, object?> { ["correlationId"] = context.HttpContext.CorrelationId() })
+                            detail: "The sign-in with the identity provider could not be completed. Start again from " +
+                                "the login page.",
+                            extensions: new Dictionary<string,
+                                object?> { ["correlationId"] = context.HttpContext.CorrelationId() })
                             .ExecuteAsync(context.HttpContext);
                     },
                 };
@@ -101,14 +109,19 @@ public static class OidcLogin
 
     public static IEndpointRouteBuilder MapOidcLogin(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/auth/methods", (JobmonSettings settings) => Results.Ok(new AuthMethods(true, settings.Oidc.Enabled)))
-            .AllowAnonymous().WithTags("Sessions").WithSummary("Which logins this server offers (the UI shows 'Login with OIDC' when oidc is true).");
-        // The callback (/auth/oauth/callback) is not an endpoint: the OpenIdConnect handler answers it in UseAuthentication.
+        app.MapGet("/api/auth/methods", (JobmonSettings settings) => Results.Ok(
+            new AuthMethods(true, settings.Oidc.Enabled)))
+            .AllowAnonymous().WithTags("Sessions")
+                .WithSummary("Which logins this server offers (the UI shows 'Login with OIDC' when oidc is true).");
+        // The callback (/auth/oauth/callback) is not an endpoint: the OpenIdConnect handler answers it in
+        // UseAuthentication.
         app.MapGet(LoginPath, (JobmonSettings settings) => settings.Oidc.Enabled
-                ? Results.Challenge(new AuthenticationProperties { RedirectUri = settings.Oidc.AfterLoginRedirect }, [Scheme])
+                ? Results.Challenge(new AuthenticationProperties { RedirectUri = settings.Oidc.AfterLoginRedirect },
+                    [Scheme])
                 : Problems.NotFound("OIDC login is not configured on this server."))
             .AllowAnonymous().RequireRateLimiting(AccountEndpoints.LoginRateLimit).WithTags("Sessions")
-            .WithSummary("Starts the OIDC login (authorization code + PKCE); ends in the session cookie and a redirect to the UI.");
+            .WithSummary("Starts the OIDC login (authorization code + PKCE); ends in the session cookie and a " +
+                "redirect to the UI.");
         return app;
     }
 }

@@ -2,7 +2,8 @@ using Microsoft.AspNetCore.Identity;
 
 namespace Jobmon.Accounts;
 
-/// <summary>PBKDF2 (ASP.NET Core Identity's v3 format) for our hashes; bcrypt ($2a/$2b/$2y) verified for accounts imported
+/// <summary>PBKDF2 (ASP.NET Core Identity's v3 format) for our hashes; bcrypt ($2a/$2b/$2y) verified for accounts
+/// imported
 /// from the original's LocalUsers and upgraded to PBKDF2 at the next successful login.</summary>
 public static class Passwords
 {
@@ -27,5 +28,6 @@ public static class Passwords
     }
 
     public static string? Weakness(string password) =>
-        password.Length < 10 ? "must be at least 10 characters long." : password.Length > 1024 ? "must be at most 1024 characters long." : null;
+        password.Length < 10 ? "must be at least 10 characters long." : password.Length > 1024
+            ? "must be at most 1024 characters long." : null;
 }

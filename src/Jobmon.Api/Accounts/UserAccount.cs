@@ -23,6 +23,7 @@ public sealed record UserAccount
     public UserAccount Apply(UserRolesChanged e) => this with { Roles = e.Roles };
     public UserAccount Apply(UserDisabled _) => this with { Disabled = true };
     public UserAccount Apply(UserEnabled _) => this with { Disabled = false };
-    public UserAccount Apply(UserDeleted _) => this with { Deleted = true, Disabled = true, Username = $"{Username}#deleted#{Id:N}" };
+    public UserAccount Apply(UserDeleted _) => this with { Deleted = true, Disabled = true,
+        Username = $"{Username}#deleted#{Id:N}" };
     public UserAccount Apply(UserLoggedIn e) => this with { LastLogin = e.At };
 }

@@ -6,4 +6,5 @@ using Marten;
 
 namespace Jobmon.Accounts;
 
-public sealed record UserInfo(string Username, string[] Roles, bool Disabled, string Source, DateTimeOffset CreatedAt, DateTimeOffset? LastLogin);
+public sealed record UserInfo(string Username, string[] Roles, bool Disabled, string Source, DateTimeOffset CreatedAt,
+    DateTimeOffset? LastLogin);

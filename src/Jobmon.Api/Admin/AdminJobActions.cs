@@ -16,11 +16,13 @@ namespace Jobmon.Admin;
 /// </summary>
 public static class AdminJobActions
 {
-    public static async Task<IResult> RecomputeStatisticsAsync(Guid id, HttpContext http, JobStreamWriter writer, IMessageBus bus, CancellationToken ct)
+    public static async Task<IResult> RecomputeStatisticsAsync(Guid id, HttpContext http, JobStreamWriter writer,
+        IMessageBus bus, CancellationToken ct)
     {
         var (reason, problem) = await ReadReasonAsync(http.Request, ct);
         if (problem is not null) return problem;
-        var decision = await writer.WriteAsync(id, EventContext.From(http, "admin") with { Reason = reason }, (current, _) =>
+        var decision = await writer.WriteAsync(id, EventContext.From(http, "admin") with { Reason = reason },
+            (current, _) =>
             current is null
                 ? new Decision.Rejected(404, "id", $"job {id} does not exist.")
                 : new Decision.Append(id, false, [new JobStatisticsRecomputeRequested(id)], "recompute requested"), ct);
@@ -33,13 +35,17 @@ public static class AdminJobActions
     {
         var (reason, problem) = await ReadReasonAsync(http.Request, ct);
         if (problem is not null) return problem;
-        // Without a reason (scripts, the old API) the sweep is the sweeper's own, as before; with one it is the admin's.
-        var sweep = reason is null ? new SweepOvertimeJobs() : new SweepOvertimeJobs(Caller.From(http.User).Name, reason);
+        // Without a reason (scripts, the old API) the sweep is the sweeper's own, as before; with one it is the
+        // admin's.
+        var sweep = reason is null ? new SweepOvertimeJobs()
+            : new SweepOvertimeJobs(Caller.From(http.User).Name, reason);
         return Results.Ok(await bus.InvokeAsync<SweepResult>(sweep, ct));
     }
 
-    /// <summary>No body: no reason (scripts). A body: a JSON object whose <c>reason</c> is 1–1024 non-blank characters.</summary>
-    public static async Task<(string? Reason, IResult? Problem)> ReadReasonAsync(HttpRequest request, CancellationToken ct)
+    /// <summary>No body: no reason (scripts). A body: a JSON object whose <c>reason</c> is 1–1024 non-blank
+    /// characters.</summary>
+    public static async Task<(string? Reason, IResult? Problem)> ReadReasonAsync(HttpRequest request,
+        CancellationToken ct)
     {
         if (request.ContentLength is null or 0 && !request.Headers.TransferEncoding.Any()) return (null, null);
         var (body, problem) = await JsonBody.ReadAsync(request, ct);

@@ -15,7 +15,8 @@ public static class AdminSlice
             .ProducesValidationProblem()
             .WithSummary("Recompute a finished job's statistics, archive and classification now. Body (optional): "
                          + "{reason}, recorded as JobStatisticsRecomputeRequested.");
-        app.MapPost("/api/admin/sweep", AdminJobActions.SweepNowAsync).Produces<SweepResult>().ProducesValidationProblem()
+        app.MapPost("/api/admin/sweep", AdminJobActions.SweepNowAsync).Produces<SweepResult>()
+            .ProducesValidationProblem()
             .RequireAuthorization(Policies.Admin).WithTags("Administration")
             .WithSummary("Run the overtime sweeper now. Body (optional): {reason}, recorded on the events it appends.");
         app.MapProjectionAdmin();

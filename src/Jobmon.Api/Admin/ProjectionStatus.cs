@@ -6,4 +6,5 @@ using Marten;
 
 namespace Jobmon.Admin;
 
-public sealed record ProjectionStatus(string Name, string Lifecycle, IReadOnlyList<ShardStatus> Shards, RebuildStatus? Rebuild);
+public sealed record ProjectionStatus(string Name, string Lifecycle, IReadOnlyList<ShardStatus> Shards,
+    RebuildStatus? Rebuild);

@@ -6,4 +6,5 @@ using Marten;
 
 namespace Jobmon.Admin;
 
-public sealed record ProjectionsOverview(long HighWaterMark, long EventCount, long StreamCount, IReadOnlyList<ProjectionStatus> Projections);
+public sealed record ProjectionsOverview(long HighWaterMark, long EventCount, long StreamCount,
+    IReadOnlyList<ProjectionStatus> Projections);

@@ -13,7 +13,8 @@ using Npgsql;
 
 namespace Jobmon.DropIn;
 
-/// <summary>`Jobmon.Api import-original --from "&lt;connection string&gt;" [--dry-run] [--follow SECONDS]`: the command-line
+/// <summary>`Jobmon.Api import-original --from "&lt;connection string&gt;" [--dry-run] [--follow SECONDS]`: the
+/// command-line
 /// entry of the import. With --follow it imports again every SECONDS until stopped (Ctrl+C, SIGTERM), printing what
 /// changed, so no job falls into the gap while the SLURM script is switched from the original to Jobmon.</summary>
 public static class ImportOriginalCommand
@@ -35,7 +36,8 @@ public static class ImportOriginalCommand
         }
         if (string.IsNullOrWhiteSpace(from))
         {
-            Console.Error.WriteLine("usage: import-original --from \"Host=…;Username=…;Password=…;Database=…\" [--dry-run] [--follow SECONDS]");
+            Console.Error.WriteLine("usage: import-original --from \"Host=…;Username=…;Password=…;Database=…\" " +
+                "[--dry-run] [--follow SECONDS]");
             return 2;
         }
         var store = app.Services.GetRequiredService<IDocumentStore>();
@@ -44,7 +46,8 @@ public static class ImportOriginalCommand
         var json = new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true };
         using var stop = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
-        using var term = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
+        using var term = System.Runtime.InteropServices.PosixSignalRegistration.Create(
+            System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
         while (true)
         {
             DatabaseImportReport report;

@@ -8,4 +8,5 @@ using Marten;
 
 namespace Jobmon.DropIn;
 
-public sealed record ImportReport(bool DryRun, List<string> Metrics, List<string> Partitions, List<string> Accounts, List<string> Problems);
+public sealed record ImportReport(bool DryRun, List<string> Metrics, List<string> Partitions, List<string> Accounts,
+    List<string> Problems);

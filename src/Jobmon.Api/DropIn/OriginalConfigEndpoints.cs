@@ -12,7 +12,9 @@ public static class OriginalConfigEndpoints
 {
     public static IEndpointRouteBuilder MapOriginalConfigImport(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/admin/catalogue/import-original", async (HttpContext http, bool? dryRun, IDocumentStore store, CatalogueStore catalogue, CancellationToken ct) =>
+        app.MapPost("/api/admin/catalogue/import-original",
+            async (HttpContext http, bool? dryRun, IDocumentStore store, CatalogueStore catalogue,
+            CancellationToken ct) =>
         {
             using var reader = new StreamReader(http.Request.Body);
             var json = await reader.ReadToEndAsync(ct);
@@ -21,12 +23,15 @@ public static class OriginalConfigEndpoints
             try { config = OriginalConfig.Parse(json, "config.json"); }
             catch (OriginalConfigException e)
             {
-                return Problems.Validation(e.Errors.GroupBy(x => x.Path.Length > 0 ? x.Path : "body").ToDictionary(g => g.Key, g => g.Select(x => x.Message).ToArray()));
+                return Problems.Validation(e.Errors.GroupBy(x => x.Path.Length > 0 ? x.Path : "body")
+                    .ToDictionary(g => g.Key, g => g.Select(x => x.Message).ToArray()));
             }
-            var report = await OriginalConfigImport.ImportAsync(config, store, catalogue, EventContext.From(http, "admin"), dryRun ?? false, ct);
+            var report = await OriginalConfigImport.ImportAsync(config, store, catalogue,
+                EventContext.From(http, "admin"), dryRun ?? false, ct);
             return Results.Ok(report);
         }).RequireAuthorization(Policies.Admin).WithTags("Administration")
-          .WithSummary("Import the original JobMon's config.json (Metrics, Partitions, MetricCategories, RadarChartMetrics, LocalUsers); ?dryRun=true reports only.");
+          .WithSummary("Import the original JobMon's config.json (Metrics, Partitions, MetricCategories, " +
+              "RadarChartMetrics, LocalUsers); ?dryRun=true reports only.");
         return app;
     }
 }

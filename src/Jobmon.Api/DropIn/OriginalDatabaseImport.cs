@@ -22,7 +22,8 @@ namespace Jobmon.DropIn;
 /// last run. Jobs the original's overtime sweeper ended (exit_code 1, stop = start + the partition's MaxTime:
 /// backend/store finishOvertimeJobs) become timeouts with that reason.
 /// </summary>
-public sealed class OriginalDatabaseImport(IDocumentStore store, JobStreamWriter writer, JobmonSettings settings, CatalogueStore catalogue, AccountService accounts, ILogger<OriginalDatabaseImport> logger)
+public sealed class OriginalDatabaseImport(IDocumentStore store, JobStreamWriter writer, JobmonSettings settings,
+    CatalogueStore catalogue, AccountService accounts, ILogger<OriginalDatabaseImport> logger)
 {
     private static readonly Guid Namespace = new("5b7c2d1e-8f3a-4c6b-9d0e-1a2b3c4d5e6f");
     public const string Source = "original-import";
@@ -37,8 +38,10 @@ public sealed class OriginalDatabaseImport(IDocumentStore store, JobStreamWriter
         return new Guid(hash.AsSpan(0, 16), bigEndian: true);
     }
 
-    private sealed record OriginalJob(long Id, long? UserId, string User, long? GroupId, string Group, string Cluster, int NumNodes, int NumTasks,
-        int TasksPerNode, int GpusPerNode, string NodeList, long StartTime, long StopTime, bool IsRunning, string JobName, string Account,
+    private sealed record OriginalJob(long Id, long? UserId, string User, long? GroupId, string Group, string Cluster,
+        int NumNodes, int NumTasks,
+        int TasksPerNode, int GpusPerNode, string NodeList, long StartTime, long StopTime, bool IsRunning,
+            string JobName, string Account,
         string Partition, string? JobScript, int ExitCode, string? Data)
     {
         public string ClusterName => Cluster.Length > 0 ? Cluster : "default";
@@ -49,7 +52,8 @@ public sealed class OriginalDatabaseImport(IDocumentStore store, JobStreamWriter
         public string JobmonName => Name.Length > 64 ? Name[..64] : Name;
     }
 
-    public async Task<DatabaseImportReport> ImportAsync(string originalConnectionString, bool dryRun, CancellationToken ct)
+    public async Task<DatabaseImportReport> ImportAsync(string originalConnectionString, bool dryRun,
+        CancellationToken ct)
     {
         var problems = new List<string>();
         var changes = new List<string>();
@@ -57,7 +61,9 @@ public sealed class OriginalDatabaseImport(IDocumentStore store, JobStreamWriter
         await source.OpenAsync(ct);
 
         var tags = new Dictionary<long, List<OriginalTag>>();
-        await using (var cmd = new NpgsqlCommand("SELECT jt.job_id, t.name, coalesce(t.type, ''), coalesce(t.created_by, '') FROM job_to_tags jt JOIN job_tags t ON t.id = jt.tag_id ORDER BY t.id", source))
+        await using (var cmd =
+            new NpgsqlCommand("SELECT jt.job_id, t.name, coalesce(t.type, ''), coalesce(t.created_by, '') FROM " +
+            "job_to_tags jt JOIN job_tags t ON t.id = jt.tag_id ORDER BY t.id", source))
         await using (var r = await cmd.ExecuteReaderAsync(ct))
             while (await r.ReadAsync(ct))
             {
@@ -75,9 +81,12 @@ public sealed class OriginalDatabaseImport(IDocumentStore store, JobStreamWriter
         await using (var cmd = new NpgsqlCommand(sql, source))
         await using (var r = await cmd.ExecuteReaderAsync(ct))
             while (await r.ReadAsync(ct))
-                jobs.Add(new OriginalJob(r.GetInt64(0), r.IsDBNull(1) ? null : r.GetInt64(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetInt64(3), r.GetString(4),
-                    r.GetString(5), (int)r.GetInt64(6), (int)r.GetInt64(7), (int)r.GetInt64(8), (int)r.GetInt64(9), r.GetString(10), r.GetInt64(11), r.GetInt64(12),
-                    r.GetBoolean(13), r.GetString(14), r.GetString(15), r.GetString(16), r.IsDBNull(17) ? null : r.GetString(17), (int)r.GetInt64(18),
+                jobs.Add(new OriginalJob(r.GetInt64(0), r.IsDBNull(1) ? null : r.GetInt64(1), r.GetString(2),
+                    r.IsDBNull(3) ? null : r.GetInt64(3), r.GetString(4),
+                    r.GetString(5), (int)r.GetInt64(6), (int)r.GetInt64(7), (int)r.GetInt64(8), (int)r.GetInt64(9),
+                        r.GetString(10), r.GetInt64(11), r.GetInt64(12),
+                    r.GetBoolean(13), r.GetString(14), r.GetString(15), r.GetString(16), r.IsDBNull(17) ? null
+                        : r.GetString(17), (int)r.GetInt64(18),
                     r.IsDBNull(19) ? null : r.GetString(19)));
 
         var roles = new Dictionary<string, string[]>();
@@ -85,8 +94,10 @@ public sealed class OriginalDatabaseImport(IDocumentStore store, JobStreamWriter
         await using (var r = await cmd.ExecuteReaderAsync(ct))
             while (await r.ReadAsync(ct))
             {
-                try { roles[r.GetString(0)] = JsonSerializer.Deserialize<string[]>(r.IsDBNull(1) ? "[]" : r.GetString(1)) ?? []; }
-                catch (JsonException) { problems.Add($"user_roles: roles of {r.GetString(0)} are not a JSON array; skipped"); }
+                try { roles[r.GetString(0)] = JsonSerializer.Deserialize<string[]>(r.IsDBNull(1) ? "[]"
+                    : r.GetString(1)) ?? []; }
+                catch (JsonException) { problems.Add($"user_roles: roles of {r.GetString(0)} are not a JSON array; " +
+                    "skipped"); }
             }
         var tokensImported = await ImportSessionTokensAsync(source, dryRun, problems, ct);
 
@@ -97,8 +108,10 @@ public sealed class OriginalDatabaseImport(IDocumentStore store, JobStreamWriter
         await using (var query = store.QuerySession())
             foreach (var chunk in ids.Values.Chunk(5000))
             {
-                foreach (var view in await query.Query<JobView>().Where(j => chunk.Contains(j.Id)).ToListAsync(ct)) views[view.Id] = view;
-                foreach (var state in await query.LoadManyAsync<OriginalImportState>(ct, chunk)) states[state.Id] = state;
+                foreach (var view in await query.Query<JobView>().Where(j => chunk.Contains(j.Id)).ToListAsync(ct))
+                    views[view.Id] = view;
+                foreach (var state in await query.LoadManyAsync<OriginalImportState>(ct, chunk))
+                    states[state.Id] = state;
             }
         // Jobmon's own jobs under the new jobs' SLURM ids: a stop that reached Jobmon first (the script already
         // switched) is completed by the import's start; a job Jobmon runs under the same identity is not doubled.
@@ -114,7 +127,8 @@ public sealed class OriginalDatabaseImport(IDocumentStore store, JobStreamWriter
             existingUsers = (await query.Query<UserAccount>().Select(a => a.Username).ToListAsync(ct)).ToList();
 
         int imported = 0, updated = 0, running = 0, tagCount = 0, statCount = 0;
-        var plans = new List<(Guid StreamId, bool IsNew, long? ExpectedVersion, object[] Events, OriginalImportState State, string Job)>();
+        var plans = new List<(Guid StreamId, bool IsNew, long? ExpectedVersion, object[] Events,
+            OriginalImportState State, string Job)>();
         foreach (var j in jobs)
         {
             var id = ids[j];
@@ -123,7 +137,8 @@ public sealed class OriginalDatabaseImport(IDocumentStore store, JobStreamWriter
             var seen = SeenNow(id, j, jobTags);
             if (!views.TryGetValue(id, out var view))
             {
-                var (streamId, isNew, version, events) = New(j, id, jobTags, byIdentity[j.Id], maxTimes, problems, ref statCount);
+                var (streamId, isNew, version, events) =
+                    New(j, id, jobTags, byIdentity[j.Id], maxTimes, problems, ref statCount);
                 if (events.Length == 0) continue;
                 if (j.IsRunning) running++;
                 tagCount += jobTags.Count;
@@ -150,13 +165,17 @@ public sealed class OriginalDatabaseImport(IDocumentStore store, JobStreamWriter
                 // Appends with events carry their expected stream version (null: a new stream); the import's state
                 // documents are stored in the same transaction.
                 var appends = batch.Where(p => p.Events.Length > 0)
-                    .Select(p => new JobAppend(p.StreamId, p.IsNew ? null : p.ExpectedVersion ?? throw new InvalidOperationException($"no version for {p.Job}"), p.Events))
+                    .Select(p => new JobAppend(p.StreamId, p.IsNew ? null : p.ExpectedVersion
+                        ?? throw new InvalidOperationException($"no version for {p.Job}"), p.Events))
                     .ToList();
-                try { await writer.AppendAsync(new EventContext("import", Guid.NewGuid().ToString("N"), Source), appends, batch.Select(p => (object)p.State), ct); }
+                try { await writer.AppendAsync(new EventContext("import", Guid.NewGuid().ToString("N"), Source),
+                    appends, batch.Select(p => (object)p.State), ct); }
                 catch (Exception e) when (JobStreamWriter.IsConflict(e))
                 {
-                    // A job Jobmon changed at this very moment: nothing of this batch is written; the next run retries it.
-                    problems.Add($"{batch.Length} jobs ({batch[0].Job} … {batch[^1].Job}) changed in Jobmon while importing; not written, run the import again");
+                    // A job Jobmon changed at this very moment: nothing of this batch is written; the next run retries
+                    // it.
+                    problems.Add($"{batch.Length} jobs ({batch[0].Job} … {batch[^1].Job}) changed in Jobmon while " +
+                        "importing; not written, run the import again");
                     imported -= batch.Count(p => p.IsNew);
                 }
             }
@@ -170,11 +189,15 @@ public sealed class OriginalDatabaseImport(IDocumentStore store, JobStreamWriter
             await using var session = store.LightweightSession();
             session.SetHeader("source", Source);
             session.SetHeader("causedBy", "import");
-            session.Events.StartStream<UserAccount>(id, new UserCreated(id, username, userRoles.Where(r => Infrastructure.Roles.Assignable.Contains(r)).ToArray(), "oidc", null, "import"));
+            session.Events.StartStream<UserAccount>(id,
+                new UserCreated(id, username, userRoles.Where(r => Infrastructure.Roles.Assignable.Contains(r))
+                .ToArray(), "oidc", null, "import"));
             await session.SaveChangesAsync(ct);
         }
-        logger.LogInformation("Original database import{DryRun}: {Jobs} new jobs, {Updated} updated, {Existing} already imported", dryRun ? " (dry run)" : "", imported, updated, views.Count);
-        return new DatabaseImportReport(dryRun, imported, views.Count, running, tagCount, statCount, accounts, problems, updated, changes, tokensImported);
+        logger.LogInformation("Original database import{DryRun}: {Jobs} new jobs, {Updated} updated, {Existing} " +
+            "already imported", dryRun ? " (dry run)" : "", imported, updated, views.Count);
+        return new DatabaseImportReport(dryRun, imported, views.Count, running, tagCount, statCount, accounts,
+            problems, updated, changes, tokensImported);
     }
 
     /// <summary>The original's sweeper limits: its config.json's partitions (the sweeper used only those), else the
@@ -184,26 +207,33 @@ public sealed class OriginalDatabaseImport(IDocumentStore store, JobStreamWriter
         if (settings.OriginalConfig is { } config)
             return config.Partitions.Where(p => p.Value.MaxTime > 0).ToDictionary(p => p.Key, p => p.Value.MaxTime);
         var current = await catalogue.LoadAsync(ct);
-        return current.Partitions.Values.Where(p => p.MaxTime > 0).GroupBy(p => p.Name).ToDictionary(g => g.Key, g => g.First().MaxTime!.Value);
+        return current.Partitions.Values.Where(p => p.MaxTime > 0).GroupBy(p => p.Name)
+            .ToDictionary(g => g.Key, g => g.First().MaxTime!.Value);
     }
 
     private static bool SweptByTheOriginal(OriginalJob j, Dictionary<string, long> maxTimes) =>
-        !j.IsRunning && j.ExitCode == 1 && maxTimes.TryGetValue(j.Partition, out var max) && j.StopTime == j.StartTime + max;
+        !j.IsRunning && j.ExitCode == 1 && maxTimes.TryGetValue(j.Partition, out var max) && j.StopTime == j.StartTime
+            + max;
 
     private static string SweepReason(long maxTime) =>
-        $"ended by the original JobMon's overtime sweeper: still running after the partition's MaxTime ({TimeSpan.FromSeconds(maxTime)}); its exit code 1 was the sweeper's marker, not SLURM's";
+        "ended by the original JobMon's overtime sweeper: still running after the partition's MaxTime " +
+            $"({TimeSpan.FromSeconds(maxTime)}); its exit code 1 was the sweeper's marker, not SLURM's";
 
-    /// <summary>The end of an ended original job as events: the sweeper's end as a timeout, a real end with its exit status.</summary>
-    private static object[] EndOf(OriginalJob j, Guid id, int numNodes, Dictionary<string, long> maxTimes, List<string> problems, ref int statCount)
+    /// <summary>The end of an ended original job as events: the sweeper's end as a timeout, a real end with its exit
+    /// status.</summary>
+    private static object[] EndOf(OriginalJob j, Guid id, int numNodes, Dictionary<string, long> maxTimes,
+        List<string> problems, ref int statCount)
     {
         var start = DateTimeOffset.FromUnixTimeSeconds(j.StartTime);
         var stop = DateTimeOffset.FromUnixTimeSeconds(Math.Max(j.StopTime, j.StartTime));
         var events = new List<object>();
         if (SweptByTheOriginal(j, maxTimes))
-            events.Add(new JobTimedOut(id, j.ClusterName, j.Id, j.User, j.Partition, numNodes, j.GpusPerNode * numNodes, start, stop,
+            events.Add(new JobTimedOut(id, j.ClusterName, j.Id, j.User, j.Partition, numNodes,
+                j.GpusPerNode * numNodes, start, stop,
                 TimeSpan.FromSeconds(maxTimes[j.Partition]), SweepReason(maxTimes[j.Partition]), j.Group));
         else
-            events.Add(new JobEnded(id, j.ClusterName, j.Id, j.User, j.Partition, numNodes, j.GpusPerNode * numNodes, start, stop, j.ExitCode,
+            events.Add(new JobEnded(id, j.ClusterName, j.Id, j.User, j.Partition, numNodes, j.GpusPerNode * numNodes,
+                start, stop, j.ExitCode,
                 ExitStatus.StateOf(j.ExitCode), j.Group));
         if (StatisticsOf(j.Data, problems, j.Id) is { Count: > 0 } stats)
         {
@@ -213,7 +243,8 @@ public sealed class OriginalDatabaseImport(IDocumentStore store, JobStreamWriter
         return events.ToArray();
     }
 
-    private static (Guid StreamId, bool IsNew, long? Version, object[] Events) New(OriginalJob j, Guid id, List<OriginalTag> jobTags, IEnumerable<JobView> sameId,
+    private static (Guid StreamId, bool IsNew, long? Version, object[] Events) New(OriginalJob j, Guid id,
+        List<OriginalTag> jobTags, IEnumerable<JobView> sameId,
         Dictionary<string, long> maxTimes, List<string> problems, ref int statCount)
     {
         var nodes = NodeNames.Split(j.NodeList);
@@ -221,16 +252,19 @@ public sealed class OriginalDatabaseImport(IDocumentStore store, JobStreamWriter
         var start = DateTimeOffset.FromUnixTimeSeconds(j.StartTime);
         var sameIdentity = sameId.Where(v => v.Cluster == j.ClusterName || v.Cluster == "").ToList();
         // A stop Jobmon received for this job before its start reached the original's database copy.
-        var orphan = sameIdentity.Where(v => !v.StartKnown && v.StopTime >= start).OrderBy(v => v.StopTime).FirstOrDefault();
+        var orphan = sameIdentity.Where(v => !v.StartKnown && v.StopTime >= start).OrderBy(v => v.StopTime)
+            .FirstOrDefault();
         if (orphan is not null)
         {
-            var completed = new List<object> { Started(j, orphan.Id, nodes, numNodes, start, new EndedBeforeStart(orphan.StopTime!.Value, orphan.State)) };
+            var completed = new List<object> { Started(j, orphan.Id, nodes, numNodes, start,
+                new EndedBeforeStart(orphan.StopTime!.Value, orphan.State)) };
             completed.AddRange(jobTags.Select(t => Tagged(orphan.Id, t)));
             return (orphan.Id, false, orphan.Version, completed.ToArray());
         }
         if (j.IsRunning && sameIdentity.FirstOrDefault(v => v.State == JobState.Running) is { } runningInJobmon)
         {
-            problems.Add($"{j.ClusterName}/{j.Id}: Jobmon already runs a job with this id (started {runningInJobmon.StartTime:u}); the original's is not imported twice");
+            problems.Add($"{j.ClusterName}/{j.Id}: Jobmon already runs a job with this id (started " +
+                $"{runningInJobmon.StartTime:u}); the original's is not imported twice");
             return (id, true, null, []);
         }
         var events = new List<object> { Started(j, id, nodes, numNodes, start, null) };
@@ -239,42 +273,52 @@ public sealed class OriginalDatabaseImport(IDocumentStore store, JobStreamWriter
         return (id, true, null, events.ToArray());
     }
 
-    private static JobStarted Started(OriginalJob j, Guid id, string[] nodes, int numNodes, DateTimeOffset start, EndedBeforeStart? ended) =>
-        new(id, j.ClusterName, j.Id, j.User, j.UserId, j.Group, j.GroupId, j.Account, j.JobName, j.Partition, numNodes, j.NumTasks,
+    private static JobStarted Started(OriginalJob j, Guid id, string[] nodes, int numNodes, DateTimeOffset start,
+        EndedBeforeStart? ended) =>
+        new(id, j.ClusterName, j.Id, j.User, j.UserId, j.Group, j.GroupId, j.Account, j.JobName, j.Partition, numNodes,
+            j.NumTasks,
             j.TasksPerNode, j.GpusPerNode, nodes, start, j.JobScript, ended);
 
     private static JobTagAdded Tagged(Guid id, OriginalTag t) =>
-        new(id, t.JobmonName, t.CreatedBy.Length > 0 ? t.CreatedBy : "import", t.Type == "admin" ? TagVisibility.Public : TagVisibility.Private);
+        new(id, t.JobmonName, t.CreatedBy.Length > 0 ? t.CreatedBy : "import", t.Type == "admin" ? TagVisibility.Public
+            : TagVisibility.Private);
 
     private static OriginalImportState SeenNow(Guid id, OriginalJob j, List<OriginalTag> jobTags) => new()
     {
-        Id = id, Running = j.IsRunning, Tags = jobTags.Select(t => t.JobmonName).Distinct().Order().ToArray(), JobName = j.JobName, Account = j.Account,
+        Id = id, Running = j.IsRunning, Tags = jobTags.Select(t => t.JobmonName).Distinct().Order().ToArray(),
+            JobName = j.JobName, Account = j.Account,
         Group = j.Group, JobScript = j.JobScript, NumTasks = j.NumTasks, GpusPerNode = j.GpusPerNode,
     };
 
     private static OriginalImportState SeenFromView(JobView v) => new()
     {
-        Id = v.Id, Running = v.State == JobState.Running, Tags = v.Tags.Where(t => t.CreatedBy != JobView.Classifier).Select(t => t.Name).Order().ToArray(),
-        JobName = v.JobName, Account = v.Account, Group = v.Group, JobScript = v.JobScript, NumTasks = v.NumTasks, GpusPerNode = v.GpusPerNode,
+        Id = v.Id, Running = v.State == JobState.Running, Tags = v.Tags.Where(t => t.CreatedBy != JobView.Classifier)
+            .Select(t => t.Name).Order().ToArray(),
+        JobName = v.JobName, Account = v.Account, Group = v.Group, JobScript = v.JobScript, NumTasks = v.NumTasks,
+            GpusPerNode = v.GpusPerNode,
     };
 
     private static bool Same(OriginalImportState a, OriginalImportState b) =>
-        a.Running == b.Running && a.Tags.SequenceEqual(b.Tags) && a.JobName == b.JobName && a.Account == b.Account && a.Group == b.Group &&
+        a.Running == b.Running && a.Tags.SequenceEqual(b.Tags) && a.JobName == b.JobName && a.Account == b.Account
+            && a.Group == b.Group &&
         a.JobScript == b.JobScript && a.NumTasks == b.NumTasks && a.GpusPerNode == b.GpusPerNode;
 
     /// <summary>The original's changes since <paramref name="last"/>, as events on the imported job; what Jobmon
     /// changed meanwhile wins (an end it recorded, a tag someone removed or added, a corrected field).</summary>
-    private static object[] Updates(OriginalJob j, JobView view, OriginalImportState last, List<OriginalTag> jobTags, Dictionary<string, long> maxTimes,
+    private static object[] Updates(OriginalJob j, JobView view, OriginalImportState last, List<OriginalTag> jobTags,
+        Dictionary<string, long> maxTimes,
         string label, List<string> changes, List<string> problems, ref int statCount)
     {
         var events = new List<object>();
         // Ended in the original. Jobmon's own end (the script's stop) stands; only its own sweeper's guess gives way.
-        var sweptByJobmon = view.State == JobState.Timeout && view.ExitCode is null && view.ExitDescription == "ended by the overtime sweeper";
+        var sweptByJobmon = view.State == JobState.Timeout && view.ExitCode is null
+            && view.ExitDescription == "ended by the overtime sweeper";
         if (!j.IsRunning && (view.State == JobState.Running || (sweptByJobmon && !SweptByTheOriginal(j, maxTimes))))
         {
             var end = EndOf(j, view.Id, view.NumNodes, maxTimes, problems, ref statCount);
             events.AddRange(end);
-            changes.Add($"{label}: ended " + (end[0] is JobTimedOut ? "(timeout: the original's sweeper)" : $"({ExitStatus.StateOf(j.ExitCode).ToString().ToLowerInvariant()}, {ExitStatus.Describe(j.ExitCode)})")
+            changes.Add($"{label}: ended " + (end[0] is JobTimedOut ? "(timeout: the original's sweeper)"
+                : $"({ExitStatus.StateOf(j.ExitCode).ToString().ToLowerInvariant()}, {ExitStatus.Describe(j.ExitCode)})")
                 + (sweptByJobmon ? ", replacing Jobmon's sweeper timeout" : ""));
         }
         var now = jobTags.GroupBy(t => t.JobmonName).ToDictionary(g => g.Key, g => g.First());
@@ -304,14 +348,17 @@ public sealed class OriginalDatabaseImport(IDocumentStore store, JobStreamWriter
         if (tasks is not null) changes.Add($"{label}: tasks {last.NumTasks} → {j.NumTasks}");
         int? gpus = j.GpusPerNode != last.GpusPerNode && view.GpusPerNode == last.GpusPerNode ? j.GpusPerNode : null;
         if (gpus is not null) changes.Add($"{label}: GPUs per node {last.GpusPerNode} → {j.GpusPerNode}");
-        if (jobName is not null || account is not null || group is not null || script is not null || tasks is not null || gpus is not null)
-            events.Add(new JobMetadataCorrected(view.Id, "changed in the original JobMon (import)", jobName, account, group, script, tasks, gpus));
+        if (jobName is not null || account is not null || group is not null || script is not null || tasks is not null
+            || gpus is not null)
+            events.Add(new JobMetadataCorrected(view.Id, "changed in the original JobMon (import)", jobName, account,
+                group, script, tasks, gpus));
         return events.ToArray();
     }
 
     /// <summary>The original's user_sessions rows of job-control users are its live API keys: kept as API keys
     /// with source "original" (listed and revocable before their first use at Jobmon).</summary>
-    private async Task<int> ImportSessionTokensAsync(NpgsqlConnection source, bool dryRun, List<string> problems, CancellationToken ct)
+    private async Task<int> ImportSessionTokensAsync(NpgsqlConnection source, bool dryRun, List<string> problems,
+        CancellationToken ct)
     {
         if (settings.OriginalConfig?.JWTSecret is not { Length: > 0 } secret) return 0;
         var tokens = new List<string>();
@@ -325,7 +372,8 @@ public sealed class OriginalDatabaseImport(IDocumentStore store, JobStreamWriter
         var count = 0;
         foreach (var token in tokens)
         {
-            if (OriginalTokens.Validate(token, secret, DateTimeOffset.UtcNow) is not { } claims || !claims.Roles.Contains(Infrastructure.Roles.JobControl)) continue;
+            if (OriginalTokens.Validate(token, secret, DateTimeOffset.UtcNow) is not { } claims
+                || !claims.Roles.Contains(Infrastructure.Roles.JobControl)) continue;
             if (dryRun || await accounts.RegisterOriginalTokenAsync(token, claims, "import", ct)) count++;
         }
         if (!dryRun)
@@ -333,7 +381,8 @@ public sealed class OriginalDatabaseImport(IDocumentStore store, JobStreamWriter
             // From now on only these tokens (and those a later run finds) are accepted: older ones the original had
             // already replaced do not come back to life.
             await using var session = store.LightweightSession();
-            session.Store(new OriginalSessionsImported { Id = OriginalSessionsImported.DocumentId, At = DateTimeOffset.UtcNow, Tokens = count });
+            session.Store(new OriginalSessionsImported { Id = OriginalSessionsImported.DocumentId, At =
+                DateTimeOffset.UtcNow, Tokens = count });
             await session.SaveChangesAsync(ct);
         }
         return count;
@@ -351,9 +400,11 @@ public sealed class OriginalDatabaseImport(IDocumentStore store, JobStreamWriter
                 var config = item.GetProperty("Config");
                 var name = config.TryGetProperty("Measurement", out var m) ? m.GetString() ?? "" : "";
                 if (name.Length == 0) continue;
-                double? Number(string key) => item.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : null;
+                double? Number(string key) => item.TryGetProperty(key, out var v)
+                    && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : null;
                 var unit = config.TryGetProperty("Unit", out var u) ? u.GetString() ?? "" : "";
-                result[name] = new MetricStatistics(unit, Number("Mean"), null, Number("Max"), Number("Max"), new Dictionary<string, NodeStatistics>());
+                result[name] = new MetricStatistics(unit, Number("Mean"), null, Number("Max"), Number("Max"),
+                    new Dictionary<string, NodeStatistics>());
             }
             return result;
         }

@@ -1,3 +1,4 @@
 namespace Jobmon.Infrastructure;
 
-public sealed record AuthenticatedCaller(string Name, string[] Roles, string Kind, Guid? SessionId = null, Guid? KeyId = null);
+public sealed record AuthenticatedCaller(string Name, string[] Roles, string Kind, Guid? SessionId = null,
+    Guid? KeyId = null);

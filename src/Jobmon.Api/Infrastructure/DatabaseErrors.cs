@@ -6,7 +6,8 @@ namespace Jobmon.Infrastructure;
 
 public static class DatabaseErrors
 {
-    /// <summary>A unique index refused the write (Marten wraps PostgreSQL's exception, so the chain is searched).</summary>
+    /// <summary>A unique index refused the write (Marten wraps PostgreSQL's exception, so the chain is
+    /// searched).</summary>
     public static bool IsUniqueViolation(Exception? e)
     {
         for (; e is not null; e = e.InnerException)
@@ -28,7 +29,8 @@ public static class DatabaseErrors
                 case PostgresException:
                     return false; // the server answered: a real error of the statement
                 case NpgsqlException { InnerException: SocketException or IOException or TimeoutException or EndOfStreamException }:
-                case NpgsqlException n when n.Message.Contains("pool", StringComparison.OrdinalIgnoreCase) || n.IsTransient && n is not PostgresException:
+                case NpgsqlException n when n.Message.Contains("pool", StringComparison.OrdinalIgnoreCase)
+                    || n.IsTransient && n is not PostgresException:
                 case SocketException:
                 // Marten's word for a session whose (caller-supplied) connection broke, without an inner exception.
                 case Marten.Exceptions.SessionTransactionUnusableException:
@@ -37,7 +39,8 @@ public static class DatabaseErrors
         return false;
     }
 
-    /// <summary>Drops every idle pooled connection (Marten's data source and the job list's pool), so connections broken
+    /// <summary>Drops every idle pooled connection (Marten's data source and the job list's pool), so connections
+    /// broken
     /// by a restart or a cut are not handed to the next requests one by one; new ones are opened on demand.</summary>
     public static void ClearPools(IServiceProvider services)
     {

@@ -7,7 +7,8 @@ namespace Jobmon.Infrastructure;
 /// Store-wide (jobs, accounts, the catalogue all write it), so it lives beside the other request plumbing
 /// (<see cref="Caller"/>, the correlation id) rather than in a feature: no slice imports another for it.</summary>
 /// <param name="Reason">Why an admin did this (admin actions require one): a header on every event of the action, so
-/// one mechanism serves actions whose events come later or from elsewhere (recompute, sweep) without new event fields.</param>
+/// one mechanism serves actions whose events come later or from elsewhere (recompute, sweep) without new event
+/// fields.</param>
 public sealed record EventContext(string CausedBy, string CorrelationId, string Source, string? Reason = null)
 {
     public static EventContext From(HttpContext http, string source) =>

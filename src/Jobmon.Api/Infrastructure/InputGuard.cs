@@ -25,7 +25,8 @@ public static class InputGuard
                 return "must be valid Unicode text (lone surrogate).";
             }
             if (char.IsLowSurrogate(c)) return "must be valid Unicode text (lone surrogate).";
-            if (char.IsControl(c) && !(c == '\t' || (allowLineBreaks && c is '\n' or '\r'))) return "must not contain control characters.";
+            if (char.IsControl(c) && !(c == '\t' || (allowLineBreaks && c is '\n' or '\r')))
+                return "must not contain control characters.";
         }
         return null;
     }

@@ -51,11 +51,13 @@ public sealed class JsonBody
             {
                 // Parse reads the pooled buffer in place; one Clone copies the object out before the buffer goes back.
                 JsonElement root;
-                using (var doc = JsonDocument.Parse(buffer.AsMemory(0, length), new JsonDocumentOptions { MaxDepth = 16 }))
+                using (var doc = JsonDocument.Parse(buffer.AsMemory(0, length),
+                    new JsonDocumentOptions { MaxDepth = 16 }))
                 {
                     if (doc.RootElement.ValueKind != JsonValueKind.Object)
                         return (null, Problems.Validation("body", "The body must be a JSON object."));
-                    if (InputGuard.Check(doc.RootElement) is { } bad) return (null, Problems.Validation(bad.Field, bad.Message));
+                    if (InputGuard.Check(doc.RootElement) is { } bad)
+                        return (null, Problems.Validation(bad.Field, bad.Message));
                     root = doc.RootElement.Clone();
                 }
                 var fields = new Dictionary<string, JsonElement>(StringComparer.OrdinalIgnoreCase);
@@ -65,7 +67,8 @@ public sealed class JsonBody
             }
             catch (JsonException e)
             {
-                return (null, Problems.Validation("body", $"The body is not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1})."));
+                return (null, Problems.Validation("body",
+                    $"The body is not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1})."));
             }
         }
         finally
@@ -75,15 +78,18 @@ public sealed class JsonBody
     }
 
     private static IResult TooLarge(int maxBytes) => Results.Problem(statusCode: 413, title: "Body too large",
-        detail: $"The body must not exceed {maxBytes} bytes.", extensions: new Dictionary<string, object?> { ["limit"] = maxBytes });
+        detail: $"The body must not exceed {maxBytes} bytes.", extensions: new Dictionary<string,
+            object?> { ["limit"] = maxBytes });
 
     /// <summary>The keys as sent (for APIs that reject unknown fields, as cc-backend's does).</summary>
     public IEnumerable<string> Names => _fields.Keys;
 
     /// <summary>The raw value, for nested structures; null when absent.</summary>
-    public JsonElement? Raw(string name) => _fields.TryGetValue(name, out var v) && v.ValueKind != JsonValueKind.Null ? v : null;
+    public JsonElement? Raw(string name) => _fields.TryGetValue(name, out var v) && v.ValueKind != JsonValueKind.Null
+        ? v : null;
 
-    public bool Has(string name) => _fields.TryGetValue(name, out var v) && v.ValueKind is not (JsonValueKind.Null or JsonValueKind.Undefined);
+    public bool Has(string name) => _fields.TryGetValue(name, out var v)
+        && v.ValueKind is not (JsonValueKind.Null or JsonValueKind.Undefined);
 
     public void AddError(string field, string message)
     {
@@ -110,7 +116,8 @@ public sealed class JsonBody
     {
         if (!_fields.TryGetValue(name, out var v) || v.ValueKind == JsonValueKind.Null) return null;
         if (v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out var n)) return n;
-        if (v.ValueKind == JsonValueKind.String && long.TryParse(v.GetString(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var s)) return s;
+        if (v.ValueKind == JsonValueKind.String && long.TryParse(v.GetString(), NumberStyles.AllowLeadingSign,
+            CultureInfo.InvariantCulture, out var s)) return s;
         AddError(name, "must be an integer.");
         return null;
     }
@@ -145,7 +152,8 @@ public sealed class JsonBody
             var s = v.GetString()!;
             if (long.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var ss) && ss <= 253402300799)
                 return DateTimeOffset.FromUnixTimeSeconds(ss);
-            if (DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t))
+            if (DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture,
+                DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t))
                 return t.ToUniversalTime();
         }
         AddError(name, "must be a unix time in seconds or an ISO 8601 timestamp.");
@@ -160,7 +168,8 @@ public sealed class JsonBody
         var list = new List<string>();
         foreach (var item in v.EnumerateArray())
         {
-            if (item.ValueKind != JsonValueKind.String || item.GetString()!.Length > maxLength) { AddError(name, $"must contain strings of at most {maxLength} characters."); return null; }
+            if (item.ValueKind != JsonValueKind.String || item.GetString()!.Length > maxLength)
+                { AddError(name, $"must contain strings of at most {maxLength} characters."); return null; }
             list.Add(item.GetString()!);
         }
         return list.ToArray();

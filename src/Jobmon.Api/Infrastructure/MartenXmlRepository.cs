@@ -8,12 +8,14 @@ namespace Jobmon.Infrastructure;
 /// and correlation cookie). They sit next to the JWT signing secret, which is no less sensitive, so they are not
 /// encrypted again. The framework calls this synchronously and rarely (start, key rotation).
 /// </summary>
-public sealed class MartenXmlRepository(IDocumentStore store) : Microsoft.AspNetCore.DataProtection.Repositories.IXmlRepository
+public sealed class MartenXmlRepository(IDocumentStore store)
+    : Microsoft.AspNetCore.DataProtection.Repositories.IXmlRepository
 {
     public IReadOnlyCollection<XElement> GetAllElements()
     {
         using var query = store.QuerySession();
-        var docs = query.Query<DataProtectionKeyDocument>().ToListAsync().GetAwaiter().GetResult(); // the interface is synchronous
+        // the interface is synchronous
+        var docs = query.Query<DataProtectionKeyDocument>().ToListAsync().GetAwaiter().GetResult();
         return docs.Select(d => XElement.Parse(d.Xml)).ToList();
     }
 

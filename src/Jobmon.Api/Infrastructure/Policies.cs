@@ -9,7 +9,8 @@ namespace Jobmon.Infrastructure;
 
 public static class Policies
 {
-    /// <summary>SLURM scripts and API keys: job-control, or admin (admins count as job-control, as in the original).</summary>
+    /// <summary>SLURM scripts and API keys: job-control, or admin (admins count as job-control, as in the
+    /// original).</summary>
     public const string Ingest = "ingest";
     public const string Admin = "admin";
     /// <summary>Any signed-in person with the user or admin role.</summary>

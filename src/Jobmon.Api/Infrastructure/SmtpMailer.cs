@@ -21,7 +21,8 @@ public sealed class SmtpMailer(JobmonSettings settings, TimeProvider clock, ILog
     internal RemoteCertificateValidationCallback CertificateValidation { get; init; } =
         (_, _, _, errors) => errors == SslPolicyErrors.None;
 
-    public Task SendAsync(string subject, string body, CancellationToken ct) => SendAsync(settings.Email.Receivers, subject, body, ct);
+    public Task SendAsync(string subject, string body, CancellationToken ct)
+        => SendAsync(settings.Email.Receivers, subject, body, ct);
 
     /// <summary>To the given addresses instead of the admins (e.g. a job's owner).</summary>
     public async Task SendAsync(IReadOnlyList<string> receivers, string subject, string body, CancellationToken ct)

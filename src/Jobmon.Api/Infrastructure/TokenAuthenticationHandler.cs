@@ -36,7 +36,8 @@ public sealed class TokenAuthenticationHandler(
         var caller = await accounts.AuthenticateAsync(token, Context.RequestAborted);
         if (caller is null) return AuthenticateResult.Fail("unknown, expired or revoked token");
         var result = Success(caller.Name, via, caller.Roles);
-        if (caller.SessionId is { } sid) result.Principal!.Identities.First().AddClaim(new Claim("jobmon:session", sid.ToString()));
+        if (caller.SessionId is { } sid) result.Principal!.Identities.First()
+            .AddClaim(new Claim("jobmon:session", sid.ToString()));
         return result;
     }
 
@@ -44,15 +45,18 @@ public sealed class TokenAuthenticationHandler(
     {
         Response.StatusCode = 401;
         Response.Headers.WWWAuthenticate = "Bearer";
-        await Results.Problem(statusCode: 401, title: "Unauthorized", detail: "Sign in, or send a valid token as 'Authorization: Bearer <token>'.",
-            extensions: new Dictionary<string, object?> { ["correlationId"] = Context.CorrelationId() }).ExecuteAsync(Context);
+        await Results.Problem(statusCode: 401, title: "Unauthorized",
+            detail: "Sign in, or send a valid token as 'Authorization: Bearer <token>'.",
+            extensions: new Dictionary<string, object?> { ["correlationId"] = Context.CorrelationId() })
+                .ExecuteAsync(Context);
     }
 
     protected override async Task HandleForbiddenAsync(AuthenticationProperties properties)
     {
         Response.StatusCode = 403;
         await Results.Problem(statusCode: 403, title: "Forbidden", detail: "Your role does not allow this.",
-            extensions: new Dictionary<string, object?> { ["correlationId"] = Context.CorrelationId() }).ExecuteAsync(Context);
+            extensions: new Dictionary<string, object?> { ["correlationId"] = Context.CorrelationId() })
+                .ExecuteAsync(Context);
     }
 
     private AuthenticateResult Success(string name, string via, params string[] roles)
@@ -72,7 +76,8 @@ public sealed class TokenAuthenticationHandler(
             return (header["Bearer ".Length..].Trim() is { Length: > 0 } t ? t : null, false);
         // cc-slurm-adapter and other ClusterCockpit clients send X-Auth-Token.
         if (request.Headers["X-Auth-Token"].ToString() is { Length: > 0 } x)
-            return (x.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? x["Bearer ".Length..].Trim() : x.Trim(), false);
+            return (x.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? x["Bearer ".Length..].Trim()
+                : x.Trim(), false);
         return (ReadCookieToken(request), true);
     }
 
@@ -80,7 +85,8 @@ public sealed class TokenAuthenticationHandler(
     {
         // The SLURM script sends "Cookie: Authorization=Bearer <token>"; the space makes the value invalid for
         // ASP.NET's strict cookie parser, so the raw header is read as well.
-        var cookie = request.Cookies.TryGetValue("Authorization", out var parsed) ? parsed : RawCookie(request, "Authorization");
+        var cookie = request.Cookies.TryGetValue("Authorization", out var parsed) ? parsed
+            : RawCookie(request, "Authorization");
         if (cookie is null) return null;
         cookie = Uri.UnescapeDataString(cookie).Trim('"');
         if (cookie.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
@@ -100,5 +106,6 @@ public sealed class TokenAuthenticationHandler(
     }
 
     private static bool FixedTimeEquals(string a, string b) =>
-        CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(a)), SHA256.HashData(Encoding.UTF8.GetBytes(b)));
+        CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(a)),
+            SHA256.HashData(Encoding.UTF8.GetBytes(b)));
 }

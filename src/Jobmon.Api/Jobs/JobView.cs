@@ -31,7 +31,8 @@ public sealed record JobView
     public int? ArrayTaskId { get; init; }
     /// <summary>CPUs allocated (SLURM's NumCPUs); null when the sender did not say.</summary>
     public int? NumCpus { get; init; }
-    /// <summary>The end first reported, when SLURM's final record corrected it (e.g. "completed, exit code 0").</summary>
+    /// <summary>The end first reported, when SLURM's final record corrected it (e.g. "completed, exit code
+    /// 0").</summary>
     public string? FirstReportedEnd { get; init; }
     /// <summary>Null when only the end is known (the prolog push was lost).</summary>
     public DateTimeOffset? StartTime { get; init; }
@@ -62,7 +63,8 @@ public sealed record JobView
     public JobFinding[] Findings { get; init; } = [];
     /// <summary>When the statistics were last computed (periodically while the job runs, then at its end).</summary>
     public DateTimeOffset? StatisticsUpdatedAt { get; init; }
-    /// <summary>Energy from the power metrics over the time the statistics cover (Jobs/JobEnergy.cs); null without power data.</summary>
+    /// <summary>Energy from the power metrics over the time the statistics cover (Jobs/JobEnergy.cs); null without
+    /// power data.</summary>
     public JobEnergy? Energy { get; init; }
     /// <summary>Walltime, submit time and the rest a ClusterCockpit client reported; null for other sources.</summary>
     public SchedulerDetails? Scheduler { get; init; }
@@ -94,7 +96,9 @@ public sealed record JobView
         ExitCode = e.Data.ExitCode,
         ExitDescription = ExitStatus.Describe(e.Data.ExitCode, e.Data.State),
         EndReason = e.Data.Reason ?? EndReason,
-        FirstReportedEnd = FirstReportedEnd ?? $"{e.Data.PreviousState.ToString().ToLowerInvariant()}, {(e.Data.PreviousExitCode is { } c ? ExitStatus.Describe(c) : "no exit code")}",
+        FirstReportedEnd = FirstReportedEnd
+            ?? $"{e.Data.PreviousState.ToString().ToLowerInvariant()}, " +
+            $"{(e.Data.PreviousExitCode is { } c ? ExitStatus.Describe(c) : "no exit code")}",
         LastChangedAt = At(e),
     };
 
@@ -111,7 +115,8 @@ public sealed record JobView
 
     public JobView Apply(IEvent<JobTagAdded> e)
     {
-        var tags = Tags.Where(t => t.Name != e.Data.Tag).Append(new JobTag(e.Data.Tag, e.Data.AddedBy, e.Data.Visibility, At(e))).ToList();
+        var tags = Tags.Where(t => t.Name != e.Data.Tag)
+            .Append(new JobTag(e.Data.Tag, e.Data.AddedBy, e.Data.Visibility, At(e))).ToList();
         return this with { Tags = tags, TagNames = tags.Select(t => t.Name).ToArray(), LastChangedAt = At(e) };
     }
 
@@ -123,7 +128,8 @@ public sealed record JobView
 
     public JobView Apply(IEvent<JobMetricStatisticsRecorded> e) => this with
     {
-        Statistics = e.Data.Metrics.ToDictionary(m => m.Key, m => new MetricSummary(m.Value.Unit, m.Value.Mean, m.Value.Max, m.Value.RobustMax, m.Value.Peak)),
+        Statistics = e.Data.Metrics.ToDictionary(m => m.Key,
+            m => new MetricSummary(m.Value.Unit, m.Value.Mean, m.Value.Max, m.Value.RobustMax, m.Value.Peak)),
         StatisticsStopTime = e.Data.StopTime,
         StatisticsUpdatedAt = At(e),
         Energy = StartTime is { } s ? JobEnergy.From(e.Data.Metrics, e.Data.StopTime - s) : null,
@@ -134,18 +140,22 @@ public sealed record JobView
     public JobView Apply(IEvent<RunningJobStatisticsRecorded> e) => this with
     {
         Energy = StartTime is { } s ? JobEnergy.From(e.Data.Metrics, e.Data.Until - s) : null,
-        Statistics = e.Data.Metrics.ToDictionary(m => m.Key, m => new MetricSummary(m.Value.Unit, m.Value.Mean, m.Value.Max, m.Value.RobustMax, m.Value.Peak)),
+        Statistics = e.Data.Metrics.ToDictionary(m => m.Key,
+            m => new MetricSummary(m.Value.Unit, m.Value.Mean, m.Value.Max, m.Value.RobustMax, m.Value.Peak)),
         StatisticsUpdatedAt = At(e),
         LastChangedAt = At(e),
     };
 
-    /// <summary>Findings raised while the job runs join the earlier ones (the job-end classification then replaces them).</summary>
+    /// <summary>Findings raised while the job runs join the earlier ones (the job-end classification then replaces
+    /// them).</summary>
     public JobView Apply(IEvent<JobFindingsRaised> e)
     {
         var findings = Findings.Where(f => e.Data.Findings.All(n => n.Tag != f.Tag)).Concat(e.Data.Findings).ToArray();
-        var tags = Tags.Where(t => !(t.CreatedBy == Classifier && e.Data.Findings.Any(f => f.Tag == t.Name))).Concat(e.Data.Findings.Select(f =>
+        var tags = Tags.Where(t => !(t.CreatedBy == Classifier && e.Data.Findings.Any(f => f.Tag == t.Name)))
+            .Concat(e.Data.Findings.Select(f =>
             new JobTag(f.Tag, Classifier, TagVisibility.Public, At(e), f.Reason))).ToList();
-        return this with { Findings = findings, Tags = tags, TagNames = tags.Select(t => t.Name).Distinct().ToArray(), LastChangedAt = At(e) };
+        return this with { Findings = findings, Tags = tags, TagNames = tags.Select(t => t.Name).Distinct().ToArray(),
+            LastChangedAt = At(e) };
     }
 
     /// <summary>Classification findings replace the previous classifier tags; people's tags stay.</summary>
@@ -153,12 +163,14 @@ public sealed record JobView
     {
         var tags = Tags.Where(t => t.CreatedBy != Classifier).Concat(e.Data.Findings.Select(f =>
             new JobTag(f.Tag, Classifier, TagVisibility.Public, At(e), f.Reason))).ToList();
-        return this with { Findings = e.Data.Findings, Tags = tags, TagNames = tags.Select(t => t.Name).Distinct().ToArray(), LastChangedAt = At(e) };
+        return this with { Findings = e.Data.Findings, Tags = tags, TagNames = tags.Select(t => t.Name).Distinct()
+            .ToArray(), LastChangedAt = At(e) };
     }
 
     public const string Classifier = "jobmon-classifier";
 
-    public JobView Apply(IEvent<JobSchedulerDetailsReported> e) => this with { Scheduler = e.Data.Details, LastChangedAt = At(e) };
+    public JobView Apply(IEvent<JobSchedulerDetailsReported> e) => this
+        with { Scheduler = e.Data.Details, LastChangedAt = At(e) };
 
     public JobView Apply(IEvent<JobMetadataCorrected> e)
     {
@@ -216,7 +228,9 @@ public sealed record JobView
     {
         StopTime = d.StopTime,
         ExitCode = d.NoExitCode ? null : d.ExitCode,
-        ExitDescription = d.NoExitCode ? $"{d.State.ToString().ToLowerInvariant()} (reported by ClusterCockpit, without an exit code)" : ExitStatus.Describe(d.ExitCode, d.State),
+        ExitDescription = d.NoExitCode
+            ? $"{d.State.ToString().ToLowerInvariant()} (reported by ClusterCockpit, without an exit code)"
+            : ExitStatus.Describe(d.ExitCode, d.State),
         State = d.State,
         RunningKey = null,
         DurationSeconds = Seconds(StartTime, d.StopTime),

@@ -22,13 +22,16 @@ public sealed class JobViewColumns
     public JobViewColumns(DocumentMapping mapping)
     {
         Table = mapping.TableName.QualifiedName;
-        DuplicatedColumns = mapping.DuplicatedFields.Select(f => new Duplicated(f.ColumnName, ValueOf(f.Members), f.DbType, DbClrType(f.MemberType))).ToArray();
+        DuplicatedColumns = mapping.DuplicatedFields.Select(
+            f => new Duplicated(f.ColumnName, ValueOf(f.Members), f.DbType, DbClrType(f.MemberType))).ToArray();
     }
 
     /// <summary>"id", "data", "mt_version", "mt_dotnet_type", then the duplicated columns, quoted.</summary>
-    public IEnumerable<string> QuotedColumns => new[] { "id", "data", "mt_version", "mt_dotnet_type" }.Concat(DuplicatedColumns.Select(d => d.Column)).Select(c => $"\"{c}\"");
+    public IEnumerable<string> QuotedColumns => new[] { "id", "data", "mt_version", "mt_dotnet_type" }.Concat(
+        DuplicatedColumns.Select(d => d.Column)).Select(c => $"\"{c}\"");
 
-    /// <summary>A duplicated value as the column stores it: enums by name (Marten's EnumStorage.AsString), times in UTC.</summary>
+    /// <summary>A duplicated value as the column stores it: enums by name (Marten's EnumStorage.AsString), times in
+    /// UTC.</summary>
     public static object? ToDb(object? value) => value switch
     {
         Enum e => e.ToString(),
@@ -40,7 +43,8 @@ public sealed class JobViewColumns
     {
         var inner = Nullable.GetUnderlyingType(member) ?? member;
         if (inner.IsEnum) return typeof(string);
-        return member.IsValueType && Nullable.GetUnderlyingType(member) is null ? typeof(Nullable<>).MakeGenericType(member) : member;
+        return member.IsValueType && Nullable.GetUnderlyingType(member) is null ? typeof(Nullable<>)
+            .MakeGenericType(member) : member;
     }
 
     private static Func<JobView, object?> ValueOf(MemberInfo[] path) => doc =>

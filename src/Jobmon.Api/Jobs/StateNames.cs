@@ -1,6 +1,7 @@
 namespace Jobmon.Jobs;
 
-/// <summary>SLURM's names of its job states (scontrol/sacct/squeue), and the words the UI and descriptions use.</summary>
+/// <summary>SLURM's names of its job states (scontrol/sacct/squeue), and the words the UI and descriptions
+/// use.</summary>
 public static class StateNames
 {
     private static readonly Dictionary<string, JobState> Slurm = new(StringComparer.OrdinalIgnoreCase)
@@ -10,7 +11,8 @@ public static class StateNames
         ["PREEMPTED"] = JobState.Preempted, ["REQUEUED"] = JobState.Requeued, ["BOOT_FAIL"] = JobState.BootFail,
         ["DEADLINE"] = JobState.Deadline, ["STOPPED"] = JobState.Stopped,
         // scontrol's short forms and Jobmon's own camelCase names are accepted as well.
-        ["CA"] = JobState.Cancelled, ["TO"] = JobState.Timeout, ["OOM"] = JobState.OutOfMemory, ["NF"] = JobState.NodeFail,
+        ["CA"] = JobState.Cancelled, ["TO"] = JobState.Timeout, ["OOM"] = JobState.OutOfMemory, ["NF"] =
+            JobState.NodeFail,
         ["PR"] = JobState.Preempted, ["RQ"] = JobState.Requeued, ["BF"] = JobState.BootFail, ["DL"] = JobState.Deadline,
         ["CD"] = JobState.Completed, ["F"] = JobState.Failed,
         ["outOfMemory"] = JobState.OutOfMemory, ["nodeFail"] = JobState.NodeFail, ["bootFail"] = JobState.BootFail,

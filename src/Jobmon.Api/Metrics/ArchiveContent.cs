@@ -7,7 +7,8 @@ using Jobmon.Jobs;
 namespace Jobmon.Metrics;
 
 /// <summary>What the job page needs of a finished job, taken from InfluxDB once at job end.</summary>
-public sealed record ArchiveContent(DateTimeOffset From, DateTimeOffset To, long Interval, long FineInterval, IReadOnlyList<ArchivedMetric> Metrics)
+public sealed record ArchiveContent(DateTimeOffset From, DateTimeOffset To, long Interval, long FineInterval,
+    IReadOnlyList<ArchivedMetric> Metrics)
 {
     private const string Magic = "JMA";
 
@@ -18,7 +19,8 @@ public sealed record ArchiveContent(DateTimeOffset From, DateTimeOffset To, long
         using (var w = new BinaryWriter(gzip, Encoding.UTF8))
         {
             w.Write(Magic); w.Write(JobMetricArchive.CurrentFormat);
-            w.Write(From.ToUnixTimeMilliseconds()); w.Write(To.ToUnixTimeMilliseconds()); w.Write(Interval); w.Write(FineInterval);
+            w.Write(From.ToUnixTimeMilliseconds()); w.Write(To.ToUnixTimeMilliseconds()); w.Write(Interval); w.Write(
+                FineInterval);
             w.Write(Metrics.Count);
             foreach (var m in Metrics)
             {

@@ -16,4 +16,5 @@ public sealed record PartitionDefined(PartitionDefinition Partition, string By);
 
 public sealed record PartitionRemoved(string Name, string Cluster, string By);
 
-public sealed record CatalogueSettingsChanged(int CollectorIntervalSeconds, double[] Quantiles, string[] RadarMetrics, string By);
+public sealed record CatalogueSettingsChanged(int CollectorIntervalSeconds, double[] Quantiles, string[] RadarMetrics,
+    string By);

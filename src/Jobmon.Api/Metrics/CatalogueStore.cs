@@ -7,13 +7,15 @@ using Marten;
 
 namespace Jobmon.Metrics;
 
-/// <summary>Reads and changes the catalogue. Every change is an event on the catalogue stream (audit) and takes effect at once.</summary>
+/// <summary>Reads and changes the catalogue. Every change is an event on the catalogue stream (audit) and takes effect
+/// at once.</summary>
 public sealed class CatalogueStore(IDocumentStore store)
 {
     public async Task<MetricCatalogue> LoadAsync(CancellationToken ct)
     {
         await using var session = store.QuerySession();
-        return await session.LoadAsync<MetricCatalogue>(MetricCatalogue.StreamId, ct) ?? new MetricCatalogue { Id = MetricCatalogue.StreamId };
+        return await session.LoadAsync<MetricCatalogue>(MetricCatalogue.StreamId, ct)
+            ?? new MetricCatalogue { Id = MetricCatalogue.StreamId };
     }
 
     public async Task AppendAsync(EventContext context, CancellationToken ct, params object[] events)

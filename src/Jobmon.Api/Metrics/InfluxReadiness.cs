@@ -12,7 +12,8 @@ using Wolverine;
 
 namespace Jobmon.Metrics;
 
-/// <summary>InfluxDB in the readiness report: degraded, never failing (ingestion and job lists do not need it).</summary>
+/// <summary>InfluxDB in the readiness report: degraded, never failing (ingestion and job lists do not need
+/// it).</summary>
 public sealed class InfluxReadiness(IServiceProvider services) : IReadinessProbe
 {
     public string Name => "influxdb";

@@ -25,7 +25,8 @@ public sealed class JobMetricArchive
 
     public static JobMetricArchive From(Guid jobId, ArchiveContent content, DateTimeOffset now) => new()
     {
-        Id = jobId, Format = CurrentFormat, Interval = content.Interval, FineInterval = content.FineInterval, To = content.To,
+        Id = jobId, Format = CurrentFormat, Interval = content.Interval, FineInterval = content.FineInterval, To =
+            content.To,
         CreatedAt = now, Compressed = content.Compress(),
     };
 

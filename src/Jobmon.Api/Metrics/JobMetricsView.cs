@@ -5,5 +5,6 @@ using Jobmon.Jobs;
 
 namespace Jobmon.Metrics;
 
-public sealed record JobMetricsView(Guid JobId, DateTimeOffset From, DateTimeOffset To, long Interval, long[] Intervals, string? Node,
+public sealed record JobMetricsView(Guid JobId, DateTimeOffset From, DateTimeOffset To, long Interval,
+    long[] Intervals, string? Node,
     string MetricSource, string Source, IReadOnlyList<MetricView> Metrics, IReadOnlyList<MetricError> Errors);

@@ -28,7 +28,8 @@ public sealed class LiveFeeds(IServiceProvider services, ILogger<LiveFeeds> logg
 
     public ChannelReader<LiveMessage> Subscribe(LiveView view, out Action unsubscribe)
     {
-        var channel = Channel.CreateBounded<LiveMessage>(new BoundedChannelOptions(64) { FullMode = BoundedChannelFullMode.DropOldest });
+        var channel = Channel.CreateBounded<LiveMessage>(
+            new BoundedChannelOptions(64) { FullMode = BoundedChannelFullMode.DropOldest });
         var viewer = Guid.NewGuid();
         Feed feed;
         lock (_feeds)
@@ -67,29 +68,35 @@ public sealed class LiveFeeds(IServiceProvider services, ILogger<LiveFeeds> logg
                 var c = await catalogue.LoadAsync(ct);
                 tick = c.CollectorIntervalSeconds;
                 JobView? job;
-                await using (var session = store.QuerySession()) job = await session.LoadAsync<JobView>(liveView.JobId, ct);
+                await using (var session = store.QuerySession()) job =
+                    await session.LoadAsync<JobView>(liveView.JobId, ct);
                 if (job is null || job.State != JobState.Running)
                 {
-                    Broadcast(feed, new LiveMessage("ended", JsonSerializer.Serialize(new { state = job?.State.ToString().ToLowerInvariant() })));
+                    Broadcast(feed, new LiveMessage("ended",
+                        JsonSerializer.Serialize(new { state = job?.State.ToString().ToLowerInvariant() })));
                     return;
                 }
                 var now = clock.GetUtcNow();
                 Interlocked.Increment(ref Queries);
                 // The page loads the history through /metrics: the first push starts a few windows back, not at the
                 // job's start (a 24 h job's whole history was a full InfluxDB scan and ~1 MB per push).
-                since ??= now.AddSeconds(-3 * (liveView.Interval ?? SampleInterval.ChooseSeconds(now - job.StartTime!.Value, c.CollectorIntervalSeconds)));
+                since ??= now.AddSeconds(-3 * (liveView.Interval
+                    ?? SampleInterval.ChooseSeconds(now - job.StartTime!.Value, c.CollectorIntervalSeconds)));
                 var request = liveView.Request(since);
                 var view = await metrics.QueryAsync(job, request, ct);
                 // Big jobs: the band and the outliers' lines (a few KB per push for 64 nodes).
                 if (NodeBands.Applies(job, request, settings))
-                    view = view with { Metrics = view.Metrics.Select(m => NodeBands.Condense(m, c.Quantiles, withQuantiles: false)).ToList() };
+                    view = view with { Metrics = view.Metrics.Select(
+                        m => NodeBands.Condense(m, c.Quantiles, withQuantiles: false)).ToList() };
                 Broadcast(feed, new LiveMessage("metrics", JsonSerializer.Serialize(
                     new { view.From, view.To, view.Interval, view.Node, metrics = view.Metrics }, LiveJson)));
-                // Next tick asks again for the last two windows, which may have been incomplete (the UI replaces their points).
+                // Next tick asks again for the last two windows, which may have been incomplete (the UI replaces their
+                // points).
                 since = now.AddSeconds(-2 * view.Interval);
             }
             catch (OperationCanceledException) { return; }
-            catch (MetricsUnavailableException e) { Broadcast(feed, new LiveMessage("unavailable", JsonSerializer.Serialize(new { detail = e.Message }))); }
+            catch (MetricsUnavailableException e) { Broadcast(feed,
+                new LiveMessage("unavailable", JsonSerializer.Serialize(new { detail = e.Message }))); }
             catch (Exception e) { logger.LogWarning(e, "Live feed for job {JobId} failed a tick", liveView.JobId); }
             try { await Task.Delay(TimeSpan.FromSeconds(tick), ct); } catch (OperationCanceledException) { return; }
         }

@@ -12,5 +12,6 @@ public static class MailFindingHandler
 {
     public static void Configure(Wolverine.Runtime.Handlers.HandlerChain chain) => NotifyAdminsHandler.Configure(chain);
 
-    public static Task Handle(MailFinding message, SmtpMailer mailer, CancellationToken ct) => mailer.SendAsync(message.To, message.Subject, message.Body, ct);
+    public static Task Handle(MailFinding message, SmtpMailer mailer, CancellationToken ct)
+        => mailer.SendAsync(message.To, message.Subject, message.Body, ct);
 }

@@ -20,11 +20,15 @@ public sealed record MetricCatalogue
 
     public static string PartitionKey(string cluster, string name) => $"{cluster}/{name}";
 
-    public static MetricCatalogue Create(JasperFx.Events.IEvent<MetricDefined> e) => new MetricCatalogue { Id = e.StreamId }.Apply(e.Data);
-    public static MetricCatalogue Create(JasperFx.Events.IEvent<PartitionDefined> e) => new MetricCatalogue { Id = e.StreamId }.Apply(e.Data);
-    public static MetricCatalogue Create(JasperFx.Events.IEvent<CatalogueSettingsChanged> e) => new MetricCatalogue { Id = e.StreamId }.Apply(e.Data);
+    public static MetricCatalogue Create(JasperFx.Events.IEvent<MetricDefined> e)
+        => new MetricCatalogue { Id = e.StreamId }.Apply(e.Data);
+    public static MetricCatalogue Create(JasperFx.Events.IEvent<PartitionDefined> e)
+        => new MetricCatalogue { Id = e.StreamId }.Apply(e.Data);
+    public static MetricCatalogue Create(JasperFx.Events.IEvent<CatalogueSettingsChanged> e)
+        => new MetricCatalogue { Id = e.StreamId }.Apply(e.Data);
 
-    public MetricCatalogue Apply(MetricDefined e) => this with { Metrics = new(Metrics) { [e.Metric.Name] = e.Metric } };
+    public MetricCatalogue Apply(MetricDefined e) => this
+        with { Metrics = new(Metrics) { [e.Metric.Name] = e.Metric } };
 
     public MetricCatalogue Apply(MetricRemoved e)
     {
@@ -34,13 +38,16 @@ public sealed record MetricCatalogue
         var partitions = Partitions.ToDictionary(p => p.Key, p => p.Value with
         {
             Metrics = p.Value.Metrics.Where(m => m != e.Name).ToArray(),
-            VirtualPartitions = p.Value.VirtualPartitions.Select(v => v with { Metrics = v.Metrics.Where(m => m != e.Name).ToArray() }).ToArray(),
+            VirtualPartitions = p.Value.VirtualPartitions.Select(v => v
+                with { Metrics = v.Metrics.Where(m => m != e.Name).ToArray() }).ToArray(),
         });
-        return this with { Metrics = metrics, Partitions = partitions, RadarMetrics = RadarMetrics.Where(m => m != e.Name).ToArray() };
+        return this with { Metrics = metrics, Partitions = partitions, RadarMetrics =
+            RadarMetrics.Where(m => m != e.Name).ToArray() };
     }
 
     public MetricCatalogue Apply(PartitionDefined e) =>
-        this with { Partitions = new(Partitions) { [PartitionKey(e.Partition.Cluster, e.Partition.Name)] = e.Partition } };
+        this with { Partitions = new(Partitions) { [PartitionKey(e.Partition.Cluster, e.Partition.Name)] =
+            e.Partition } };
 
     public MetricCatalogue Apply(PartitionRemoved e)
     {
@@ -50,25 +57,30 @@ public sealed record MetricCatalogue
     }
 
     public MetricCatalogue Apply(CatalogueSettingsChanged e) =>
-        this with { CollectorIntervalSeconds = e.CollectorIntervalSeconds, Quantiles = e.Quantiles, RadarMetrics = e.RadarMetrics };
+        this with { CollectorIntervalSeconds = e.CollectorIntervalSeconds, Quantiles = e.Quantiles, RadarMetrics =
+            e.RadarMetrics };
 
     public PartitionDefinition? PartitionOf(string cluster, string partition) =>
-        Partitions.GetValueOrDefault(PartitionKey(cluster, partition)) ?? Partitions.GetValueOrDefault(PartitionKey("", partition));
+        Partitions.GetValueOrDefault(PartitionKey(cluster, partition))
+            ?? Partitions.GetValueOrDefault(PartitionKey("", partition));
 
     /// <summary>The metrics that apply to a job: its virtual partition's (all its nodes inside the node list), else its
     /// partition's (an empty list means none, as in the original), else — for partitions nobody configured — every
     /// metric, so data is never hidden. Peaks are the (virtual) partition's where it names them.</summary>
-    public (IReadOnlyList<MetricDefinition> Metrics, string Source, long? MaxTime) MetricsFor(string cluster, string partition, IReadOnlyList<string> nodes)
+    public (IReadOnlyList<MetricDefinition> Metrics, string Source, long? MaxTime) MetricsFor(string cluster,
+        string partition, IReadOnlyList<string> nodes)
     {
         var p = PartitionOf(cluster, partition);
-        if (p is null) return (Metrics.Values.OrderBy(m => m.Name).ToList(), "all metrics (partition not configured)", null);
+        if (p is null) return (Metrics.Values.OrderBy(m => m.Name).ToList(), "all metrics (partition not configured)",
+            null);
         foreach (var v in p.VirtualPartitions)
         {
             try
             {
                 var members = Hostlist.Expand(v.Nodes).ToHashSet();
                 if (nodes.Count > 0 && nodes.All(members.Contains))
-                    return (WithPeaks(v.Metrics, v.Peaks ?? p.Peaks), $"virtual partition {v.Name}", v.MaxTime ?? p.MaxTime);
+                    return (WithPeaks(v.Metrics, v.Peaks ?? p.Peaks), $"virtual partition {v.Name}", v.MaxTime
+                        ?? p.MaxTime);
             }
             catch (FormatException) { /* validated on input; ignore a bad legacy entry */ }
         }
@@ -77,6 +89,7 @@ public sealed record MetricCatalogue
 
     private List<MetricDefinition> WithPeaks(IEnumerable<string> names, Dictionary<string, MetricPeak>? peaks) =>
         names.Where(Metrics.ContainsKey).Select(n => peaks?.GetValueOrDefault(n) is { } peak
-            ? Metrics[n] with { PeakPerNode = peak.PerNode ?? Metrics[n].PeakPerNode, PeakPerDevice = peak.PerDevice ?? Metrics[n].PeakPerDevice }
+            ? Metrics[n] with { PeakPerNode = peak.PerNode ?? Metrics[n].PeakPerNode, PeakPerDevice = peak.PerDevice
+                ?? Metrics[n].PeakPerDevice }
             : Metrics[n]).ToList();
 }

@@ -7,13 +7,19 @@ using Marten;
 
 namespace Jobmon.Metrics;
 
-/// <param name="Unit">The unit of the values Jobmon serves (after <paramref name="Scale"/>), e.g. <c>B</c>; the UI adds prefixes.</param>
-/// <param name="Scope">The scope of the metric's device rows (the <c>type</c> tag); <c>node</c> for node metrics.</param>
-/// <param name="NodeRows">Set when the collector also writes <c>type=node</c> rows that are this aggregation of the device
-/// rows (cpustat and likwid: sum). Per-node views with that aggregation read those rows; other aggregations combine the device rows.</param>
-/// <param name="Scale">Factor from the collector's unit (<paramref name="SourceUnit"/>) to <paramref name="Unit"/>: kB → B is 1024.</param>
+/// <param name="Unit">The unit of the values Jobmon serves (after <paramref name="Scale"/>), e.g. <c>B</c>; the UI adds
+/// prefixes.</param>
+/// <param name="Scope">The scope of the metric's device rows (the <c>type</c> tag); <c>node</c> for node
+/// metrics.</param>
+/// <param name="NodeRows">Set when the collector also writes <c>type=node</c> rows that are this aggregation of the
+/// device
+/// rows (cpustat and likwid: sum). Per-node views with that aggregation read those rows; other aggregations combine the
+/// device rows.</param>
+/// <param name="Scale">Factor from the collector's unit (<paramref name="SourceUnit"/>) to <paramref name="Unit"/>: kB
+/// → B is 1024.</param>
 /// <param name="SourceUnit">The unit the collector writes (documentation for admins, e.g. <c>kB</c>).</param>
-/// <param name="ScopeTag">The <c>type</c> tag value of the device rows when it is not the scope's usual name (the original's <c>cpu</c>).</param>
+/// <param name="ScopeTag">The <c>type</c> tag value of the device rows when it is not the scope's usual name (the
+/// original's <c>cpu</c>).</param>
 public sealed record MetricDefinition(
     string Name,
     string DisplayName,

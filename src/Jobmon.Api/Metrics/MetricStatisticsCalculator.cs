@@ -8,7 +8,8 @@ namespace Jobmon.Metrics;
 /// </summary>
 public static class MetricStatisticsCalculator
 {
-    /// <summary>Nearest-rank percentile, as InfluxQL's percentile(): the value at rank round(n·q), clamped to the values.</summary>
+    /// <summary>Nearest-rank percentile, as InfluxQL's percentile(): the value at rank round(n·q), clamped to the
+    /// values.</summary>
     public static double Percentile(IReadOnlyList<double> sorted, double q)
     {
         var i = (int)Math.Floor(sorted.Count * q + 0.5) - 1;
@@ -48,11 +49,13 @@ public static class MetricStatisticsCalculator
                 var values = s.Values.Where(v => v.HasValue).Select(v => v!.Value).ToList();
                 if (values.Count == 0) continue;
                 values.Sort();
-                nodes[s.Label] = new NodeStatistics(values.Average(), values[0], values[^1], Percentile(values, 0.95), values.Count);
+                nodes[s.Label] = new NodeStatistics(values.Average(), values[0], values[^1], Percentile(values, 0.95),
+                    values.Count);
             }
             if (nodes.Count == 0) continue;
             var n = nodes.Values.ToList();
-            stats[m.Name] = new MetricStatistics(m.Unit, n.Average(x => x.Mean!.Value), n.Min(x => x.Min!.Value), n.Max(x => x.Max!.Value),
+            stats[m.Name] = new MetricStatistics(m.Unit, n.Average(x => x.Mean!.Value), n.Min(x => x.Min!.Value),
+                n.Max(x => x.Max!.Value),
                 n.Max(x => x.RobustMax!.Value), nodes, m.Peak);
         }
         return stats;

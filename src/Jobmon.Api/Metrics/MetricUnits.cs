@@ -12,7 +12,8 @@ public static class MetricUnits
     {
         ["kB"] = ("B", 1024), ["KB"] = ("B", 1024), ["MByte"] = ("B", 1024 * 1024), ["MiB"] = ("B", 1024 * 1024),
         ["MFlops/s"] = ("FLOP/s", 1e6), ["Mbyte/s"] = ("B/s", 1e6), ["MByte/s"] = ("B/s", 1e6),
-        ["bytes"] = ("B", 1), ["bytes/sec"] = ("B/s", 1), ["watts"] = ("W", 1), ["Watt"] = ("W", 1), ["Percent"] = ("%", 1),
+        ["bytes"] = ("B", 1), ["bytes/sec"] = ("B/s", 1), ["watts"] = ("W", 1), ["Watt"] = ("W", 1), ["Percent"] =
+            ("%", 1),
     };
 
     private static readonly string[] Bases = ["FLOP/s", "FLOPS", "Bit/s", "OP/s", "B/s", "Hz", "B", "W", "J"];
@@ -23,7 +24,8 @@ public static class MetricUnits
         ("k", 1e3), ("M", 1e6), ("G", 1e9), ("T", 1e12), ("P", 1e15),
     ];
 
-    /// <summary>The base unit and the factor from <paramref name="unit"/> to it; units without a known prefix stay as they are (factor 1).</summary>
+    /// <summary>The base unit and the factor from <paramref name="unit"/> to it; units without a known prefix stay as
+    /// they are (factor 1).</summary>
     public static (string Unit, double Scale) ToBase(string unit)
     {
         var u = unit.Trim();

@@ -27,7 +27,8 @@ public static class NodeBands
         foreach (var v in values) v.Sort();
         var min = values.Select(v => v.Count > 0 ? v[0] : (double?)null).ToArray();
         var max = values.Select(v => v.Count > 0 ? v[^1] : (double?)null).ToArray();
-        var median = values.Select(v => v.Count > 0 ? MetricStatisticsCalculator.Percentile(v, 0.5) : (double?)null).ToArray();
+        var median = values.Select(v => v.Count > 0 ? MetricStatisticsCalculator.Percentile(v, 0.5) : (double?)null)
+            .ToArray();
 
         var outliers = new List<(SeriesData Series, NodeOutlier Outlier)>();
         if (means.Count > 2)
@@ -35,14 +36,17 @@ public static class NodeBands
             var centre = Median(means.Select(x => x.Mean));
             var mad = Median(means.Select(x => Math.Abs(x.Mean - centre)));
             var threshold = Math.Max(Math.Max(3 * 1.4826 * mad, 0.1 * Math.Abs(centre)), 1e-9);
-            outliers = means.Where(x => Math.Abs(x.Mean - centre) > threshold).OrderByDescending(x => Math.Abs(x.Mean - centre)).Take(MaxOutliers)
-                .Select(x => (x.Series, new NodeOutlier(x.Series.Label, x.Mean > centre ? "high" : "low", x.Mean, centre))).ToList();
+            outliers = means.Where(x => Math.Abs(x.Mean - centre) > threshold)
+                .OrderByDescending(x => Math.Abs(x.Mean - centre)).Take(MaxOutliers)
+                .Select(x => (x.Series, new NodeOutlier(x.Series.Label, x.Mean > centre ? "high" : "low", x.Mean,
+                    centre))).ToList();
         }
         QuantileBands? bands = null;
         if (withQuantiles)
         {
             var kept = Enumerable.Range(0, times.Length).Where(i => values[i].Count > 0).ToArray();
-            bands = new QuantileBands(kept.Select(i => times[i]).ToArray(), quantiles.ToDictionary(MetricQueries.QuantileName,
+            bands = new QuantileBands(kept.Select(i => times[i]).ToArray(),
+                quantiles.ToDictionary(MetricQueries.QuantileName,
                 q => kept.Select(i => (double?)MetricStatisticsCalculator.Percentile(values[i], q)).ToArray()));
         }
         return m with
@@ -64,7 +68,8 @@ public static class NodeBands
         job.State == Jobs.JobState.Running && r.Node is null && !r.PerNode && job.Nodes.Length > settings.BandAboveNodes
         && !Huge(job, r, settings);
 
-    /// <summary>Whether this view is a huge job's band computed by InfluxDB (<see cref="MetricQueries.Band"/>).</summary>
+    /// <summary>Whether this view is a huge job's band computed by InfluxDB (<see
+    /// cref="MetricQueries.Band"/>).</summary>
     public static bool Huge(Jobs.JobView job, JobMetricsRequest r, JobMetricsSettings settings) =>
         r.Node is null && job.Nodes.Length > settings.HugeAboveNodes;
 }

@@ -28,7 +28,8 @@ public sealed class RunningStatistics(IServiceProvider services, JobmonSettings 
         {
             try { await RoundAsync(stoppingToken); }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { return; }
-            catch (Exception e) { logger.LogWarning(e, "Running-job statistics: the round failed; the next one retries"); }
+            catch (Exception e) { logger.LogWarning(e,
+                "Running-job statistics: the round failed; the next one retries"); }
         } while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
@@ -45,11 +46,14 @@ public sealed class RunningStatistics(IServiceProvider services, JobmonSettings 
             var youngest = now - jobMetrics.RunningStatisticsMinAge;
             IReadOnlyList<JobView> running;
             await using (var query = store.QuerySession())
-                running = await query.Query<JobView>().Where(j => j.State == JobState.Running && j.StartTime != null && j.StartTime <= youngest).ToListAsync(ct);
+                running = await query.Query<JobView>()
+                    .Where(j => j.State == JobState.Running && j.StartTime != null && j.StartTime <= youngest)
+                    .ToListAsync(ct);
             foreach (var job in running)
             {
                 try { await RefreshAsync(job, ct); }
-                catch (MetricsUnavailableException e) { logger.LogWarning("Running-job statistics: InfluxDB unavailable ({Reason}); next round", e.Message); return; }
+                catch (MetricsUnavailableException e) { logger.LogWarning("Running-job statistics: InfluxDB " +
+                    "unavailable ({Reason}); next round", e.Message); return; }
             }
         }
         finally
@@ -71,23 +75,30 @@ public sealed class RunningStatistics(IServiceProvider services, JobmonSettings 
         // Incremental: the last round's snapshot plus InfluxDB since then; a full scan only when there is none or its
         // grid no longer fits the job's length. The snapshot also answers the job page (MetricsEndpoints).
         JobMetricArchive? snapshot;
-        await using (var query = services.GetRequiredService<IDocumentStore>().QuerySession()) snapshot = await query.LoadAsync<JobMetricArchive>(job.Id, ct);
+        await using (var query = services.GetRequiredService<IDocumentStore>().QuerySession()) snapshot =
+            await query.LoadAsync<JobMetricArchive>(job.Id, ct);
         var content = snapshot is { Format: JobMetricArchive.CurrentFormat }
-            ? await JobArchiving.ExtendAsync(metrics, defs, job.Nodes, ArchiveContent.Decompress(snapshot.Compressed), now, c.CollectorIntervalSeconds, ct)
+            ? await JobArchiving.ExtendAsync(metrics, defs, job.Nodes, ArchiveContent.Decompress(snapshot.Compressed),
+                now, c.CollectorIntervalSeconds, ct)
             : null;
-        content ??= (await JobArchiving.QueryAsync(metrics, defs, job.Nodes, job.StartTime!.Value, now, c.CollectorIntervalSeconds, [], ct)).Content;
+        content ??= (await JobArchiving.QueryAsync(metrics, defs, job.Nodes, job.StartTime!.Value, now,
+            c.CollectorIntervalSeconds, [], ct)).Content;
         var stats = JobArchiving.Statistics(content, defs);
         if (stats.Count == 0) return;
         // The rules' minimum durations count the time run so far.
         var sofar = job with { DurationSeconds = (long)(now - job.StartTime!.Value).TotalSeconds };
-        var findings = Classifier.Classify(sofar, stats, defs.ToDictionary(d => d.Name), jobMetrics.ClassificationRules);
+        var findings = Classifier.Classify(sofar, stats, defs.ToDictionary(d => d.Name),
+            jobMetrics.ClassificationRules);
 
         JobFinding[] raised = [];
         var writer = services.GetRequiredService<JobStreamWriter>();
-        await writer.WriteAsync(job.Id, new EventContext("jobmon", Guid.NewGuid().ToString("N"), "running-statistics"), (current, session) =>
+        await writer.WriteAsync(job.Id, new EventContext("jobmon", Guid.NewGuid().ToString("N"), "running-statistics"),
+            (current, session) =>
         {
-            // Decided on the job as it is now (re-run after a conflict): ended meanwhile → nothing; a finding raised before → not again.
-            if (current is not { State: JobState.Running }) return new Decision.AlreadyKnown(job.Id, "no longer running");
+            // Decided on the job as it is now (re-run after a conflict): ended meanwhile → nothing; a finding raised
+            // before → not again.
+            if (current is not { State: JobState.Running })
+                return new Decision.AlreadyKnown(job.Id, "no longer running");
             raised = findings.Where(f => current.Findings.All(x => x.Tag != f.Tag)).ToArray();
             session.Store(JobMetricArchive.From(job.Id, content, now));
             var events = new List<object> { new RunningJobStatisticsRecorded(job.Id, now, content.Interval, stats) };
@@ -102,16 +113,21 @@ public sealed class RunningStatistics(IServiceProvider services, JobmonSettings 
         var options = jobMetrics;
         if (!settings.Email.Enabled) return;
         var to = new List<string>();
-        if (options.OwnerMailAddress is { Length: > 0 } template && template.Replace("{user}", job.User) is var owner && IsAddress(owner)) to.Add(owner);
+        if (options.OwnerMailAddress is { Length: > 0 } template && template.Replace("{user}", job.User) is var owner
+            && IsAddress(owner)) to.Add(owner);
         if (options.MailFindingsToAdmins) to.AddRange(settings.Email.Receivers);
         if (to.Count == 0) return;
         var subject = $"Job {job.SlurmId} on {job.Cluster}: {string.Join(", ", raised.Select(f => f.Tag))}";
-        var body = $"Job {job.SlurmId} ({job.JobName}) of {job.User} on {job.Cluster}, running since {job.StartTime:u}:\n\n" +
+        var body = $"Job {job.SlurmId} ({job.JobName}) of {job.User} on {job.Cluster}, running since " +
+            $"{job.StartTime:u}:\n\n" +
                    string.Join("\n", raised.Select(f => $"- {f.Tag}: {f.Reason}")) + $"\n\nJob page: /jobs/{job.Id}\n";
         using var scope = services.CreateScope();
-        await scope.ServiceProvider.GetRequiredService<IMessageBus>().PublishAsync(new MailFinding(to.Distinct().ToArray(), subject, body));
+        await scope.ServiceProvider.GetRequiredService<IMessageBus>()
+            .PublishAsync(new MailFinding(to.Distinct().ToArray(), subject, body));
     }
 
-    private static bool IsAddress(string a) => a.Length <= 254 && a.IndexOf('@') > 0 && a.IndexOf('@') == a.LastIndexOf('@') && a.IndexOf('@') < a.Length - 1 &&
-                                               !a.Any(c => char.IsWhiteSpace(c) || c is '<' or '>' or ',' or ';' || char.IsControl(c));
+    private static bool IsAddress(string a) => a.Length <= 254 && a.IndexOf('@') > 0
+        && a.IndexOf('@') == a.LastIndexOf('@') && a.IndexOf('@') < a.Length - 1 &&
+                                               !a.Any(c => char.IsWhiteSpace(c) || c is '<' or '>' or ',' or ';'
+                                                   || char.IsControl(c));
 }

@@ -30,7 +30,8 @@ public sealed class SeriesGrid(long interval, long startMs, int count, string[] 
     }
 
     /// <summary>Places InfluxDB's rows (window start times) into the grid; rows outside it are ignored.</summary>
-    public static SeriesGrid From(IReadOnlyList<(string Label, IReadOnlyList<InfluxPoint> Points)> series, long interval, DateTimeOffset from, DateTimeOffset to)
+    public static SeriesGrid From(IReadOnlyList<(string Label, IReadOnlyList<InfluxPoint> Points)> series,
+        long interval, DateTimeOffset from, DateTimeOffset to)
     {
         var grid = Empty(interval, from, to, series.Select(s => s.Label).ToArray());
         for (var row = 0; row < series.Count; row++)
@@ -52,7 +53,8 @@ public sealed class SeriesGrid(long interval, long startMs, int count, string[] 
     public SeriesGrid Resample(long interval)
     {
         if (interval == Interval) return this;
-        if (interval % Interval != 0) throw new ArgumentException($"{interval} s is not a multiple of {Interval} s.", nameof(interval));
+        if (interval % Interval != 0) throw new ArgumentException($"{interval} s is not a multiple of {Interval} s.",
+            nameof(interval));
         var start = StartMs;
         var count = (int)((TimeMs(Count - 1) - start) / (interval * 1000)) + 1;
         var values = new double[Labels.Length * count];

@@ -7,5 +7,6 @@ using Marten;
 
 namespace Jobmon.Metrics;
 
-/// <summary>A declarative tag filter (instead of the original's raw Flux fragments): key = value, key != value, key =~ /regex/.</summary>
+/// <summary>A declarative tag filter (instead of the original's raw Flux fragments): key = value, key != value, key =~
+/// /regex/.</summary>
 public sealed record TagFilter(string Key, TagOp Op, string Value);

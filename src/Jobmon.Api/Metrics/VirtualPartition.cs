@@ -7,4 +7,5 @@ using Marten;
 
 namespace Jobmon.Metrics;
 
-public sealed record VirtualPartition(string Name, string Nodes, long? MaxTime, string[] Metrics, Dictionary<string, MetricPeak>? Peaks = null);
+public sealed record VirtualPartition(string Name, string Nodes, long? MaxTime, string[] Metrics, Dictionary<string,
+    MetricPeak>? Peaks = null);

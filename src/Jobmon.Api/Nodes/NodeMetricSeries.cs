@@ -11,6 +11,8 @@ using Marten.Linq.MatchesSql;
 
 namespace Jobmon.Nodes;
 
-/// <summary>One metric of one node over a window: the node's series (devices aggregated like the job page's node line).</summary>
-public sealed record NodeMetricSeries(string Name, string DisplayName, string Unit, MetricScope Scope, Aggregation Aggregation,
+/// <summary>One metric of one node over a window: the node's series (devices aggregated like the job page's node
+/// line).</summary>
+public sealed record NodeMetricSeries(string Name, string DisplayName, string Unit, MetricScope Scope,
+    Aggregation Aggregation,
     double? Peak, long[] Times, double?[] Values);

@@ -11,5 +11,6 @@ using Marten.Linq.MatchesSql;
 
 namespace Jobmon.Nodes;
 
-public sealed record NodeMetricsView(string Cluster, string Host, DateTimeOffset From, DateTimeOffset To, long Resolution,
+public sealed record NodeMetricsView(string Cluster, string Host, DateTimeOffset From, DateTimeOffset To,
+    long Resolution,
     IReadOnlyList<NodeMetricSeries> Metrics, IReadOnlyList<MetricError> Errors);

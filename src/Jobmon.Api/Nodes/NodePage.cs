@@ -26,12 +26,15 @@ public static class NodePage
 
     public static IEndpointRouteBuilder MapNodePage(this IEndpointRouteBuilder app)
     {
-        var node = app.MapGroup("/api/clusters/{cluster}/nodes/{host}").RequireAuthorization(Policies.Reader).WithTags("Nodes");
+        var node = app.MapGroup("/api/clusters/{cluster}/nodes/{host}").RequireAuthorization(Policies.Reader)
+            .WithTags("Nodes");
         node.MapGet("", Jobs).WithSummary(
-            "The jobs on a node overlapping ?from=&to= (default: the last 24 h), running and finished. Callers who do not " +
+            "The jobs on a node overlapping ?from=&to= (default: the last 24 h), running and finished. Callers who " +
+                "do not " +
             "see all jobs get their own listed and the others counted (otherJobs).");
         node.MapGet("/metrics", Metrics).WithSummary(
-            "The node's series per metric over ?from=&to= (≤ 31 days), at ?resolution= seconds or one giving ≤ ~600 points; " +
+            "The node's series per metric over ?from=&to= (≤ 31 days), at ?resolution= seconds or one giving ≤ ~600 " +
+                "points; " +
             "?metrics=a,b selects metrics.");
         return app;
     }
@@ -42,7 +45,8 @@ public static class NodePage
     {
         var v = q[key].ToString();
         if (v.Length == 0) return null;
-        if (v.Length <= 40 && long.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var secs) && secs <= 253402300799)
+        if (v.Length <= 40 && long.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var secs)
+            && secs <= 253402300799)
             return DateTimeOffset.FromUnixTimeSeconds(secs);
         if (v.Length <= 40 && DateTimeOffset.TryParse(v, CultureInfo.InvariantCulture,
                 DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t))
@@ -52,14 +56,19 @@ public static class NodePage
     }
 
     /// <summary>Validates cluster, host and window; unknown query parameters are refused like the job list's.</summary>
-    private static async Task<(Window? Window, IResult? Problem)> ParseAsync(string cluster, string host, HttpContext http,
-        IQuerySession session, TimeProvider clock, string[] known, Dictionary<string, string[]> errors, CancellationToken ct)
+    private static async Task<(Window? Window, IResult? Problem)> ParseAsync(string cluster, string host,
+        HttpContext http,
+        IQuerySession session, TimeProvider clock, string[] known, Dictionary<string, string[]> errors,
+            CancellationToken ct)
     {
         var q = http.Request.Query;
         foreach (var key in q.Keys)
-            if (!known.Contains(key)) errors[key.Length > 64 ? key[..64] : key] = [$"unknown query parameter; known: {string.Join(", ", known)}."];
-        if (!StartJobValidator.ClusterName.IsMatch(cluster)) errors["cluster"] = ["must be a cluster name (letters, digits, '.', '_', '-')."];
-        if (!HostName.IsMatch(host)) errors["host"] = ["must be a host name (letters, digits, '.', '_', '-'; at most 255)."];
+            if (!known.Contains(key)) errors[key.Length > 64 ? key[..64] : key] =
+                [$"unknown query parameter; known: {string.Join(", ", known)}."];
+        if (!StartJobValidator.ClusterName.IsMatch(cluster))
+            errors["cluster"] = ["must be a cluster name (letters, digits, '.', '_', '-')."];
+        if (!HostName.IsMatch(host)) errors["host"] =
+            ["must be a host name (letters, digits, '.', '_', '-'; at most 255)."];
         var now = clock.GetUtcNow();
         var to = Time(q, "to", errors) ?? now;
         var from = Time(q, "from", errors) ?? to.AddHours(-24);
@@ -101,7 +110,8 @@ public static class NodePage
             jobs.Take(MaxJobs).Select(j => JobListItem.From(j, now)).ToList(), others, jobs.Count > MaxJobs));
     }
 
-    /// <summary>Resolution for a window: the nice interval (multiple of the collector's) giving ≤ ~600 points.</summary>
+    /// <summary>Resolution for a window: the nice interval (multiple of the collector's) giving ≤ ~600
+    /// points.</summary>
     public static long ResolutionFor(TimeSpan window, int collectorSeconds) =>
         SampleInterval.ChooseSeconds(window, collectorSeconds, TargetPoints);
 
@@ -120,20 +130,26 @@ public static class NodePage
         long? resolution = null;
         if (q["resolution"].ToString() is { Length: > 0 } r)
         {
-            if (r.Length <= 7 && long.TryParse(r, NumberStyles.None, CultureInfo.InvariantCulture, out var secs) && secs is >= 1 and <= 604800)
+            if (r.Length <= 7 && long.TryParse(r, NumberStyles.None, CultureInfo.InvariantCulture, out var secs)
+                && secs is >= 1 and <= 604800)
                 resolution = secs;
             else errors["resolution"] = ["must be a number of seconds between 1 and 604800."];
         }
-        var (w, problem) = await ParseAsync(cluster, host, http, session, clock, ["from", "to", "metrics", "resolution"], errors, ct);
+        var (w, problem) = await ParseAsync(cluster, host, http, session, clock,
+            ["from", "to", "metrics", "resolution"], errors, ct);
         if (w is null) return problem!;
         var c = await catalogue.LoadAsync(ct);
         if (names is not null && names.FirstOrDefault(n => !c.Metrics.ContainsKey(n)) is { } unknown)
-            return Problems.Validation("metrics", $"'{(unknown.Length > 64 ? unknown[..64] : unknown)}' is not a metric of the catalogue.");
+            return Problems.Validation("metrics",
+                $"'{(unknown.Length > 64 ? unknown[..64] : unknown)}' is not a metric of the catalogue.");
         var window = w.To - w.From;
         var interval = resolution ?? ResolutionFor(window, c.CollectorIntervalSeconds);
         if (window.TotalSeconds / interval > MaxPoints)
-            return Problems.Validation("resolution", $"gives more than {MaxPoints} points for this window; choose at least {(long)Math.Ceiling(window.TotalSeconds / MaxPoints)} s.");
-        var wanted = (names is null ? c.Metrics.Values.OrderBy(d => d.Name) : names.Distinct().Select(n => c.Metrics[n])).ToList();
+            return Problems.Validation("resolution",
+                $"gives more than {MaxPoints} points for this window; choose at least " +
+                $"{(long)Math.Ceiling(window.TotalSeconds / MaxPoints)} s.");
+        var wanted = (names is null ? c.Metrics.Values.OrderBy(d => d.Name) : names.Distinct()
+            .Select(n => c.Metrics[n])).ToList();
         try
         {
             var hosts = new[] { w.Host };
@@ -146,10 +162,13 @@ public static class NodePage
             {
                 var d = wanted[i];
                 var statement = result!.Results.FirstOrDefault(s => s.StatementId == i);
-                if (statement?.Messages.FirstOrDefault(x => x.Level == "error") is { } error) { failures.Add(new MetricError(d.Name, error.Text)); continue; }
+                if (statement?.Messages.FirstOrDefault(x => x.Level == "error") is { } error)
+                    { failures.Add(new MetricError(d.Name, error.Text)); continue; }
                 var points = statement?.Series.FirstOrDefault()?.GetPoints("value") ?? [];
-                views.Add(new NodeMetricSeries(d.Name, d.DisplayName, d.Unit, d.Scope, JobMetricsService.AggregationFor(d, null), d.PeakPerNode,
-                    points.Select(p => p.Time.ToUnixTimeMilliseconds()).ToArray(), points.Select(p => p.Value * d.Scale).ToArray()));
+                views.Add(new NodeMetricSeries(d.Name, d.DisplayName, d.Unit, d.Scope,
+                    JobMetricsService.AggregationFor(d, null), d.PeakPerNode,
+                    points.Select(p => p.Time.ToUnixTimeMilliseconds()).ToArray(), points.Select(p => p.Value * d.Scale)
+                        .ToArray()));
             }
             return Results.Ok(new NodeMetricsView(w.Cluster, w.Host, w.From, w.To, interval, views, failures));
         }

@@ -7,7 +7,8 @@ using Marten;
 namespace Jobmon.Nodes;
 
 
-/// <summary>cc-backend's <c>POST/PUT /api/nodestate/</c> (cc-lib <c>UpdateNodeStatesRequest</c> of <c>NodePayload</c>s),
+/// <summary>cc-backend's <c>POST/PUT /api/nodestate/</c> (cc-lib <c>UpdateNodeStatesRequest</c> of
+/// <c>NodePayload</c>s),
 /// called by cc-slurm-adapter on every poll, and the list of a cluster's nodes.</summary>
 public static class NodeStates
 {
@@ -16,9 +17,12 @@ public static class NodeStates
 
     public static IEndpointRouteBuilder MapNodeStates(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/nodestate", Update).RequireAuthorization(Policies.Ingest).WithTags("Ingestion (ClusterCockpit)")
-            .WithSummary("cc-backend node states {cluster, nodes: [{hostname, states, cpusAllocated, memoryAllocated, gpusAllocated, jobsRunning}]}; 200.");
-        app.MapPut("/api/nodestate", Update).RequireAuthorization(Policies.Ingest).WithTags("Ingestion (ClusterCockpit)");
+        app.MapPost("/api/nodestate", Update).RequireAuthorization(Policies.Ingest)
+            .WithTags("Ingestion (ClusterCockpit)")
+            .WithSummary("cc-backend node states {cluster, nodes: [{hostname, states, cpusAllocated, " +
+                "memoryAllocated, gpusAllocated, jobsRunning}]}; 200.");
+        app.MapPut("/api/nodestate", Update).RequireAuthorization(Policies.Ingest)
+            .WithTags("Ingestion (ClusterCockpit)");
         app.MapGet("/api/clusters/{cluster}/nodes", List).RequireAuthorization(Policies.Reader).WithTags("Nodes")
             .WithSummary("The scheduler's latest state of every node of a cluster (as reported through /api/nodestate).");
         return app;
@@ -37,14 +41,17 @@ public static class NodeStates
         return "unknown";
     }
 
-    private static async Task<IResult> Update(HttpRequest request, IDocumentSession session, TimeProvider clock, CancellationToken ct)
+    private static async Task<IResult> Update(HttpRequest request, IDocumentSession session, TimeProvider clock,
+        CancellationToken ct)
     {
         var (body, problem) = await JsonBody.ReadAsync(request, ct);
         if (body is null) return problem!;
         var cluster = body.String("cluster", 128);
-        if (cluster is null || !StartJobValidator.ClusterName.IsMatch(cluster)) body.AddError("cluster", "must be a cluster name (letters, digits, '.', '_', '-').");
+        if (cluster is null || !StartJobValidator.ClusterName.IsMatch(cluster))
+            body.AddError("cluster", "must be a cluster name (letters, digits, '.', '_', '-').");
         var nodes = new List<NodeSchedulerState>();
-        if (body.Raw("nodes") is not { ValueKind: JsonValueKind.Array } array) body.AddError("nodes", "must be an array of node states.");
+        if (body.Raw("nodes") is not { ValueKind: JsonValueKind.Array } array)
+            body.AddError("nodes", "must be an array of node states.");
         else if (array.GetArrayLength() > MaxNodes) body.AddError("nodes", $"at most {MaxNodes} nodes.");
         else
         {
@@ -79,24 +86,33 @@ public static class NodeStates
         {
             switch (p.Name.ToLowerInvariant())
             {
-                case "hostname" when p.Value.ValueKind == JsonValueKind.String && Hostname.IsMatch(p.Value.GetString()!):
+                case "hostname" when p.Value.ValueKind == JsonValueKind.String
+                    && Hostname.IsMatch(p.Value.GetString()!):
                     hostname = p.Value.GetString(); break;
                 case "hostname":
                     body.AddError($"{field}.hostname", "must be a host name."); return null;
                 case "states" when p.Value.ValueKind == JsonValueKind.Array && p.Value.GetArrayLength() <= 16
-                                   && p.Value.EnumerateArray().All(s => s.ValueKind == JsonValueKind.String && s.GetString()!.Length is > 0 and <= 32):
+                                   && p.Value.EnumerateArray()
+                                       .All(s => s.ValueKind == JsonValueKind.String
+                                       && s.GetString()!.Length is > 0 and <= 32):
                     states.AddRange(p.Value.EnumerateArray().Select(s => s.GetString()!)); break;
                 case "states":
                     body.AddError($"{field}.states", "must be an array of at most 16 state names."); return null;
-                case "cpusallocated": if (!Count(p.Value, out cpus)) { body.AddError($"{field}.cpusAllocated", "must be a non-negative integer."); return null; } break;
-                case "memoryallocated": if (!Count(p.Value, out memory)) { body.AddError($"{field}.memoryAllocated", "must be a non-negative integer."); return null; } break;
-                case "gpusallocated": if (!Count(p.Value, out gpus)) { body.AddError($"{field}.gpusAllocated", "must be a non-negative integer."); return null; } break;
-                case "jobsrunning": if (!Count(p.Value, out jobs)) { body.AddError($"{field}.jobsRunning", "must be a non-negative integer."); return null; } break;
-                default: body.AddError($"{field}.{p.Name}", "is not a field of a node state."); return null; // cc-backend's decoder refuses unknown fields too
+                case "cpusallocated": if (!Count(p.Value, out cpus)) { body.AddError($"{field}.cpusAllocated",
+                    "must be a non-negative integer."); return null; } break;
+                case "memoryallocated": if (!Count(p.Value, out memory)) { body.AddError($"{field}.memoryAllocated",
+                    "must be a non-negative integer."); return null; } break;
+                case "gpusallocated": if (!Count(p.Value, out gpus)) { body.AddError($"{field}.gpusAllocated",
+                    "must be a non-negative integer."); return null; } break;
+                case "jobsrunning": if (!Count(p.Value, out jobs)) { body.AddError($"{field}.jobsRunning",
+                    "must be a non-negative integer."); return null; } break;
+                // cc-backend's decoder refuses unknown fields too
+                default: body.AddError($"{field}.{p.Name}", "is not a field of a node state."); return null;
             }
         }
         if (hostname is null) { body.AddError($"{field}.hostname", "is required."); return null; }
-        if (cpus > int.MaxValue || gpus > int.MaxValue || jobs > int.MaxValue) { body.AddError(field, "a count is out of range."); return null; }
+        if (cpus > int.MaxValue || gpus > int.MaxValue || jobs > int.MaxValue)
+            { body.AddError(field, "a count is out of range."); return null; }
         return new NodeSchedulerState
         {
             Hostname = hostname, States = states.ToArray(), State = Resolve(states),
@@ -111,5 +127,6 @@ public static class NodeStates
     }
 
     private static async Task<IResult> List(string cluster, IQuerySession session, CancellationToken ct) =>
-        Results.Ok(await session.Query<NodeSchedulerState>().Where(n => n.Cluster == cluster).OrderBy(n => n.Hostname).Take(MaxNodes).ToListAsync(ct));
+        Results.Ok(await session.Query<NodeSchedulerState>().Where(n => n.Cluster == cluster).OrderBy(n => n.Hostname)
+            .Take(MaxNodes).ToListAsync(ct));
 }

@@ -23,7 +23,8 @@ public sealed class LiveLogBuffer
     public ChannelReader<LogLine> Watch(out Action stop)
     {
         var id = Guid.NewGuid();
-        var channel = Channel.CreateBounded<LogLine>(new BoundedChannelOptions(1000) { FullMode = BoundedChannelFullMode.DropOldest });
+        var channel = Channel.CreateBounded<LogLine>(new BoundedChannelOptions(1000) { FullMode =
+            BoundedChannelFullMode.DropOldest });
         _watchers[id] = channel;
         stop = () => { _watchers.TryRemove(id, out _); channel.Writer.TryComplete(); };
         return channel.Reader;

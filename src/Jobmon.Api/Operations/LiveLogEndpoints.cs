@@ -17,7 +17,8 @@ public static class LiveLogEndpoints
     public static IEndpointRouteBuilder MapLiveLog(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/admin/logs", (LiveLogBuffer buffer, int? count) => Results.Ok(buffer.Recent(count ?? 100)))
-            .RequireAuthorization(Policies.Admin).WithTags("Administration").WithSummary("The last log lines of this replica.");
+            .RequireAuthorization(Policies.Admin).WithTags("Administration")
+                .WithSummary("The last log lines of this replica.");
         app.MapGet("/api/admin/logs/live", async (HttpContext http, LiveLogBuffer buffer, CancellationToken ct) =>
         {
             http.Response.Headers.ContentType = "text/event-stream";
@@ -37,7 +38,8 @@ public static class LiveLogEndpoints
             }
             catch (OperationCanceledException) { }
             finally { stop(); }
-        }).RequireAuthorization(Policies.Admin).WithTags("Administration").WithSummary("Live log (Server-Sent Events): the last 25 lines, then new ones.");
+        }).RequireAuthorization(Policies.Admin).WithTags("Administration")
+            .WithSummary("Live log (Server-Sent Events): the last 25 lines, then new ones.");
         return app;
     }
 }

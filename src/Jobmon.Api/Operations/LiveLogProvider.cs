@@ -11,12 +11,14 @@ public sealed class LiveLogProvider(LiveLogBuffer buffer) : ILoggerProvider, ISu
     public void SetScopeProvider(IExternalScopeProvider scopeProvider) => _scopes = scopeProvider;
     public void Dispose() { }
 
-    private sealed class LiveLogger(string category, LiveLogBuffer buffer, Func<IExternalScopeProvider?> scopes) : ILogger
+    private sealed class LiveLogger(string category, LiveLogBuffer buffer, Func<IExternalScopeProvider?> scopes)
+        : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
         public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
 
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState,
+            Exception?, string> formatter)
         {
             if (!IsEnabled(logLevel)) return;
             string? correlation = null;
@@ -25,7 +27,8 @@ public sealed class LiveLogProvider(LiveLogBuffer buffer) : ILoggerProvider, ISu
                 if (scope is IEnumerable<KeyValuePair<string, object>> pairs)
                     foreach (var (k, v) in pairs) if (k == "CorrelationId") correlation = v?.ToString();
             }, (object?)null);
-            var message = formatter(state, exception) + (exception is null ? "" : $" ({exception.GetType().Name}: {exception.Message})");
+            var message = formatter(state, exception)
+                + (exception is null ? "" : $" ({exception.GetType().Name}: {exception.Message})");
             buffer.Add(new LogLine(DateTimeOffset.UtcNow, logLevel.ToString(), category, message, correlation));
         }
     }

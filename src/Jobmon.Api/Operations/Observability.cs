@@ -29,17 +29,20 @@ public static class Observability
         app.MapPrometheusScrapingEndpoint("/metrics").AllowAnonymous();
         app.MapGet("/health/live", () => Results.Ok(new { status = "live" })).AllowAnonymous().WithTags("Health");
         app.MapGet("/health/ready", Ready).AllowAnonymous().WithTags("Health")
-            .WithSummary("PostgreSQL, InfluxDB and projection lag; 503 when PostgreSQL is unreachable or an async projection is stalled or too far behind.");
+            .WithSummary("PostgreSQL, InfluxDB and projection lag; 503 when PostgreSQL is unreachable or an async " +
+                "projection is stalled or too far behind.");
         // The original's health check (its Docker healthcheck used it); 200 instead of its odd 202.
         return app;
     }
 
     /// <summary>Readiness fails while an async shard (not being rebuilt) is more than this many events behind
     /// (<c>Jobmon:ProjectionReadyMaxLag</c>): 5,000 is ~25 s of the sustained load the project is sized for (100
-    /// start+stop pairs/s) and ten times a normal daemon batch, so only a shard that has fallen well behind trips it.</summary>
+    /// start+stop pairs/s) and ten times a normal daemon batch, so only a shard that has fallen well behind trips
+    /// it.</summary>
     public const long DefaultReadyMaxLag = 5_000;
 
-    public static async Task<IResult> Ready(IDocumentStore store, JobmonTelemetry metrics, IServiceProvider services, IConfiguration configuration, CancellationToken ct)
+    public static async Task<IResult> Ready(IDocumentStore store, JobmonTelemetry metrics, IServiceProvider services,
+        IConfiguration configuration, CancellationToken ct)
     {
         var checks = new Dictionary<string, object>();
         var ready = true;
@@ -69,13 +72,15 @@ public static class Observability
         if (stalled.Count > 0 || behind) ready = false;
         checks["projections"] = new
         {
-            status = stalled.Count > 0 ? "stalled" : behind ? "too far behind" : metrics.Shards.Any(s => s.Behind > 0) ? "catching up" : "ok",
+            status = stalled.Count > 0 ? "stalled" : behind ? "too far behind" : metrics.Shards.Any(s => s.Behind > 0)
+                ? "catching up" : "ok",
             lag = metrics.Lag,
             maxLag,
             shards = metrics.Shards.Select(s => new
             {
                 s.Shard, s.Behind,
-                status = s.Stalled ? "stalled" : TooFarBehind(s) ? "too far behind" : s.Behind > 0 ? "catching up" : "ok",
+                status = s.Stalled ? "stalled" : TooFarBehind(s) ? "too far behind" : s.Behind > 0 ? "catching up"
+                    : "ok",
                 lastProgress = s.LastProgress,
                 runsHere = runningHere.Contains(s.Shard),
             }),

@@ -13,17 +13,21 @@ namespace Jobmon.Operations;
 /// a shard that is behind and has not moved for <c>Jobmon:ProjectionStallSeconds</c> (default 60) is "stalled"
 /// (readiness fails), and every process that sees it restarts its daemon's agents through the coordinator: the one
 /// holding the shard (paused, stopped after a failed batch — e.g. ProgressionProgressOutOfOrderException after a lease
-/// moved, which stops the shard but keeps its lock — or wedged) lets go and takes it up again; the others retry its lock.
+/// moved, which stops the shard but keeps its lock — or wedged) lets go and takes it up again; the others retry its
+/// lock.
 /// </summary>
-public sealed class ProjectionLagMonitor(IDocumentStore store, RebuildTracker tracker, JobmonTelemetry metrics, IServiceProvider services,
-    IConfiguration configuration, TimeProvider clock, IHostApplicationLifetime lifetime, ILogger<ProjectionLagMonitor> logger) : BackgroundService
+public sealed class ProjectionLagMonitor(IDocumentStore store, RebuildTracker tracker, JobmonTelemetry metrics,
+    IServiceProvider services,
+    IConfiguration configuration, TimeProvider clock, IHostApplicationLifetime lifetime,
+        ILogger<ProjectionLagMonitor> logger) : BackgroundService
 {
     private readonly Dictionary<string, (long Sequence, DateTimeOffset Since)> _progress = new();
     private TimeSpan StallAfter => TimeSpan.FromSeconds(configuration.GetValue("Jobmon:ProjectionStallSeconds", 60.0));
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(configuration.GetValue("Jobmon:ProjectionLagPollSeconds", 5.0)));
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(
+            configuration.GetValue("Jobmon:ProjectionLagPollSeconds", 5.0)));
         // Stall periods count from when the app (and with it the daemon) runs, not from the start of the host.
         var started = new TaskCompletionSource();
         await using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
@@ -47,12 +51,15 @@ public sealed class ProjectionLagMonitor(IDocumentStore store, RebuildTracker tr
         foreach (var projection in overview.Projections.Where(p => p.Lifecycle == "Async"))
         {
             var rebuilding = projection.Rebuild is { State: "running" };
-            var shards = projection.Shards.Count > 0 ? projection.Shards : [new ShardStatus(projection.Name + ":All", 0, overview.HighWaterMark)];
+            var shards = projection.Shards.Count > 0 ? projection.Shards
+                : [new ShardStatus(projection.Name + ":All", 0, overview.HighWaterMark)];
             foreach (var shard in shards)
             {
-                if (!_progress.TryGetValue(shard.Shard, out var seen) || seen.Sequence != shard.Sequence || shard.Behind == 0)
+                if (!_progress.TryGetValue(shard.Shard, out var seen) || seen.Sequence != shard.Sequence
+                    || shard.Behind == 0)
                     _progress[shard.Shard] = seen = (shard.Sequence, now);
-                health.Add(new ShardHealth(shard.Shard, shard.Behind, !rebuilding && shard.Behind > 0 && now - seen.Since >= StallAfter, seen.Since, rebuilding));
+                health.Add(new ShardHealth(shard.Shard, shard.Behind, !rebuilding && shard.Behind > 0
+                    && now - seen.Since >= StallAfter, seen.Since, rebuilding));
             }
         }
         metrics.SetShards(health);
@@ -62,8 +69,10 @@ public sealed class ProjectionLagMonitor(IDocumentStore store, RebuildTracker tr
     private async Task RestartIfHeldHereAsync(ShardHealth shard, CancellationToken ct)
     {
         if (services.GetService<IProjectionCoordinator>() is not { } coordinator) return;
-        var agent = coordinator.DaemonForMainDatabase().CurrentAgents().FirstOrDefault(a => a.Name.Identity == shard.Shard);
-        logger.LogWarning("Projection shard {Shard} is {Behind} events behind and has not moved since {Since:u} ({Status} here): restarting the daemon's agents",
+        var agent = coordinator.DaemonForMainDatabase().CurrentAgents()
+            .FirstOrDefault(a => a.Name.Identity == shard.Shard);
+        logger.LogWarning("Projection shard {Shard} is {Behind} events behind and has not moved since {Since:u} " +
+            "({Status} here): restarting the daemon's agents",
             shard.Shard, shard.Behind, shard.LastProgress, agent?.Status.ToString() ?? "not running");
         // Through the coordinator: stop every agent, then its normal start path, which takes (or waits for) the shard's
         // lock again. Stopping and starting one agent of a composite projection directly sent it into a rebuild that

@@ -13,12 +13,14 @@ namespace Jobmon.Operations;
 /// <item>A shard stopped by a critical failure (<see cref="ProgressionProgressOutOfOrderException"/>: another process
 /// moved its progression, the sign of two holders) is removed and its lease released, so the next leadership poll
 /// (this process or another) starts it afresh from the stored progression. Marten marks such an agent "Stopped" and
-/// keeps both the agent and the lock, and its coordinator restarts only "Paused" agents: nobody ran the shard again.</item>
+/// keeps both the agent and the lock, and its coordinator restarts only "Paused" agents: nobody ran the shard
+/// again.</item>
 /// </list>
 /// Marten's own guard stays the backstop: a batch commits only if the shard's stored progression still equals the
 /// batch's floor, so two holders never apply the same events twice.
 /// </summary>
-public sealed class ProjectionLeaseGuard(IServiceProvider services, IConfiguration configuration, IHostApplicationLifetime lifetime,
+public sealed class ProjectionLeaseGuard(IServiceProvider services, IConfiguration configuration,
+    IHostApplicationLifetime lifetime,
     ILogger<ProjectionLeaseGuard> logger) : BackgroundService
 {
     // A shard seen "Stopped" on two checks in a row: a normal stop removes its agent within one check.
@@ -30,7 +32,8 @@ public sealed class ProjectionLeaseGuard(IServiceProvider services, IConfigurati
         var started = new TaskCompletionSource();
         await using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
             await started.Task.WaitAsync(stoppingToken);
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(configuration.GetValue("Jobmon:ProjectionLeaseCheckMilliseconds", 500.0)));
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(
+            configuration.GetValue("Jobmon:ProjectionLeaseCheckMilliseconds", 500.0)));
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
             try { await CheckAsync(coordinator, distributor); }
@@ -57,13 +60,15 @@ public sealed class ProjectionLeaseGuard(IServiceProvider services, IConfigurati
                 logger.LogWarning("Projection shard {Shard} lost its lease (its lock connection broke): stopping it now", identity);
                 await agent.HardStopAsync();
                 daemon.EjectPausedShard(identity);
-                await distributor.ReleaseLockAsync(set); // forget the dead handle; the next leadership poll competes again
+                // forget the dead handle; the next leadership poll competes again
+                await distributor.ReleaseLockAsync(set);
                 continue;
             }
             if (agent.Status != AgentStatus.Stopped) { _seenStopped.Remove(identity); continue; }
             if (_seenStopped.Add(identity)) continue;
             _seenStopped.Remove(identity);
-            logger.LogWarning("Projection shard {Shard} stopped after {Failure}: releasing its lease so it starts again from its stored progression",
+            logger.LogWarning("Projection shard {Shard} stopped after {Failure}: releasing its lease so it starts " +
+                "again from its stored progression",
                 identity, agent.Failure?.Detail ?? "a failure");
             daemon.EjectPausedShard(identity);
             await distributor.ReleaseLockAsync(set);

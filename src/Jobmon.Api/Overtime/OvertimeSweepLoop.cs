@@ -6,7 +6,8 @@ using Wolverine;
 
 namespace Jobmon.Overtime;
 
-public sealed class OvertimeSweepLoop(IServiceProvider services, JobmonSettings settings, IHostApplicationLifetime lifetime, ILogger<OvertimeSweepLoop> logger) : BackgroundService
+public sealed class OvertimeSweepLoop(IServiceProvider services, JobmonSettings settings,
+    IHostApplicationLifetime lifetime, ILogger<OvertimeSweepLoop> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -23,7 +24,8 @@ public sealed class OvertimeSweepLoop(IServiceProvider services, JobmonSettings 
                 await using var scope = services.CreateAsyncScope();
                 var bus = scope.ServiceProvider.GetRequiredService<IMessageBus>();
                 var result = await bus.InvokeAsync<SweepResult>(new SweepOvertimeJobs(), stoppingToken);
-                if (result.Ended > 0) logger.LogInformation("Overtime sweep ended {Ended} of {Examined} jobs", result.Ended, result.Examined);
+                if (result.Ended > 0) logger.LogInformation("Overtime sweep ended {Ended} of {Examined} jobs",
+                    result.Ended, result.Examined);
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {

@@ -13,7 +13,8 @@ namespace Jobmon.Overtime;
 /// Several replicas may sweep at once: each end is a decision on the job's stream under optimistic concurrency, so
 /// a job is ended once.
 /// </summary>
-public sealed class OvertimeSweeper(IDocumentStore store, JobStreamWriter writer, JobmonSettings settings, Jobmon.Metrics.CatalogueStore catalogueStore,
+public sealed class OvertimeSweeper(IDocumentStore store, JobStreamWriter writer, JobmonSettings settings,
+    Jobmon.Metrics.CatalogueStore catalogueStore,
     TimeProvider clock, ILogger<OvertimeSweeper> logger)
 {
     public async Task<SweepResult> SweepAsync(CancellationToken ct, string? requestedBy = null, string? reason = null)
@@ -22,9 +23,11 @@ public sealed class OvertimeSweeper(IDocumentStore store, JobStreamWriter writer
         var catalogue = await catalogueStore.LoadAsync(ct);
         // MaxTime: the catalogue's (virtual) partition, else the configuration, else the default.
         TimeSpan MaxTimeOf(JobView job) =>
-            catalogue.MetricsFor(job.Cluster, job.Partition, job.Nodes).MaxTime is { } seconds ? TimeSpan.FromSeconds(seconds) : settings.MaxTimeOf(job.Partition);
+            catalogue.MetricsFor(job.Cluster, job.Partition, job.Nodes).MaxTime is { } seconds
+                ? TimeSpan.FromSeconds(seconds) : settings.MaxTimeOf(job.Partition);
         var shortest = settings.Partitions.Values.Where(p => p.MaxTime > 0).Select(p => TimeSpan.FromSeconds(p.MaxTime))
-            .Concat(catalogue.Partitions.Values.SelectMany(p => p.VirtualPartitions.Select(v => v.MaxTime).Append(p.MaxTime)).Where(m => m > 0).Select(m => TimeSpan.FromSeconds(m!.Value)))
+            .Concat(catalogue.Partitions.Values.SelectMany(p => p.VirtualPartitions.Select(v => v.MaxTime)
+                .Append(p.MaxTime)).Where(m => m > 0).Select(m => TimeSpan.FromSeconds(m!.Value)))
             .Append(settings.DefaultMaxTime).Min();
         var startedBefore = now - shortest - settings.SweepGrace;
         int examined = 0, ended = 0;
@@ -42,20 +45,28 @@ public sealed class OvertimeSweeper(IDocumentStore store, JobStreamWriter writer
                 examined++;
                 var maxTime = MaxTimeOf(job);
                 if (job.StartTime!.Value + maxTime + settings.SweepGrace > now) continue;
-                var decision = await writer.WriteAsync(job.Id, new EventContext(requestedBy ?? "overtime-sweeper", Guid.NewGuid().ToString("N"), requestedBy is null ? "sweeper" : "admin", reason), (current, _) =>
+                var decision = await writer.WriteAsync(job.Id,
+                    new EventContext(requestedBy ?? "overtime-sweeper", Guid.NewGuid().ToString("N"),
+                    requestedBy is null ? "sweeper" : "admin", reason), (current, _) =>
                 {
-                    if (current is not { State: JobState.Running, StartTime: { } start }) return new Decision.AlreadyKnown(job.Id, "no longer running");
-                    var configured = settings.Partitions.ContainsKey(current.Partition) || catalogue.PartitionOf(current.Cluster, current.Partition)?.MaxTime is not null
-                        ? $"partition {current.Partition}'s MaxTime" : "the default MaxTime for unconfigured partitions";
-                    var why = $"no end received within {configured} of {maxTime} (+{settings.SweepGrace} grace); ended at start + MaxTime";
+                    if (current is not { State: JobState.Running, StartTime: { } start })
+                        return new Decision.AlreadyKnown(job.Id, "no longer running");
+                    var configured = settings.Partitions.ContainsKey(current.Partition)
+                        || catalogue.PartitionOf(current.Cluster, current.Partition)?.MaxTime is not null
+                        ? $"partition {current.Partition}'s MaxTime"
+                            : "the default MaxTime for unconfigured partitions";
+                    var why = $"no end received within {configured} of {maxTime} (+{settings.SweepGrace} grace); " +
+                        "ended at start + MaxTime";
                     return new Decision.Append(job.Id, false,
-                        [new JobTimedOut(job.Id, current.Cluster, current.SlurmId, current.User, current.Partition, current.NumNodes, current.TotalGpus,
+                        [new JobTimedOut(job.Id, current.Cluster, current.SlurmId, current.User, current.Partition,
+                            current.NumNodes, current.TotalGpus,
                             start, start + maxTime, maxTime, why, current.Group)], "timed out");
                 }, ct);
                 if (decision is Decision.Append)
                 {
                     ended++;
-                    logger.LogInformation("Overtime sweeper ended job {JobId} ({Cluster}/{SlurmId})", job.Id, job.Cluster, job.SlurmId);
+                    logger.LogInformation("Overtime sweeper ended job {JobId} ({Cluster}/{SlurmId})", job.Id,
+                        job.Cluster, job.SlurmId);
                 }
             }
             if (batch.Count < 500) break;

@@ -16,7 +16,9 @@ public sealed partial class GroupSummaryProjection : MultiStreamProjection<Group
     }
 
     public void Apply(JobStarted e, GroupSummary view) { view.Id = e.Group; view.Started(e); }
-    public void Apply(JobEnded e, GroupSummary view) => view.Finished(e.State, e.StartTime, e.StopTime, e.NumNodes, e.TotalGpus, wasRunning: true);
-    public void Apply(JobTimedOut e, GroupSummary view) => view.Finished(JobState.Timeout, e.StartTime, e.StopTime, e.NumNodes, e.TotalGpus, wasRunning: true);
+    public void Apply(JobEnded e, GroupSummary view) => view.Finished(e.State, e.StartTime, e.StopTime, e.NumNodes,
+        e.TotalGpus, wasRunning: true);
+    public void Apply(JobTimedOut e, GroupSummary view)
+        => view.Finished(JobState.Timeout, e.StartTime, e.StopTime, e.NumNodes, e.TotalGpus, wasRunning: true);
     public void Apply(JobEndCorrected e, GroupSummary view) => view.Corrected(e.PreviousState, e.State);
 }

@@ -22,16 +22,19 @@ public abstract class JobCounters
     public static readonly (TimeSpan Limit, string Label)[] DurationBuckets =
     [
         (TimeSpan.FromMinutes(1), "<1m"), (TimeSpan.FromMinutes(10), "1-10m"), (TimeSpan.FromHours(1), "10m-1h"),
-        (TimeSpan.FromHours(6), "1-6h"), (TimeSpan.FromHours(24), "6-24h"), (TimeSpan.FromDays(3), "1-3d"), (TimeSpan.MaxValue, ">3d"),
+        (TimeSpan.FromHours(6), "1-6h"), (TimeSpan.FromHours(24), "6-24h"), (TimeSpan.FromDays(3), "1-3d"),
+            (TimeSpan.MaxValue, ">3d"),
     ];
 
-    public static string NodesBucket(int nodes) => nodes switch { <= 1 => "1", <= 4 => "2-4", <= 16 => "5-16", <= 64 => "17-64", <= 256 => "65-256", _ => ">256" };
+    public static string NodesBucket(int nodes) => nodes switch { <= 1 => "1", <= 4 => "2-4", <= 16 => "5-16",
+        <= 64 => "17-64", <= 256 => "65-256", _ => ">256" };
 
     public void Started(JobStarted e)
     {
         Jobs++;
         if (LastStart is null || e.StartTime > LastStart) LastStart = e.StartTime;
-        if (e.Ended is { } ended) Finished(ended.State, e.StartTime, ended.StopTime, e.NumNodes, e.NumNodes * e.GpusPerNode, wasRunning: false);
+        if (e.Ended is { } ended) Finished(ended.State, e.StartTime, ended.StopTime, e.NumNodes,
+            e.NumNodes * e.GpusPerNode, wasRunning: false);
         else Running++;
     }
 
@@ -44,7 +47,8 @@ public abstract class JobCounters
         ByState[key] = ByState.GetValueOrDefault(key) + 1;
     }
 
-    public void Finished(JobState state, DateTimeOffset? start, DateTimeOffset stop, int nodes, int gpus, bool wasRunning)
+    public void Finished(JobState state, DateTimeOffset? start, DateTimeOffset stop, int nodes, int gpus,
+        bool wasRunning)
     {
         if (wasRunning) Running = Math.Max(0, Running - 1);
         var key = state.ToString().ToLowerInvariant();

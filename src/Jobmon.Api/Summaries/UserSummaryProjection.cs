@@ -16,7 +16,9 @@ public sealed partial class UserSummaryProjection : MultiStreamProjection<UserSu
     }
 
     public void Apply(JobStarted e, UserSummary view) { view.Id = e.User; view.Started(e); }
-    public void Apply(JobEnded e, UserSummary view) => view.Finished(e.State, e.StartTime, e.StopTime, e.NumNodes, e.TotalGpus, wasRunning: true);
-    public void Apply(JobTimedOut e, UserSummary view) => view.Finished(JobState.Timeout, e.StartTime, e.StopTime, e.NumNodes, e.TotalGpus, wasRunning: true);
+    public void Apply(JobEnded e, UserSummary view) => view.Finished(e.State, e.StartTime, e.StopTime, e.NumNodes,
+        e.TotalGpus, wasRunning: true);
+    public void Apply(JobTimedOut e, UserSummary view)
+        => view.Finished(JobState.Timeout, e.StartTime, e.StopTime, e.NumNodes, e.TotalGpus, wasRunning: true);
     public void Apply(JobEndCorrected e, UserSummary view) => view.Corrected(e.PreviousState, e.State);
 }

@@ -21,7 +21,8 @@ public sealed class UsageBucket
     public string Partition { get; set; } = "";
     public DateTimeOffset Period { get; set; }
     public Dictionary<string, UsageFigures> States { get; set; } = new();
-    /// <summary>Keyed by job id: a set, so a recomputed classification replaces the job's entry instead of counting twice.</summary>
+    /// <summary>Keyed by job id: a set, so a recomputed classification replaces the job's entry instead of counting
+    /// twice.</summary>
     public Dictionary<string, FindingEntry> Findings { get; set; } = new();
     public Dictionary<string, RunningJob> Running { get; set; } = new();
     /// <summary>A column, so the query finds the buckets with running jobs without reading the others.</summary>
@@ -33,7 +34,8 @@ public sealed class UsageBucket
         kind == Month ? new DateTimeOffset(t.UtcDateTime.Year, t.UtcDateTime.Month, 1, 0, 0, 0, TimeSpan.Zero)
             : new DateTimeOffset(t.UtcDateTime.Date, TimeSpan.Zero);
 
-    public static DateTimeOffset Next(string kind, DateTimeOffset period) => kind == Month ? period.AddMonths(1) : period.AddDays(1);
+    public static DateTimeOffset Next(string kind, DateTimeOffset period) => kind == Month ? period.AddMonths(1)
+        : period.AddDays(1);
 
     public static string IdOf(string kind, string user, string cluster, string partition, DateTimeOffset period) =>
         $"{(kind == Month ? "m" : "d")}|{user}|{cluster}|{partition}|{period.UtcDateTime.ToString(kind == Month ? "yyyy-MM" : "yyyy-MM-dd")}";

@@ -7,19 +7,23 @@ namespace Jobmon.Usage;
 
 public static class UsageEndpoints
 {
-    private static readonly HashSet<string> Allowed = ["from", "to", "cluster", "partition", "state", "user", "interval"];
+    private static readonly HashSet<string> Allowed =
+        ["from", "to", "cluster", "partition", "state", "user", "interval"];
     private const int MaxDays = 400;
 
     public static IEndpointRouteBuilder MapUsage(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/usage", Get).RequireAuthorization(Policies.Reader).WithTags("Statistics")
-            .WithSummary("Usage (node-, GPU-, core-, wall-hours, jobs by end state, findings, wasted GPU-hours) in a time range, from the usage " +
-                         "projection; running jobs count up to now. Default: the last 14 days. A user sees their own; admins anyone's or everybody's.")
+            .WithSummary("Usage (node-, GPU-, core-, wall-hours, jobs by end state, findings, wasted GPU-hours) in a " +
+                "time range, from the usage " +
+                         "projection; running jobs count up to now. Default: the last 14 days. A user sees their " +
+                             "own; admins anyone's or everybody's.")
             .Produces<UsageReport>().ProducesValidationProblem().ProducesProblem(404);
         return app;
     }
 
-    private static async Task<IResult> Get(HttpContext http, IQuerySession session, TimeProvider clock, CancellationToken ct)
+    private static async Task<IResult> Get(HttpContext http, IQuerySession session, TimeProvider clock,
+        CancellationToken ct)
     {
         var q = http.Request.Query;
         var errors = new Dictionary<string, string[]>();
@@ -30,11 +34,14 @@ public static class UsageEndpoints
         if (interval is not (null or "day" or "month")) errors["interval"] = ["day or month."];
         var from = ParseTime(q, "from", errors);
         var to = ParseTime(q, "to", errors);
-        var states = q["state"].SelectMany(s => (s ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        var states = q["state"].SelectMany(s => (s ?? "")
+            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             .Select(s => s.ToLowerInvariant()).ToHashSet();
         var known = Enum.GetNames<JobState>().Select(s => s.ToLowerInvariant()).ToHashSet();
-        if (states.FirstOrDefault(s => !known.Contains(s)) is { } bad) errors["state"] = [$"'{bad}' is not a job state ({string.Join(", ", known)})."];
-        string? cluster = q["cluster"].ToString() is { Length: > 0 } c ? c : null, partition = q["partition"].ToString() is { Length: > 0 } p ? p : null;
+        if (states.FirstOrDefault(s => !known.Contains(s)) is { } bad)
+            errors["state"] = [$"'{bad}' is not a job state ({string.Join(", ", known)})."];
+        string? cluster = q["cluster"].ToString() is { Length: > 0 } c ? c : null, partition =
+            q["partition"].ToString() is { Length: > 0 } p ? p : null;
         if (cluster?.Length > 200) errors["cluster"] = ["at most 200 characters."];
         if (partition?.Length > 200) errors["partition"] = ["at most 200 characters."];
         var user = q["user"].ToString() is { Length: > 0 } u ? u : null;
@@ -49,7 +56,8 @@ public static class UsageEndpoints
         }
 
         // Whole UTC days (months): the buckets' grid. Default: the last 14 days including today.
-        var end = to is { } t ? (t.TimeOfDay == TimeSpan.Zero ? t : UsageBucket.Next(UsageBucket.Day, UsageBucket.PeriodOf(UsageBucket.Day, t)))
+        var end = to is { } t ? (t.TimeOfDay == TimeSpan.Zero ? t
+            : UsageBucket.Next(UsageBucket.Day, UsageBucket.PeriodOf(UsageBucket.Day, t)))
             : UsageBucket.Next(UsageBucket.Day, UsageBucket.PeriodOf(UsageBucket.Day, now));
         var start = from is { } f ? UsageBucket.PeriodOf(UsageBucket.Day, f) : end.AddDays(-14);
         interval ??= (end - start).TotalDays > 92 ? UsageBucket.Month : UsageBucket.Day;
@@ -60,8 +68,10 @@ public static class UsageEndpoints
             end = endMonth == end ? end : UsageBucket.Next(UsageBucket.Month, endMonth);
         }
         if (end <= start) return Problems.Validation("to", "must be after from.");
-        if (interval == UsageBucket.Day && (end - start).TotalDays > MaxDays) return Problems.Validation("from", $"at most {MaxDays} days with interval=day; use interval=month.");
-        if (interval == UsageBucket.Month && (end - start).TotalDays > 366 * 20) return Problems.Validation("from", "at most 20 years.");
+        if (interval == UsageBucket.Day && (end - start).TotalDays > MaxDays)
+            return Problems.Validation("from", $"at most {MaxDays} days with interval=day; use interval=month.");
+        if (interval == UsageBucket.Month && (end - start).TotalDays > 366 * 20)
+            return Problems.Validation("from", "at most 20 years.");
 
         var query = session.Query<UsageBucket>().Where(b => b.Kind == interval && b.Period >= start && b.Period < end);
         if (user is not null) query = query.Where(b => b.User == user);
@@ -69,7 +79,8 @@ public static class UsageEndpoints
         if (partition is not null) query = query.Where(b => b.Partition == partition);
         var buckets = await query.ToListAsync(ct);
         // Running jobs sit in the month bucket of their start (any month before the range's end).
-        var runningQuery = session.Query<UsageBucket>().Where(b => b.RunningCount > 0 && b.Kind == UsageBucket.Month && b.Period < end);
+        var runningQuery = session.Query<UsageBucket>()
+            .Where(b => b.RunningCount > 0 && b.Kind == UsageBucket.Month && b.Period < end);
         if (user is not null) runningQuery = runningQuery.Where(b => b.User == user);
         if (cluster is not null) runningQuery = runningQuery.Where(b => b.Cluster == cluster);
         if (partition is not null) runningQuery = runningQuery.Where(b => b.Partition == partition);
@@ -77,7 +88,8 @@ public static class UsageEndpoints
 
         var all = new Accumulator(); var byPeriod = new SortedDictionary<DateTimeOffset, Accumulator>();
         var byUser = new Dictionary<string, Accumulator>(); var byPartition = new Dictionary<string, Accumulator>();
-        for (var period = start; period < end; period = UsageBucket.Next(interval, period)) byPeriod[period] = new Accumulator();
+        for (var period = start; period < end; period = UsageBucket.Next(interval, period))
+            byPeriod[period] = new Accumulator();
         IEnumerable<Accumulator> Targets(UsageBucket b, DateTimeOffset period) =>
         [
             all, byPeriod[period], Row(byUser, b.User), Row(byPartition, $"{b.Cluster}/{b.Partition}"),
@@ -90,13 +102,15 @@ public static class UsageEndpoints
                 {
                     if (r.Start >= end || r.Start >= now) continue;
                     var first = true;
-                    for (var period = UsageBucket.PeriodOf(interval, r.Start > start ? r.Start : start); period < end && period < now; period = UsageBucket.Next(interval, period))
+                    for (var period = UsageBucket.PeriodOf(interval, r.Start > start ? r.Start : start); period < end
+                        && period < now; period = UsageBucket.Next(interval, period))
                     {
                         var lo = r.Start > period ? r.Start : period;
                         var next = UsageBucket.Next(interval, period);
                         var hi = next < now ? next : now;
                         if (hi <= lo) continue;
-                        foreach (var a in Targets(b, period)) a.AddRunning(r, (hi - lo).TotalHours, first && a != byPeriod[period]);
+                        foreach (var a in Targets(b, period))
+                            a.AddRunning(r, (hi - lo).TotalHours, first && a != byPeriod[period]);
                         byPeriod[period].CountRunning(); // a job running through several periods is running in each
                         first = false;
                     }
@@ -104,17 +118,21 @@ public static class UsageEndpoints
 
         return Results.Ok(new UsageReport(start, end, interval, user, now, all.Totals(),
             byPeriod.Select(kv => new UsagePeriod(kv.Key, kv.Value.Totals())).ToList(),
-            byUser.OrderByDescending(kv => kv.Value.NodeHours).ThenBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => new UsageRow(kv.Key, kv.Value.Totals())).ToList(),
-            byPartition.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => new UsageRow(kv.Key, kv.Value.Totals())).ToList()));
+            byUser.OrderByDescending(kv => kv.Value.NodeHours).ThenBy(kv => kv.Key, StringComparer.Ordinal)
+                .Select(kv => new UsageRow(kv.Key, kv.Value.Totals())).ToList(),
+            byPartition.OrderBy(kv => kv.Key, StringComparer.Ordinal)
+                .Select(kv => new UsageRow(kv.Key, kv.Value.Totals())).ToList()));
     }
 
-    private static Accumulator Row(Dictionary<string, Accumulator> d, string key) => d.TryGetValue(key, out var a) ? a : d[key] = new Accumulator();
+    private static Accumulator Row(Dictionary<string, Accumulator> d, string key) => d.TryGetValue(key, out var a) ? a
+        : d[key] = new Accumulator();
 
     private static DateTimeOffset? ParseTime(IQueryCollection q, string name, Dictionary<string, string[]> errors)
     {
         var raw = q[name].ToString();
         if (raw.Length == 0) return null;
-        if (long.TryParse(raw, out var unix) && unix is > 0 and < 253_402_300_799) return DateTimeOffset.FromUnixTimeSeconds(unix);
+        if (long.TryParse(raw, out var unix) && unix is > 0 and < 253_402_300_799)
+            return DateTimeOffset.FromUnixTimeSeconds(unix);
         if (DateTimeOffset.TryParse(raw, System.Globalization.CultureInfo.InvariantCulture,
                 System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal, out var t)
             && t.Year is >= 1970 and < 9000)
@@ -158,7 +176,8 @@ public static class UsageEndpoints
         public UsageTotals Totals()
         {
             var finished = _byState.Values.Sum();
-            return new UsageTotals(finished, _running, new Dictionary<string, long>(_byState), _figures.WallHours, _figures.NodeHours, _figures.GpuHours,
+            return new UsageTotals(finished, _running, new Dictionary<string, long>(_byState), _figures.WallHours,
+                _figures.NodeHours, _figures.GpuHours,
                 _figures.CoreHours, _withFindings, finished == 0 ? 0 : (double)_withFindings / finished, _wasted);
         }
     }

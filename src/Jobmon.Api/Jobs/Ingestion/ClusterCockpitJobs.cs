@@ -13,14 +13,17 @@ namespace Jobmon.Jobs.Ingestion;
 /// </summary>
 public static class ClusterCockpitJobs
 {
-    /// <summary>Where the list is mapped; <see cref="UseClusterCockpitPaths"/> sends cc's <c>/api/jobs/</c> here.</summary>
+    /// <summary>Where the list is mapped; <see cref="UseClusterCockpitPaths"/> sends cc's <c>/api/jobs/</c>
+    /// here.</summary>
     public const string ListPath = "/api/clustercockpit/jobs";
-    private static readonly HashSet<string> Parameters = ["state", "cluster", "project", "start-time", "page", "items-per-page", "with-metadata"];
+    private static readonly HashSet<string> Parameters =
+        ["state", "cluster", "project", "start-time", "page", "items-per-page", "with-metadata"];
 
     public static IEndpointRouteBuilder MapClusterCockpitJobList(this IEndpointRouteBuilder app)
     {
         app.MapGet(ListPath, List).RequireAuthorization(Policies.ReaderOrIngest).WithTags("ClusterCockpit")
-            .WithSummary("cc-backend's job list (GET /api/jobs/ with the slash): {jobs, items, page}; job-control keys may list running jobs only.");
+            .WithSummary("cc-backend's job list (GET /api/jobs/ with the slash): {jobs, items, page}; job-control " +
+                "keys may list running jobs only.");
         return app;
     }
 
@@ -28,7 +31,8 @@ public static class ClusterCockpitJobs
     /// slash is told apart before routing runs.</summary>
     public static IApplicationBuilder UseClusterCockpitPaths(this IApplicationBuilder app) => app.Use((http, next) =>
     {
-        if (HttpMethods.IsGet(http.Request.Method) && http.Request.Path.Value == "/api/jobs/") http.Request.Path = ListPath;
+        if (HttpMethods.IsGet(http.Request.Method) && http.Request.Path.Value == "/api/jobs/")
+            http.Request.Path = ListPath;
         return next(http);
     });
 
@@ -36,14 +40,16 @@ public static class ClusterCockpitJobs
     {
         var query = http.Request.Query;
         var errors = new Dictionary<string, string[]>();
-        foreach (var key in query.Keys.Where(k => !Parameters.Contains(k))) errors[key] = [$"invalid query parameter: {key}"];
+        foreach (var key in query.Keys.Where(k => !Parameters.Contains(k)))
+            errors[key] = [$"invalid query parameter: {key}"];
         var states = new List<JobState>();
         var stateNames = query["state"].Select(s => s ?? "").ToArray();
         foreach (var s in stateNames)
         {
             if (s == "running") states.Add(JobState.Running);
             else if (ClusterCockpitIngestion.StateOf(s) is { } st) states.Add(st);
-            else if (!ClusterCockpitIngestion.StatesWithoutJobs.Contains(s)) errors["state"] = ["invalid query parameter value: state"];
+            else if (!ClusterCockpitIngestion.StatesWithoutJobs.Contains(s))
+                errors["state"] = ["invalid query parameter value: state"];
         }
         int Number(string name, int fallback)
         {
@@ -58,18 +64,21 @@ public static class ClusterCockpitJobs
         if (query["start-time"].FirstOrDefault() is { } range)
         {
             var parts = range.Split('-');
-            if (parts.Length == 2 && long.TryParse(parts[0], out var f) && long.TryParse(parts[1], out var t) && f is >= 0 and <= 253402300799 && t is >= 0 and <= 253402300799)
+            if (parts.Length == 2 && long.TryParse(parts[0], out var f) && long.TryParse(parts[1], out var t)
+                && f is >= 0 and <= 253402300799 && t is >= 0 and <= 253402300799)
             { from = DateTimeOffset.FromUnixTimeSeconds(f); to = DateTimeOffset.FromUnixTimeSeconds(t); }
             else errors["start-time"] = ["invalid query parameter value: startTime (from-to, unix seconds)"];
         }
         // cc-backend switches metadata on whenever the parameter is present; Jobmon honours an explicit false.
-        var withMetadata = query.ContainsKey("with-metadata") && query["with-metadata"].FirstOrDefault() is not ("false" or "0");
+        var withMetadata = query.ContainsKey("with-metadata")
+            && query["with-metadata"].FirstOrDefault() is not ("false" or "0");
         if (errors.Count > 0) return Problems.Validation(errors);
 
         var caller = Caller.From(http.User);
         var reader = http.User.IsInRole(Roles.User) || caller.SeesAllJobs;
         if (!reader && !(states.Count > 0 && states.All(s => s == JobState.Running) && stateNames.Length > 0))
-            return Results.Problem(statusCode: 403, title: "Forbidden", detail: "A job-control key may list running jobs only (state=running).");
+            return Results.Problem(statusCode: 403, title: "Forbidden",
+                detail: "A job-control key may list running jobs only (state=running).");
 
         IQueryable<JobView> jobs = session.Query<JobView>();
         if (reader && !caller.SeesAllJobs) { var me = caller.Name; jobs = jobs.Where(j => j.User == me); }
@@ -84,12 +93,14 @@ public static class ClusterCockpitJobs
         if (from is { } fromTime) jobs = jobs.Where(j => j.StartTime >= fromTime);
         if (to is { } toTime) jobs = jobs.Where(j => j.StartTime <= toTime);
         var skip = (page - 1L) * itemsPerPage;
-        var found = skip > int.MaxValue ? [] : await jobs.OrderByDescending(j => j.WindowStart).Skip((int)skip).Take(itemsPerPage).ToListAsync(ct);
+        var found = skip > int.MaxValue ? [] : await jobs.OrderByDescending(j => j.WindowStart).Skip((int)skip)
+            .Take(itemsPerPage).ToListAsync(ct);
         return Results.Json(new { jobs = found.Select(j => ToCcJob(j, withMetadata)), items = itemsPerPage, page });
     }
 
     /// <summary>A job as cc-lib's schema.Job serialises (its json tags; omitempty fields left out when empty). cc's
-    /// numeric database "id" has no equivalent (Jobmon's ids are Guids), so it is left out and "jobmonId" added.</summary>
+    /// numeric database "id" has no equivalent (Jobmon's ids are Guids), so it is left out and "jobmonId"
+    /// added.</summary>
     public static Dictionary<string, object?> ToCcJob(JobView j, bool withMetadata)
     {
         var d = j.Scheduler;
@@ -102,7 +113,8 @@ public static class ClusterCockpitJobs
             ["user"] = j.User,
             ["shared"] = d?.Shared ?? "none",
             ["jobState"] = ClusterCockpitIngestion.NameOf(j.State),
-            ["tags"] = j.Tags.Select(t => new { type = t.CreatedBy == JobView.Classifier ? "jobClass" : "jobmon", name = t.Name, scope = t.Visibility == TagVisibility.Public ? "global" : t.CreatedBy }).ToArray(),
+            ["tags"] = j.Tags.Select(t => new { type = t.CreatedBy == JobView.Classifier ? "jobClass" : "jobmon",
+                name = t.Name, scope = t.Visibility == TagVisibility.Public ? "global" : t.CreatedBy }).ToArray(),
             ["resources"] = d?.Resources.Length > 0
                 ? d.Resources.Select(Resource).ToArray()
                 : j.Nodes.Select(n => Resource(new SchedulerResource(n, null, null, null))).ToArray(),

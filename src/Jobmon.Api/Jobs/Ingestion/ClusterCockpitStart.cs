@@ -6,7 +6,8 @@ namespace Jobmon.Jobs.Ingestion;
 
 /// <summary>cc start_job: Jobmon's start decision (duplicates, reuse, a stop that came first), plus the details
 /// and tags cc reports, appended in the same transaction.</summary>
-public sealed record ClusterCockpitStart(StartJob Start, SchedulerDetails Details, (string Name, TagVisibility Visibility)[] Tags, string Caller) : ISlurmJobCommand
+public sealed record ClusterCockpitStart(StartJob Start, SchedulerDetails Details,
+    (string Name, TagVisibility Visibility)[] Tags, string Caller) : ISlurmJobCommand
 {
     public long SlurmId => Start.SlurmId;
 
@@ -14,7 +15,8 @@ public sealed record ClusterCockpitStart(StartJob Start, SchedulerDetails Detail
     {
         var decision = IngestionDecisions.Decide(Start, known, newId);
         if (decision is not Decision.Append a) return decision;
-        object[] extra = [new JobSchedulerDetailsReported(a.JobId, Details), .. Tags.Select(t => new JobTagAdded(a.JobId, t.Name, Caller, t.Visibility))];
+        object[] extra = [new JobSchedulerDetailsReported(a.JobId, Details),
+            .. Tags.Select(t => new JobTagAdded(a.JobId, t.Name, Caller, t.Visibility))];
         return a with { Events = [.. a.Events, .. extra] };
     }
 }

@@ -14,5 +14,6 @@ public static class NodeNames
     /// <summary>The script joins host names with '|'; commas and whitespace are accepted as well.</summary>
     public static string[] Split(string? list) => string.IsNullOrWhiteSpace(list)
         ? []
-        : list.Split(['|', ',', ' ', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        : list.Split(['|', ',', ' ', '\n', '\t'],
+            StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 }

@@ -26,15 +26,18 @@ public sealed record StartJob(
     DateTimeOffset StartTime,
     string? JobScript) : ISlurmJobCommand
 {
-    public Decision Decide(IReadOnlyList<JobView> known, Func<Guid> newId) => IngestionDecisions.Decide(this, known, newId);
+    public Decision Decide(IReadOnlyList<JobView> known, Func<Guid> newId)
+        => IngestionDecisions.Decide(this, known, newId);
 
-    /// <summary>SLURM array job id and task id (job 125 may be task 4 of array 123: "123_4"); null for other jobs.</summary>
+    /// <summary>SLURM array job id and task id (job 125 may be task 4 of array 123: "123_4"); null for other
+    /// jobs.</summary>
     public long? ArrayJobId { get; init; }
     public int? ArrayTaskId { get; init; }
     /// <summary>CPUs allocated to the job (SLURM's NumCPUs); null when the sender does not know.</summary>
     public int? NumCpus { get; init; }
 
-    /// <summary>v1 body as the shipped SLURM script sends it (keys matched case-insensitively; unknown keys ignored).</summary>
+    /// <summary>v1 body as the shipped SLURM script sends it (keys matched case-insensitively; unknown keys
+    /// ignored).</summary>
     public static StartJob? FromV1(JsonBody body)
     {
         var nodeList = body.String("nodeList", 4 * 1024 * 1024);
@@ -70,7 +73,8 @@ public sealed record StartJob(
     /// <summary>v2 body: camelCase names, nodes as an array or a SLURM hostlist string.</summary>
     public static StartJob? FromV2(JsonBody body, string cluster)
     {
-        var nodes = body.StringArray("nodes", 1_000_000, 255) ?? NodeNames.Split(body.String("nodeList", 4 * 1024 * 1024));
+        var nodes = body.StringArray("nodes", 1_000_000, 255)
+            ?? NodeNames.Split(body.String("nodeList", 4 * 1024 * 1024));
         var start = new StartJob(
             Cluster: cluster,
             SlurmId: body.Long("jobId") ?? 0,

@@ -14,7 +14,8 @@ public sealed class StartJobValidator : AbstractValidator<StartJob>
 
     public StartJobValidator(TimeProvider clock)
     {
-        RuleFor(x => x.Cluster).NotEmpty().Matches(ClusterName).WithMessage("must be a cluster name (letters, digits, '.', '_', '-').");
+        RuleFor(x => x.Cluster).NotEmpty().Matches(ClusterName)
+            .WithMessage("must be a cluster name (letters, digits, '.', '_', '-').");
         RuleFor(x => x.SlurmId).GreaterThan(0).LessThanOrEqualTo(99_999_999_999L);
         RuleFor(x => x.User).NotEmpty().MaximumLength(256);
         RuleFor(x => x.UserId).GreaterThanOrEqualTo(0).LessThanOrEqualTo(uint.MaxValue);
@@ -26,7 +27,8 @@ public sealed class StartJobValidator : AbstractValidator<StartJob>
         RuleFor(x => x.Partition).MaximumLength(128);
         RuleFor(x => x.ArrayJobId).GreaterThan(0).LessThanOrEqualTo(99_999_999_999L);
         RuleFor(x => x.ArrayTaskId).GreaterThanOrEqualTo(0).LessThanOrEqualTo(100_000_000);
-        RuleFor(x => x.ArrayTaskId).NotNull().When(x => x.ArrayJobId is not null).WithMessage("is required with an array job id.");
+        RuleFor(x => x.ArrayTaskId).NotNull().When(x => x.ArrayJobId is not null)
+            .WithMessage("is required with an array job id.");
         RuleFor(x => x.NumCpus).GreaterThanOrEqualTo(0).LessThanOrEqualTo(1_000_000_000);
         RuleFor(x => x.Nodes).NotEmpty().WithMessage("must name at least one node.")
             .Must(n => n.Length <= 1_000_000).WithMessage("has too many nodes.");

@@ -5,7 +5,8 @@ namespace Jobmon.Jobs.Ingestion;
 
 public static class ValidationMapping
 {
-    /// <summary>FluentValidation property paths → the field names the client used (e.g. Nodes[2] → nodeList[2]).</summary>
+    /// <summary>FluentValidation property paths → the field names the client used (e.g. Nodes[2] →
+    /// nodeList[2]).</summary>
     public static void AddTo(this ValidationResult result, JsonBody body, IReadOnlyDictionary<string, string> wireNames)
     {
         foreach (var failure in result.Errors)

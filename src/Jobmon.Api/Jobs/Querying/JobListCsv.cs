@@ -13,7 +13,8 @@ public static class JobListCsv
     public const string Header =
         "id,cluster,jobId,arrayJobId,arrayTaskId,user,group,account,name,partition,state,startTime,stopTime,durationSeconds,numNodes,numTasks,numCpus,totalGpus,nodes,exitCode,tags";
 
-    public static async Task WriteAsync(HttpContext http, IDocumentStore store, string connectionString, JobListQuery query,
+    public static async Task WriteAsync(HttpContext http, IDocumentStore store, string connectionString,
+        JobListQuery query,
         DateTimeOffset now, CancellationToken ct)
     {
         await using var connection = new Npgsql.NpgsqlConnection(connectionString);
@@ -34,12 +35,15 @@ public static class JobListCsv
 
     public static string Row(JobView j, DateTimeOffset now)
     {
-        static string Time(DateTimeOffset? t) => t?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture) ?? "";
+        static string Time(DateTimeOffset? t) => t?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'",
+            CultureInfo.InvariantCulture) ?? "";
         static string N(long? v) => v?.ToString(CultureInfo.InvariantCulture) ?? "";
         var fields = new[]
         {
-            j.Id.ToString(), j.Cluster, N(j.SlurmId), N(j.ArrayJobId), N(j.ArrayTaskId), j.User, j.Group, j.Account, j.JobName,
-            j.Partition, System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(j.State.ToString()), Time(j.StartTime), Time(j.StopTime),
+            j.Id.ToString(), j.Cluster, N(j.SlurmId), N(j.ArrayJobId), N(j.ArrayTaskId), j.User, j.Group, j.Account,
+                j.JobName,
+            j.Partition, System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(j.State.ToString()),
+                Time(j.StartTime), Time(j.StopTime),
             N(JobListItem.DurationOf(j, now)), N(j.NumNodes), N(j.NumTasks), N(j.NumCpus), N(j.TotalGpus),
             NodesOf(j), N(j.ExitCode), string.Join(';', j.TagNames),
         };

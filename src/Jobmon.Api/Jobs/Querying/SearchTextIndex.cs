@@ -19,7 +19,8 @@ public sealed class SearchTextIndex(JobmonSettings settings, ILogger<SearchTextI
         foreach (var sql in new[]
                  {
                      "CREATE EXTENSION IF NOT EXISTS pg_trgm",
-                     $"CREATE INDEX IF NOT EXISTS {Name} ON \"{schema}\".mt_doc_jobview USING gin ((data ->> 'searchText') gin_trgm_ops)",
+                     $"CREATE INDEX IF NOT EXISTS {Name} ON \"{schema}\".mt_doc_jobview USING gin ((data ->> " +
+                         "'searchText') gin_trgm_ops)",
                  })
         {
             try
@@ -28,7 +29,8 @@ public sealed class SearchTextIndex(JobmonSettings settings, ILogger<SearchTextI
                 await command.ExecuteNonQueryAsync(ct);
             }
             // Another replica created it at the same moment.
-            catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DuplicateObject or PostgresErrorCodes.DuplicateTable)
+            catch (PostgresException e) when (
+                e.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DuplicateObject or PostgresErrorCodes.DuplicateTable)
             {
                 log.LogDebug("{Sql}: created concurrently by another process", sql);
             }

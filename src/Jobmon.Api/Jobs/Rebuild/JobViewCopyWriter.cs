@@ -38,7 +38,8 @@ public sealed class JobViewCopyWriter
             await importer.WriteAsync(columns.DotnetType, NpgsqlTypes.NpgsqlDbType.Varchar, ct);
             foreach (var column in columns.DuplicatedColumns)
             {
-                if (JobViewColumns.ToDb(column.Value(doc)) is { } value) await importer.WriteAsync(value, column.Type, ct);
+                if (JobViewColumns.ToDb(column.Value(doc)) is { } value)
+                    await importer.WriteAsync(value, column.Type, ct);
                 else await importer.WriteNullAsync(ct);
             }
         }

@@ -23,7 +23,8 @@ public sealed class JobViewRebuild(IDocumentStore store, ILogger<JobViewRebuild>
 
     public async Task<RebuildProgress> RunAsync(IProgress<RebuildProgress>? progress, CancellationToken ct)
     {
-        var options = store.Options as StoreOptions ?? throw new InvalidOperationException("a Marten DocumentStore is needed");
+        var options = store.Options as StoreOptions
+            ?? throw new InvalidOperationException("a Marten DocumentStore is needed");
         var schema = options.Events.DatabaseSchemaName;
         var mapping = (DocumentMapping)((IReadOnlyStoreOptions)options).FindOrResolveDocumentType(typeof(JobView));
         var table = mapping.TableName.QualifiedName;
@@ -36,10 +37,13 @@ public sealed class JobViewRebuild(IDocumentStore store, ILogger<JobViewRebuild>
         await JobWriteLock.AcquireExclusiveAsync(gate, ct);
         try
         {
-            var highWater = await ScalarAsync<long>(gate, $"select coalesce(max(seq_id), 0) from {schema}.mt_events", ct);
-            var total = await ScalarAsync<long>(gate, $"select count(*) from {schema}.mt_streams where type = @type", ct, ("type", (object)streamType));
+            var highWater = await ScalarAsync<long>(gate, $"select coalesce(max(seq_id), 0) from {schema}.mt_events",
+                ct);
+            var total = await ScalarAsync<long>(gate, $"select count(*) from {schema}.mt_streams where type = @type",
+                ct, ("type", (object)streamType));
             await ScalarAsync<int>(gate, $"truncate {table}; select 1", ct);
-            logger.LogInformation("Rebuilding the job view from {Streams} job streams (events up to {HighWater})", total, highWater);
+            logger.LogInformation("Rebuilding the job view from {Streams} job streams (events up to {HighWater})",
+                total, highWater);
 
             var chunks = Channel.CreateBounded<Guid[]>(4);
             long streams = 0, events = 0;
@@ -49,7 +53,8 @@ public sealed class JobViewRebuild(IDocumentStore store, ILogger<JobViewRebuild>
             {
                 try
                 {
-                    await using var cmd = new NpgsqlCommand($"select id from {schema}.mt_streams where type = @type order by id", gate);
+                    await using var cmd =
+                        new NpgsqlCommand($"select id from {schema}.mt_streams where type = @type order by id", gate);
                     cmd.Parameters.AddWithValue("type", streamType);
                     await using var reader = await cmd.ExecuteReaderAsync(ct);
                     var ids = new List<Guid>(StreamsPerChunk);
@@ -82,7 +87,8 @@ public sealed class JobViewRebuild(IDocumentStore store, ILogger<JobViewRebuild>
                             .OrderBy(e => e.StreamId).ThenBy(e => e.Version)
                             .ToListAsync(ct);
                         foreach (var stream in loaded.GroupBy(e => e.StreamId))
-                            if (await aggregator.BuildAsync(stream.ToList(), session, null, ct) is { } view) docs.Add(view);
+                            if (await aggregator.BuildAsync(stream.ToList(), session, null, ct) is { } view)
+                                docs.Add(view);
                         Interlocked.Add(ref events, loaded.Count);
                     }
                     if (docs.Count > 0)
@@ -91,13 +97,15 @@ public sealed class JobViewRebuild(IDocumentStore store, ILogger<JobViewRebuild>
                         await conn.OpenAsync(ct);
                         await writer.CopyAsync(conn, docs, ct);
                     }
-                    progress?.Report(new RebuildProgress(Interlocked.Add(ref streams, ids.Length), total, Interlocked.Read(ref events)));
+                    progress?.Report(new RebuildProgress(Interlocked.Add(ref streams, ids.Length), total,
+                        Interlocked.Read(ref events)));
                 }
             }, ct)).ToArray();
             await Task.WhenAll(workers.Append(producer));
 
             // An inline projection has no daemon position; drop one a daemon rebuild may have left behind.
-            await ScalarAsync<int>(gate, $"delete from {schema}.mt_event_progression where name = @name; select 1", ct, ("name", (object)(ProjectionName + ":All")));
+            await ScalarAsync<int>(gate, $"delete from {schema}.mt_event_progression where name = @name; select 1", ct,
+                ("name", (object)(ProjectionName + ":All")));
             var done = new RebuildProgress(streams, total, events);
             logger.LogInformation("Rebuilt the job view: {Streams} jobs from {Events} events", streams, events);
             return done;
@@ -108,7 +116,8 @@ public sealed class JobViewRebuild(IDocumentStore store, ILogger<JobViewRebuild>
         }
     }
 
-    private static async Task<T> ScalarAsync<T>(NpgsqlConnection conn, string sql, CancellationToken ct, params (string Name, object Value)[] parameters)
+    private static async Task<T> ScalarAsync<T>(NpgsqlConnection conn, string sql, CancellationToken ct,
+        params (string Name, object Value)[] parameters)
     {
         await using var cmd = new NpgsqlCommand(sql, conn);
         foreach (var (name, value) in parameters) cmd.Parameters.AddWithValue(name, value);

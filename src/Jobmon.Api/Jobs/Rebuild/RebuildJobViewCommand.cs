@@ -25,7 +25,8 @@ public static class RebuildJobViewCommand
             Console.WriteLine($"{p.Streams:N0} of {p.StreamsTotal:N0} jobs, {p.Events:N0} events");
         });
         var done = await app.Services.GetRequiredService<JobViewRebuild>().RunAsync(progress, CancellationToken.None);
-        Console.WriteLine($"Rebuilt the job view: {done.Streams:N0} jobs from {done.Events:N0} events in {started.Elapsed.TotalSeconds:F1} s " +
+        Console.WriteLine($"Rebuilt the job view: {done.Streams:N0} jobs from {done.Events:N0} events in " +
+            $"{started.Elapsed.TotalSeconds:F1} s " +
                           $"({done.Events / Math.Max(0.001, started.Elapsed.TotalSeconds):F0} events/s)");
         return 0;
     }

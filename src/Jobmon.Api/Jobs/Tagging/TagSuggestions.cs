@@ -12,7 +12,8 @@ public static class TagSuggestions
     public static IEndpointRouteBuilder MapTagSuggestions(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/tags", List).RequireAuthorization(Policies.Reader).WithTags("Jobs")
-            .WithSummary("Tag names on the jobs the caller may read, starting with ?prefix= (case-insensitive), at most 20, sorted.");
+            .WithSummary("Tag names on the jobs the caller may read, starting with ?prefix= (case-insensitive), at " +
+                "most 20, sorted.");
         return app;
     }
 
@@ -20,11 +21,13 @@ public static class TagSuggestions
     {
         var q = http.Request.Query;
         foreach (var key in q.Keys)
-            if (key != "prefix") return Problems.Validation(key.Length > 64 ? key[..64] : key, "unknown query parameter; known: prefix.");
+            if (key != "prefix") return Problems.Validation(key.Length > 64 ? key[..64] : key,
+                "unknown query parameter; known: prefix.");
         var prefix = q["prefix"].ToString().Trim();
         if (prefix.Length > 64) return Problems.Validation("prefix", "must be at most 64 characters long.");
         if (prefix.Length > 0 && !JobCommands.TagName.IsMatch(prefix))
-            return Problems.Validation("prefix", "must start with a letter or digit and use letters, digits, spaces and . _ : / + -.");
+            return Problems.Validation("prefix",
+                "must start with a letter or digit and use letters, digits, spaces and . _ : / + -.");
         var caller = Caller.From(http.User);
         // The prefix is a parameter; '_' (the only LIKE wildcard a tag name may hold) is escaped.
         var pattern = prefix.Replace("\\", "\\\\").Replace("_", "\\_") + "%";

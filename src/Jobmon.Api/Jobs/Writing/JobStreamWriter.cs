@@ -40,20 +40,24 @@ public sealed class JobStreamWriter : IAsyncDisposable
     {
         this.store = store;
         this.logger = logger;
-        writers = Enumerable.Range(0, Math.Max(1, settings.IngestionWriters)).Select(_ => Task.Run(WriteLoopAsync)).ToArray();
+        writers = Enumerable.Range(0, Math.Max(1, settings.IngestionWriters)).Select(_ => Task.Run(WriteLoopAsync))
+            .ToArray();
     }
 
     /// <summary>Decides <paramref name="cmd"/> in the next group-commit batch and stores its decision.</summary>
     public Task<Decision> SubmitAsync(ISlurmJobCommand cmd, EventContext context, CancellationToken ct)
     {
         var pending = new Pending(cmd, context, ct);
-        if (!queue.Writer.TryWrite(pending)) throw new ObjectDisposedException(nameof(JobStreamWriter), "Jobmon is shutting down");
+        if (!queue.Writer.TryWrite(pending)) throw new ObjectDisposedException(nameof(JobStreamWriter),
+            "Jobmon is shutting down");
         return pending.Done.Task;
     }
 
     /// <summary>Decides on one job as it is now (null: no such job) and appends the decided events; decided again
-    /// after a concurrent write. <paramref name="decide"/> may store documents that belong to the same change.</summary>
-    public async Task<Decision> WriteAsync(Guid jobId, EventContext context, Func<JobView?, IDocumentOperations, Decision> decide, CancellationToken ct)
+    /// after a concurrent write. <paramref name="decide"/> may store documents that belong to the same
+    /// change.</summary>
+    public async Task<Decision> WriteAsync(Guid jobId, EventContext context, Func<JobView?, IDocumentOperations,
+        Decision> decide, CancellationToken ct)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -63,7 +67,8 @@ public sealed class JobStreamWriter : IAsyncDisposable
             var stream = await session.Events.FetchForWriting<JobView>(jobId, ct);
             var decision = decide(stream.Aggregate, session);
             if (decision is not Decision.Append append) return decision;
-            if (append.JobId != jobId || append.IsNew) throw new InvalidOperationException($"a write on job {jobId} decided an append to {append.JobId}");
+            if (append.JobId != jobId || append.IsNew)
+                throw new InvalidOperationException($"a write on job {jobId} decided an append to {append.JobId}");
             stream.AppendMany(append.Events);
             try
             {
@@ -72,14 +77,16 @@ public sealed class JobStreamWriter : IAsyncDisposable
             }
             catch (Exception e) when (attempt < Attempts && IsConflict(e))
             {
-                logger.LogInformation("Concurrent write on job {JobId}; deciding again (attempt {Attempt})", jobId, attempt + 1);
+                logger.LogInformation("Concurrent write on job {JobId}; deciding again (attempt {Attempt})", jobId,
+                    attempt + 1);
             }
         }
     }
 
     /// <summary>Appends decided elsewhere, with documents of the same change, in one transaction. Throws on any
     /// conflict, and then nothing is stored (see <see cref="IsConflict"/>).</summary>
-    public async Task AppendAsync(EventContext context, IReadOnlyList<JobAppend> appends, IEnumerable<object> documents, CancellationToken ct)
+    public async Task AppendAsync(EventContext context, IReadOnlyList<JobAppend> appends,
+        IEnumerable<object> documents, CancellationToken ct)
     {
         await using var session = store.LightweightSession();
         await JobWriteLock.EnterSharedAsync(session, ct);
@@ -92,7 +99,8 @@ public sealed class JobStreamWriter : IAsyncDisposable
 
     /// <summary>A new stream, or events after <paramref name="versionBefore"/>: Marten checks the version in the
     /// database before it takes sequence numbers (its quick-append function), so a lost race leaves no gap.</summary>
-    private static void Stage(IDocumentSession session, Guid jobId, long? versionBefore, object[] events, EventContext context)
+    private static void Stage(IDocumentSession session, Guid jobId, long? versionBefore, object[] events,
+        EventContext context)
     {
         var action = versionBefore is { } before
             ? session.Events.Append(jobId, before + events.Length, events)
@@ -117,7 +125,8 @@ public sealed class JobStreamWriter : IAsyncDisposable
             var waiting = carried;
             carried = [];
             foreach (var p in waiting) (ids.Add(p.Command.SlurmId) ? batch : carried).Add(p);
-            while (batch.Count < MaxBatch && queue.Reader.TryRead(out var p)) (ids.Add(p.Command.SlurmId) ? batch : carried).Add(p);
+            while (batch.Count < MaxBatch && queue.Reader.TryRead(out var p))
+                (ids.Add(p.Command.SlurmId) ? batch : carried).Add(p);
             batch.RemoveAll(p => p.Ct.IsCancellationRequested && p.Done.TrySetCanceled(p.Ct));
             if (batch.Count == 0) continue;
             try
@@ -129,7 +138,8 @@ public sealed class JobStreamWriter : IAsyncDisposable
             {
                 // Nothing of the batch is stored: decide each command again alone, with retries, so a conflict or a
                 // failure is only its own command's.
-                logger.LogInformation(e, "Job write batch of {Count} not committed; deciding each command alone", batch.Count);
+                logger.LogInformation(e, "Job write batch of {Count} not committed; deciding each command alone",
+                    batch.Count);
                 foreach (var p in batch) await RunAloneAsync(p);
             }
             catch (Exception e)
@@ -162,14 +172,16 @@ public sealed class JobStreamWriter : IAsyncDisposable
             var decision = decisions[i] = p.Command.Decide(jobs, Guid.CreateVersion7);
             if (decision is not Decision.Append append) continue;
             // The expected version is the one the decision saw: the view and its stream are committed together.
-            Stage(session, append.JobId, append.IsNew ? null : jobs.First(j => j.Id == append.JobId).Version, append.Events, p.Context);
+            Stage(session, append.JobId, append.IsNew ? null : jobs.First(j => j.Id == append.JobId).Version,
+                append.Events, p.Context);
             staged = true;
         }
         if (staged) await JobStreamGuard.SaveAsync(session, CancellationToken.None);
         return decisions;
     }
 
-    private static ILookup<long, JobView> ByNewest(IEnumerable<JobView> jobs) => jobs.OrderByDescending(j => j.WindowStart).ToLookup(j => j.SlurmId);
+    private static ILookup<long, JobView> ByNewest(IEnumerable<JobView> jobs)
+        => jobs.OrderByDescending(j => j.WindowStart).ToLookup(j => j.SlurmId);
 
     private async Task RunAloneAsync(Pending p)
     {
@@ -182,7 +194,8 @@ public sealed class JobStreamWriter : IAsyncDisposable
             }
             catch (Exception e) when (attempt < Attempts && IsConflict(e))
             {
-                logger.LogInformation("Concurrent write on SLURM job {SlurmId}; deciding again (attempt {Attempt})", p.Command.SlurmId, attempt + 1);
+                logger.LogInformation("Concurrent write on SLURM job {SlurmId}; deciding again (attempt {Attempt})",
+                    p.Command.SlurmId, attempt + 1);
             }
             catch (Exception e)
             {

@@ -8,5 +8,6 @@ namespace Jobmon.Jobs.Writing;
 
 public static class JobWritingSetup
 {
-    public static IServiceCollection AddJobStreamWriter(this IServiceCollection services) => services.AddSingleton<JobStreamWriter>();
+    public static IServiceCollection AddJobStreamWriter(this IServiceCollection services)
+        => services.AddSingleton<JobStreamWriter>();
 }
