@@ -56,7 +56,8 @@ public static class ImportOriginalCommand
             catch (Exception e) when (follow is not null && e is NpgsqlException or TimeoutException)
             {
                 // Following through the switch-over: a dropped connection to either database is retried next round.
-                Console.Error.WriteLine($"{DateTimeOffset.UtcNow:u} import failed, retrying in {follow} s: {e.Message}");
+                Console.Error.WriteLine(
+                    $"{DateTimeOffset.UtcNow:u} import failed, retrying in {follow} s: {e.Message}");
                 report = new DatabaseImportReport(dryRun, 0, 0, 0, 0, 0, 0, [e.Message]);
             }
             Console.WriteLine(JsonSerializer.Serialize(report, json));

@@ -66,7 +66,10 @@ public static class OriginalConfigImport
             else foreach (var f in translation.Filters)
             {
                 if (f.Op == Jobmon.Compat.TagFilter.RegexNotMatch)
-                    { report.Problems.Add($"metric {name}: filter {f.Key} !~ {f.Value} is not supported; skipped"); continue; }
+                {
+                    report.Problems.Add($"metric {name}: filter {f.Key} !~ {f.Value} is not supported; skipped");
+                    continue;
+                }
                 filters.Add(new Jobmon.Metrics.TagFilter(f.Key,
                     f.Op switch { "!=" => TagOp.NotEquals, "=~" => TagOp.Matches, _ => TagOp.Equals }, f.Value));
             }

@@ -318,7 +318,8 @@ public sealed class OriginalDatabaseImport(IDocumentStore store, JobStreamWriter
             var end = EndOf(j, view.Id, view.NumNodes, maxTimes, problems, ref statCount);
             events.AddRange(end);
             changes.Add($"{label}: ended " + (end[0] is JobTimedOut ? "(timeout: the original's sweeper)"
-                : $"({ExitStatus.StateOf(j.ExitCode).ToString().ToLowerInvariant()}, {ExitStatus.Describe(j.ExitCode)})")
+                : $"({ExitStatus.StateOf(j.ExitCode).ToString().ToLowerInvariant()}, " +
+                  $"{ExitStatus.Describe(j.ExitCode)})")
                 + (sweptByJobmon ? ", replacing Jobmon's sweeper timeout" : ""));
         }
         var now = jobTags.GroupBy(t => t.JobmonName).ToDictionary(g => g.Key, g => g.First());

@@ -23,12 +23,15 @@ public static class DatabaseErrors
             switch (e)
             {
                 case PostgresException p when p.SqlState.StartsWith("08", StringComparison.Ordinal)
-                                              || p.SqlState is PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown
-                                                  or PostgresErrorCodes.CannotConnectNow or PostgresErrorCodes.TooManyConnections:
+                    || p.SqlState is PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown
+                        or PostgresErrorCodes.CannotConnectNow or PostgresErrorCodes.TooManyConnections:
                     return true;
                 case PostgresException:
                     return false; // the server answered: a real error of the statement
-                case NpgsqlException { InnerException: SocketException or IOException or TimeoutException or EndOfStreamException }:
+                case NpgsqlException
+                {
+                    InnerException: SocketException or IOException or TimeoutException or EndOfStreamException
+                }:
                 case NpgsqlException n when n.Message.Contains("pool", StringComparison.OrdinalIgnoreCase)
                     || n.IsTransient && n is not PostgresException:
                 case SocketException:

@@ -245,7 +245,8 @@ public sealed record JobView
     public static string RunningKeyOf(string cluster, long slurmId) => $"{cluster}/{slurmId}";
 
     private static string SearchTextOf(JobView v) =>
-        $"{v.SlurmId} {(v.ArrayJobId is { } a ? $"{a}_{v.ArrayTaskId} " : "")}{v.JobName} {v.Account}".ToLowerInvariant();
+        ($"{v.SlurmId} {(v.ArrayJobId is { } a ? $"{a}_{v.ArrayTaskId} " : "")}" +
+         $"{v.JobName} {v.Account}").ToLowerInvariant();
 
     /// <summary>"123_4": SLURM's name of task 4 of array job 123.</summary>
     public static readonly System.Text.RegularExpressions.Regex ArrayTaskName = new(@"^\s*(\d{1,11})_(\d{1,9})\s*$");

@@ -195,10 +195,12 @@ public static class MetricsEndpoints
                         var m = wanted[i];
                         foreach (var s in result!.Results.FirstOrDefault(r => r.StatementId == i)?.Series ?? [])
                         {
-                            var prefix = $"{CsvField(m.Name)},{CsvField(m.Unit)},{CsvField(s.Tags.GetValueOrDefault("hostname") ?? "")}," +
+                            var host = s.Tags.GetValueOrDefault("hostname") ?? "";
+                            var prefix = $"{CsvField(m.Name)},{CsvField(m.Unit)},{CsvField(host)}," +
                                          $"{CsvField(JobMetricsService.DeviceLabel(s.Tags))},";
                             foreach (var p in s.GetPoints())
-                                await w.WriteLineAsync($"{prefix}{p.Time:O},{(p.Value * m.Scale)?.ToString("R", CultureInfo.InvariantCulture)}");
+                                await w.WriteLineAsync($"{prefix}{p.Time:O}," +
+                                    (p.Value * m.Scale)?.ToString("R", CultureInfo.InvariantCulture));
                         }
                     }
                 }, "text/csv", fileName);
@@ -219,8 +221,9 @@ public static class MetricsEndpoints
                         : m.Series;
                     foreach (var s in lines)
                         for (var i = 0; i < s.Times.Length; i++)
-                            await w.WriteLineAsync($"{prefix}{CsvField(s.Label)},{DateTimeOffset.FromUnixTimeMilliseconds(s.Times[i]):O}," +
-                                                   s.Values[i]?.ToString("R", CultureInfo.InvariantCulture));
+                            await w.WriteLineAsync(
+                                $"{prefix}{CsvField(s.Label)},{DateTimeOffset.FromUnixTimeMilliseconds(s.Times[i]):O}," +
+                                s.Values[i]?.ToString("R", CultureInfo.InvariantCulture));
                 }
             }, "text/csv", fileName);
         }

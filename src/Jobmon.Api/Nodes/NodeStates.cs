@@ -24,7 +24,8 @@ public static class NodeStates
         app.MapPut("/api/nodestate", Update).RequireAuthorization(Policies.Ingest)
             .WithTags("Ingestion (ClusterCockpit)");
         app.MapGet("/api/clusters/{cluster}/nodes", List).RequireAuthorization(Policies.Reader).WithTags("Nodes")
-            .WithSummary("The scheduler's latest state of every node of a cluster (as reported through /api/nodestate).");
+            .WithSummary("The scheduler's latest state of every node of a cluster (as reported through " +
+                "/api/nodestate).");
         return app;
     }
 

@@ -6,6 +6,9 @@ namespace Jobmon.Operations;
 
 public static class LiveLogEndpoints
 {
+    private static string Json(LogLine line) =>
+        System.Text.Json.JsonSerializer.Serialize(line, System.Text.Json.JsonSerializerOptions.Web);
+
     public static IServiceCollection AddLiveLog(this IServiceCollection services, ILoggingBuilder logging)
     {
         var buffer = new LiveLogBuffer();
@@ -28,11 +31,11 @@ public static class LiveLogEndpoints
             try
             {
                 foreach (var line in buffer.Recent(25))
-                    await http.Response.WriteAsync($"data: {System.Text.Json.JsonSerializer.Serialize(line, System.Text.Json.JsonSerializerOptions.Web)}\n\n", ct);
+                    await http.Response.WriteAsync($"data: {Json(line)}\n\n", ct);
                 await http.Response.Body.FlushAsync(ct);
                 await foreach (var line in reader.ReadAllAsync(ct))
                 {
-                    await http.Response.WriteAsync($"data: {System.Text.Json.JsonSerializer.Serialize(line, System.Text.Json.JsonSerializerOptions.Web)}\n\n", ct);
+                    await http.Response.WriteAsync($"data: {Json(line)}\n\n", ct);
                     await http.Response.Body.FlushAsync(ct);
                 }
             }

@@ -41,7 +41,7 @@ public static class Observability
     /// it.</summary>
     public const long DefaultReadyMaxLag = 5_000;
 
-    public static async Task<IResult> Ready(IDocumentStore store, JobmonTelemetry metrics, IServiceProvider services,
+    public static async Task<IResult> Ready(IDocumentStore store, JobmonTelemetry telemetry, IServiceProvider services,
         IConfiguration configuration, CancellationToken ct)
     {
         var checks = new Dictionary<string, object>();
@@ -64,19 +64,19 @@ public static class Observability
         // So does one too far behind: summaries that far off mislead, even while they still move.
         var maxLag = configuration.GetValue("Jobmon:ProjectionReadyMaxLag", DefaultReadyMaxLag);
         bool TooFarBehind(ShardHealth s) => !s.Rebuilding && s.Behind > maxLag;
-        var stalled = metrics.Shards.Where(s => s.Stalled).Select(s => s.Shard).ToList();
-        var behind = metrics.Shards.Any(TooFarBehind);
+        var stalled = telemetry.Shards.Where(s => s.Stalled).Select(s => s.Shard).ToList();
+        var behind = telemetry.Shards.Any(TooFarBehind);
         // Which shards this process runs now (HotCold: the lease holder), for operators and the fault suite.
         var runningHere = services.GetService<IProjectionCoordinator>()?.DaemonForMainDatabase().CurrentAgents()
             .Where(a => a.Status == JasperFx.AgentStatus.Running).Select(a => a.Name.Identity).ToHashSet() ?? [];
         if (stalled.Count > 0 || behind) ready = false;
         checks["projections"] = new
         {
-            status = stalled.Count > 0 ? "stalled" : behind ? "too far behind" : metrics.Shards.Any(s => s.Behind > 0)
+            status = stalled.Count > 0 ? "stalled" : behind ? "too far behind" : telemetry.Shards.Any(s => s.Behind > 0)
                 ? "catching up" : "ok",
-            lag = metrics.Lag,
+            lag = telemetry.Lag,
             maxLag,
-            shards = metrics.Shards.Select(s => new
+            shards = telemetry.Shards.Select(s => new
             {
                 s.Shard, s.Behind,
                 status = s.Stalled ? "stalled" : TooFarBehind(s) ? "too far behind" : s.Behind > 0 ? "catching up"

@@ -16,7 +16,7 @@ namespace Jobmon.Operations;
 /// moved, which stops the shard but keeps its lock — or wedged) lets go and takes it up again; the others retry its
 /// lock.
 /// </summary>
-public sealed class ProjectionLagMonitor(IDocumentStore store, RebuildTracker tracker, JobmonTelemetry metrics,
+public sealed class ProjectionLagMonitor(IDocumentStore store, RebuildTracker tracker, JobmonTelemetry telemetry,
     IServiceProvider services,
     IConfiguration configuration, TimeProvider clock, IHostApplicationLifetime lifetime,
         ILogger<ProjectionLagMonitor> logger) : BackgroundService
@@ -62,7 +62,7 @@ public sealed class ProjectionLagMonitor(IDocumentStore store, RebuildTracker tr
                     && now - seen.Since >= StallAfter, seen.Since, rebuilding));
             }
         }
-        metrics.SetShards(health);
+        telemetry.SetShards(health);
         foreach (var stalled in health.Where(h => h.Stalled)) await RestartIfHeldHereAsync(stalled, ct);
     }
 

@@ -28,7 +28,8 @@ public sealed class ProjectionLeaseGuard(IServiceProvider services, IConfigurati
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (services.GetService<IProjectionCoordinator>() is not ProjectionCoordinatorBase { Distributor: { } distributor } coordinator) return;
+        if (services.GetService<IProjectionCoordinator>()
+            is not ProjectionCoordinatorBase { Distributor: { } distributor } coordinator) return;
         var started = new TaskCompletionSource();
         await using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
             await started.Task.WaitAsync(stoppingToken);
@@ -57,7 +58,8 @@ public sealed class ProjectionLeaseGuard(IServiceProvider services, IConfigurati
             if (set is null || daemon.IsRebuilding(agent.Name)) continue;
             if (agent.Status == AgentStatus.Running && !distributor.HasLock(set))
             {
-                logger.LogWarning("Projection shard {Shard} lost its lease (its lock connection broke): stopping it now", identity);
+                logger.LogWarning(
+                    "Projection shard {Shard} lost its lease (its lock connection broke): stopping it now", identity);
                 await agent.HardStopAsync();
                 daemon.EjectPausedShard(identity);
                 // forget the dead handle; the next leadership poll competes again

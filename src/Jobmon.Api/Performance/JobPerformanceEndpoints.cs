@@ -75,7 +75,9 @@ public static class JobPerformanceEndpoints
         if (flopsDef is null || bwDef is null)
             return Results.Ok(
                 Missing("the catalogue has no " +
-                $"{(flopsDef is null ? "flops_any or flops_dp" : "")}{(flopsDef is null && bwDef is null ? " and no " : "")}{(bwDef is null ? Bandwidth : "")} for partition {job.Partition}."));
+                $"{(flopsDef is null ? "flops_any or flops_dp" : "")}" +
+                $"{(flopsDef is null && bwDef is null ? " and no " : "")}" +
+                $"{(bwDef is null ? Bandwidth : "")} for partition {job.Partition}."));
         if (flopsDef.PeakPerNode is not > 0 || bwDef.PeakPerNode is not > 0)
             return Results.Ok(
                 Missing($"no per-node peak for {flopsDef.Name} and {bwDef.Name} on partition {job.Partition} " +

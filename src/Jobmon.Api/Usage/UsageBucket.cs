@@ -38,5 +38,6 @@ public sealed class UsageBucket
         : period.AddDays(1);
 
     public static string IdOf(string kind, string user, string cluster, string partition, DateTimeOffset period) =>
-        $"{(kind == Month ? "m" : "d")}|{user}|{cluster}|{partition}|{period.UtcDateTime.ToString(kind == Month ? "yyyy-MM" : "yyyy-MM-dd")}";
+        $"{(kind == Month ? "m" : "d")}|{user}|{cluster}|{partition}|" +
+        period.UtcDateTime.ToString(kind == Month ? "yyyy-MM" : "yyyy-MM-dd");
 }

@@ -134,7 +134,8 @@ public static class UsageEndpoints
         if (long.TryParse(raw, out var unix) && unix is > 0 and < 253_402_300_799)
             return DateTimeOffset.FromUnixTimeSeconds(unix);
         if (DateTimeOffset.TryParse(raw, System.Globalization.CultureInfo.InvariantCulture,
-                System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal, out var t)
+                System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal,
+                out var t)
             && t.Year is >= 1970 and < 9000)
             return t.ToUniversalTime();
         errors[name] = ["an ISO 8601 date or time (e.g. 2026-11-01) or Unix seconds."];
@@ -167,7 +168,10 @@ public static class UsageEndpoints
 
         public void AddRunning(RunningJob r, double hours, bool count)
         {
-            _figures.WallHours += hours; _figures.NodeHours += hours * r.Nodes; _figures.GpuHours += hours * r.Gpus; _figures.CoreHours += hours * r.Cpus;
+            _figures.WallHours += hours;
+            _figures.NodeHours += hours * r.Nodes;
+            _figures.GpuHours += hours * r.Gpus;
+            _figures.CoreHours += hours * r.Cpus;
             if (count) _running++;
         }
 

@@ -124,12 +124,12 @@ public static class IngestionEndpoints
     /// commit).</summary>
     private static void Record(HttpContext http, string operation, Decision decision, long started)
     {
-        var metrics = http.RequestServices.GetRequiredService<JobmonTelemetry>();
+        var telemetry = http.RequestServices.GetRequiredService<JobmonTelemetry>();
         var outcome = decision switch { Decision.Append => "stored", Decision.AlreadyKnown => "duplicate",
             _ => "rejected" };
         var tags = new TagList { { "operation", operation }, { "outcome", outcome } };
-        metrics.Ingested.Add(1, tags);
-        metrics.IngestDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds, tags);
+        telemetry.Ingested.Add(1, tags);
+        telemetry.IngestDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds, tags);
     }
 
     private static IResult ToResult(Decision decision, bool v2) => decision switch

@@ -11,7 +11,8 @@ public static class JobListCsv
     public const int MaxRows = 1_000_000;
 
     public const string Header =
-        "id,cluster,jobId,arrayJobId,arrayTaskId,user,group,account,name,partition,state,startTime,stopTime,durationSeconds,numNodes,numTasks,numCpus,totalGpus,nodes,exitCode,tags";
+        "id,cluster,jobId,arrayJobId,arrayTaskId,user,group,account,name,partition,state,startTime,stopTime," +
+        "durationSeconds,numNodes,numTasks,numCpus,totalGpus,nodes,exitCode,tags";
 
     public static async Task WriteAsync(HttpContext http, IDocumentStore store, string connectionString,
         JobListQuery query,

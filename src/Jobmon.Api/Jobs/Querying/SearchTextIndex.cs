@@ -30,7 +30,8 @@ public sealed class SearchTextIndex(JobmonSettings settings, ILogger<SearchTextI
             }
             // Another replica created it at the same moment.
             catch (PostgresException e) when (
-                e.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DuplicateObject or PostgresErrorCodes.DuplicateTable)
+                e.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DuplicateObject
+                    or PostgresErrorCodes.DuplicateTable)
             {
                 log.LogDebug("{Sql}: created concurrently by another process", sql);
             }

@@ -63,7 +63,8 @@ public static class SlurmIdLookup
         var now = clock.GetUtcNow();
         return jobs.Count switch
         {
-            0 => Problems.NotFound($"no job of yours has SLURM id {slurmId}{(cluster is null ? "" : $" on {cluster}")}."),
+            0 => Problems.NotFound(
+                $"no job of yours has SLURM id {slurmId}{(cluster is null ? "" : $" on {cluster}")}."),
             1 => Results.Ok(JobDetail.From(jobs[0], now) with { Scheduler = jobs[0].Scheduler }),
             _ => Results.Json(new SlurmIdCandidates(cluster, slurmId, jobs.Select(j => JobListItem.From(j, now))
                 .ToList()), statusCode: 300),

@@ -111,7 +111,8 @@ public sealed class JobStreamWriter : IAsyncDisposable
     /// <summary>True when another writer got there first (stream version, stream id, unique running key): deciding
     /// again on reloaded jobs resolves it.</summary>
     public static bool IsConflict(Exception e) =>
-        e is ConcurrencyException or Marten.Exceptions.ExistingStreamIdCollisionException or JasperFx.Events.ExistingStreamIdCollisionException ||
+        e is ConcurrencyException or Marten.Exceptions.ExistingStreamIdCollisionException
+            or JasperFx.Events.ExistingStreamIdCollisionException ||
         DatabaseErrors.IsUniqueViolation(e) ||
         (e.InnerException is not null && IsConflict(e.InnerException));
 
