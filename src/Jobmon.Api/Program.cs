@@ -40,6 +40,7 @@ builder.Services.AddJobmonMetrics(settings);
 builder.Services.AddHostedService<Jobmon.Compat.OriginalConfigStartupImport>();
 builder.Services.AddSingleton<Jobmon.Compat.OriginalDatabaseImport>();
 builder.Services.AddOpenApi("v2");
+builder.Services.AddJobmonResponseCompression();
 builder.Services.ConfigureHttpJsonOptions(o =>
 {
     o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase));
@@ -74,6 +75,7 @@ app.UseJobmonExceptionHandler();
 app.UseStatusCodePages();
 app.UseInputGuard();
 app.UseSecurityHeaders();
+app.UseResponseCompression();
 app.UseJobmonFrontend(settings);
 app.UseAuthentication();
 app.UseCsrfProtection();
@@ -93,6 +95,7 @@ app.MapClusterCockpitJobList();
 app.MapJobQueries();
 app.MapJobCommands();
 Jobmon.Jobs.Tagging.TagSuggestions.MapTagSuggestions(app);
+Jobmon.Jobs.Tagging.TagCounts.MapTagCounts(app);
 app.MapSlurmIdLookup();
 app.MapSummaries();
 app.MapUsage();

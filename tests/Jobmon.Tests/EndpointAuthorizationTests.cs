@@ -26,6 +26,7 @@ public sealed class EndpointAuthorizationTests : IAsyncLifetime
         ["GET /api/clusters/{cluster}/nodes/{host}"] = "reader",
         ["GET /api/clusters/{cluster}/nodes/{host}/metrics"] = "reader",
         ["GET /api/tags"] = "reader",
+        ["GET /api/tags/counts"] = "reader",
         ["GET /api/openapi/{documentName}.json"] = "public",
         ["POST /api/login"] = "public",
         ["POST /api/logout"] = "signed-in",
