@@ -86,6 +86,7 @@ app.MapOpenApi("/api/openapi/{documentName}.json").AllowAnonymous();
 app.MapGet("/api/ping", (TimeProvider clock) => Results.Ok(new { status = "ok", time = clock.GetUtcNow() })).AllowAnonymous();
 app.MapJobmonHealth();
 app.MapAccounts();
+Jobmon.Accounts.SessionState.MapSessionState(app);
 app.MapJobmonSignIn();
 app.MapJobIngestion();
 app.MapClusterCockpitIngestion();

@@ -20,6 +20,7 @@ public sealed class EndpointAuthorizationTests : IAsyncLifetime
     private static readonly Dictionary<string, string> Expected = new()
     {
         ["GET /api/ping"] = "public",
+        ["GET /api/session"] = "public",
         ["POST /api/nodestate"] = "ingest",
         ["PUT /api/nodestate"] = "ingest",
         ["GET /api/clusters/{cluster}/nodes"] = "reader",
