@@ -31,6 +31,18 @@ export async function run({ step, shot, signIn, newContext, check, admin, ingest
   const b = await start(carol, 1, now - 2 * 3600, { exitCode: 256, stopTime: now - 5400 }); // exit status 1
   const c = await start(carol, 4, now - 3600);
   const d = await start(dan, 3, now - 2 * 3600, { exitCode: 0, stopTime: now - 3600 });
+  // Two runs of one job name (alice, a cluster of their own): the job page compares the later with the earlier.
+  const simName = `ui15-sim-${now}`;
+  const sim = async (id, startTime, stopTime) => {
+    const r = await ingest('PUT', '/api/job_start', {
+      Id: id, userName: 'alice', clusterId: `${CLUSTER}c`, partition: 'p', numNodes: 2, numTasks: 2, tasksPerNode: 1,
+      GPUsPerNode: 0, startTime, nodeList: 'n1|n2', jobName: simName, account: 'a', groupName: 'g', isRunning: true,
+    });
+    await ingest('PATCH', `/api/job_stop/${id}?cluster=${CLUSTER}c`, { exitCode: 0, stopTime });
+    return r.json.jobId;
+  };
+  const earlierRun = await sim(9201, now - 5 * 3600, now - 4 * 3600);
+  const laterRun = await sim(9202, now - 3600, now - 1800);
   const tag = (name) => `ui15-${now}-${name}`;
   for (const [job, name] of [[a, 'campaign'], [b, 'campaign'], [a, 'solo'], [d, 'campaign'], [d, 'dan-only']]) {
     await admin('POST', `/api/jobs/${job.id}/tags`, { name: tag(name), visibility: 'public' });
@@ -154,20 +166,20 @@ export async function run({ step, shot, signIn, newContext, check, admin, ingest
     await page.goto('/statistics');
     await page.getByRole('heading', { name: 'Usage', exact: true }).waitFor();
     check(await page.locator('[data-testid="usage-users"]').count() === 0, 'no per-user table for a normal user');
-    await page.getByLabel('Cluster').fill(cluster);
+    await page.locator('[aria-label="Cluster"]').fill(cluster);
     await page.waitForFunction(() => document.querySelector('[data-testid="usage-table"] tfoot td')?.textContent === '2');
     let t = await totals(page);
     check(t.Running === '1', `carol's running job: ${JSON.stringify(t)}`);
-    await page.getByLabel('State').selectOption('completed');
+    await page.locator('[aria-label="State"]').selectOption('completed');
     await page.waitForFunction(() => document.querySelector('[data-testid="usage-table"] tfoot td')?.textContent === '1');
     t = await totals(page);
     check(t['Node-hours'] === '4.00' && t['Wall-hours'] === '2.00', `completed only: job A, 2 nodes × 2 h: ${JSON.stringify(t)}`);
     await shot(page, 'ui15-statistics-filters-user');
     // A window a month ago: none of these jobs.
     const day = (offset) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
-    await page.getByLabel('State').selectOption('');
-    await page.getByLabel('From').fill(day(-40));
-    await page.getByLabel('To').fill(day(-30));
+    await page.locator('[aria-label="State"]').selectOption('');
+    await page.locator('[aria-label="From"]').fill(day(-40));
+    await page.locator('[aria-label="To"]').fill(day(-30));
     await page.waitForFunction(() => document.querySelector('[data-testid="usage-table"] tfoot td')?.textContent === '0');
     t = await totals(page);
     check(t['Node-hours'] === '0', `nothing 30–40 days ago: ${JSON.stringify(t)}`);
@@ -175,6 +187,18 @@ export async function run({ step, shot, signIn, newContext, check, admin, ingest
     // Someone else's usage page is for admins.
     await page.goto(`/usage/${dan}`);
     await page.getByRole('alert').filter({ hasText: 'This page is for administrators' }).waitFor();
+  });
+
+  await step('ui15: sorting by duration ranks the running job by its duration so far', async () => {
+    await page.goto(`/jobs?cluster=${cluster}&sort=duration&order=desc`);
+    await page.locator(`tr[data-job-id="${c.id}"]`).waitFor();
+    const order = await page.locator('.jobs-table tbody tr').evaluateAll((trs) => trs.map((tr) => tr.dataset.jobId));
+    // A 2 h, C running for 1 h, B 30 min.
+    check(JSON.stringify(order) === JSON.stringify([a.id, c.id, b.id]), `longest first, running job by its current duration: ${order}`);
+    await page.getByRole('button', { name: /^Duration/ }).click();
+    await page.waitForURL((u) => u.searchParams.get('order') === 'asc');
+    await page.waitForFunction((first) => document.querySelector('.jobs-table tbody tr')?.dataset.jobId === first, b.id);
+    await shot(page, 'ui15-duration-sort');
   });
 
   await step('jobs: at 390 px the list shows each job as a card with its Duration, and every link and button on screen', async () => {
@@ -225,7 +249,7 @@ export async function run({ step, shot, signIn, newContext, check, admin, ingest
   await step("ui15: an admin filters the statistics by cluster, sees both users, and opens carol's usage page", async () => {
     await apage.goto('/statistics');
     await apage.getByRole('heading', { name: 'Usage (all users)' }).waitFor();
-    await apage.getByLabel('Cluster').fill(cluster);
+    await apage.locator('[aria-label="Cluster"]').fill(cluster);
     await apage.waitForFunction(() => document.querySelector('[data-testid="usage-table"] tfoot td')?.textContent === '3');
     const users = apage.locator('[data-testid="usage-users"] tbody tr');
     await apage.locator('[data-testid="usage-users"]').getByRole('link', { name: dan }).waitFor();
@@ -237,6 +261,37 @@ export async function run({ step, shot, signIn, newContext, check, admin, ingest
     const t = await totals(apage);
     check(t['Jobs ended'] === '2' && t.Running === '1', `carol's figures for the admin: ${JSON.stringify(t)}`);
     await shot(apage, 'ui15-usage-admin-other-user');
+  });
+
+  await step('ui15: the job page compares with the earlier run of the same name and draws the roofline', async () => {
+    await apage.goto(`/jobs/${laterRun}`);
+    const table = apage.locator('[data-testid="compare-table"]');
+    await table.locator('tbody tr').nth(1).waitFor();
+    const rows = await table.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.cells].map((td) => td.textContent.trim())));
+    check(rows.length === 2 && rows[0][0] === 'this job (9202)' && rows[1][0] === '9201', `this job and the earlier run: ${JSON.stringify(rows)}`);
+    check(rows[0][2] === '30m 00s' && rows[1][2] === '1h 00m', `runtimes 30 min and 1 h: ${rows[0][2]}, ${rows[1][2]}`);
+    check(rows[0][4].endsWith('FLOP/s') && rows[1][4] === '–', `FLOP rate from InfluxDB for this job, none for the earlier (no samples then): ${rows[0][4]}, ${rows[1][4]}`);
+    // The samples of n1 and n2 (ops/e2e) cover this job: one dot per node and window under the roof.
+    const roof = apage.locator('[data-testid="roofline"] svg');
+    await roof.waitFor();
+    check(/Roofline: [1-9]\d* points/.test(await roof.getAttribute('aria-label')), `roofline points: ${await roof.getAttribute('aria-label')}`);
+    await apage.locator('[data-testid="job-performance"]').scrollIntoViewIfNeeded();
+    await shot(apage, 'ui15-compare-roofline');
+  });
+
+  await step('ui15: an admin corrects the account with a reason; the history shows old → new and the reason', async () => {
+    await apage.goto(`/jobs/${laterRun}`);
+    const correct = apage.getByRole('button', { name: 'Correct metadata' });
+    await correct.waitFor();
+    await apage.locator('input[name="correct-account"]').fill('b-corrected');
+    check(await correct.isDisabled(), 'correcting possible without a reason');
+    await apage.locator('input[name="admin-reason"]').fill('e2e: ticket 4711, wrong account');
+    await correct.click();
+    const event = apage.locator('[data-event-type]', { hasText: 'e2e: ticket 4711, wrong account' });
+    await event.waitFor();
+    const text = await event.innerText();
+    check(text.includes('Metadata corrected') && text.includes('account → b-corrected'), `readable correction: ${text}`);
+    await shot(apage, 'ui15-metadata-corrected');
   });
 
   await step('settings: at 390 px the admin tables (API keys, users, projections, catalogue) keep their buttons on screen', async () => {
