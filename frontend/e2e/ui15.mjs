@@ -313,7 +313,7 @@ export async function run({ step, shot, signIn, newContext, check, admin, ingest
     await shot(apage, 'ui15-compare-roofline');
   });
 
-  await step('ui15: an admin corrects the account with a reason; the history shows old → new and the reason', async () => {
+  await step('ui15: an admin corrects the account with a reason; the history shows the new value and the reason', async () => {
     await apage.goto(`/jobs/${laterRun}`);
     const correct = apage.getByRole('button', { name: 'Correct metadata' });
     await correct.waitFor();
@@ -324,7 +324,7 @@ export async function run({ step, shot, signIn, newContext, check, admin, ingest
     const event = apage.locator('[data-event-type]', { hasText: 'e2e: ticket 4711, wrong account' });
     await event.waitFor();
     const text = await event.innerText();
-    check(text.includes('Metadata corrected') && text.includes('account → b-corrected'), `readable correction: ${text}`);
+    check(text.includes('Metadata corrected') && text.includes('account → "b-corrected"'), `readable correction: ${text}`);
     await shot(apage, 'ui15-metadata-corrected');
   });
 
