@@ -297,7 +297,7 @@ export async function run({ step, shot, signIn, newContext, check, admin, ingest
     await shot(apage, 'ui15-usage-admin-other-user');
   });
 
-  await step('ui15: the job page compares with the earlier run of the same name and draws the roofline', async () => {
+  await step('ui15: the job page shows the energy, compares with the earlier run of the same name and draws the roofline', async () => {
     await apage.goto(`/jobs/${laterRun}`);
     const table = apage.locator('[data-testid="compare-table"]');
     await table.locator('tbody tr').nth(1).waitFor();
@@ -305,6 +305,11 @@ export async function run({ step, shot, signIn, newContext, check, admin, ingest
     check(rows.length === 2 && rows[0][0] === 'this job (9202)' && rows[1][0] === '9201', `this job and the earlier run: ${JSON.stringify(rows)}`);
     check(rows[0][2] === '30m 00s' && rows[1][2] === '1h 00m', `runtimes 30 min and 1 h: ${rows[0][2]}, ${rows[1][2]}`);
     check(rows[0][4].endsWith('FLOP/s') && rows[1][4] === '–', `FLOP rate from InfluxDB for this job, none for the earlier (no samples then): ${rows[0][4]}, ${rows[1][4]}`);
+    // ops/e2e writes cpu_power at 200 W per node: 2 nodes × 200 W × 0.5 h = 0.2 kWh.
+    const energy = await apage.locator('[data-testid="job-energy"]').innerText();
+    const kwh = Number(/([\d.]+) kWh/.exec(energy)?.[1]);
+    check(kwh >= 0.19 && kwh <= 0.21 && energy.includes('cpu_power'), `energy of this job: ${energy}`);
+    check(rows[0][6] === `${kwh.toFixed(3)} kWh` && rows[1][6] === '–', `energy column: ${rows[0][6]}, ${rows[1][6]}`);
     // The samples of n1 and n2 (ops/e2e) cover this job: one dot per node and window under the roof.
     const roof = apage.locator('[data-testid="roofline"] svg');
     await roof.waitFor();
