@@ -14,7 +14,7 @@ public static class JobmonHost
 {
     public static void ConfigureStore(StoreOptions opts, JobmonSettings settings)
     {
-        MartenSetup.Configure(opts, settings);
+        MartenSetup.ConfigureStoreWide(opts, settings);
         opts.ConfigureJobs()
             .ConfigureSummaries()
             .ConfigureUsage()

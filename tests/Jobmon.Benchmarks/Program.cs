@@ -549,7 +549,7 @@ async Task SustainedBenchmark()
     var cs = reuse is null ? await PostgresServer.CreateDatabaseAsync("bench_sustained")
         : new NpgsqlConnectionStringBuilder(adminCs) { Database = reuse }.ConnectionString;
     Console.WriteLine($"Database: {new NpgsqlConnectionStringBuilder(cs).Database}");
-    var store = DocumentStore.For(opts => MartenSetup.Configure(opts, new JobmonSettings { PostgresConnectionString = cs }));
+    var store = DocumentStore.For(opts => JobmonHost.ConfigureStore(opts, new JobmonSettings { PostgresConnectionString = cs }));
     await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
     if (reuse is null) await SeedAndRebuild(store, cs);
     var minutes = Arg("--minutes", 10);

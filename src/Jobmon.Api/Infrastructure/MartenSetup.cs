@@ -12,15 +12,12 @@ namespace Jobmon.Infrastructure;
 
 public static class MartenSetup
 {
-    /// <summary>Marten with Wolverine; <paramref name="configureSlices"/> adds each slice's documents, projections and
-    /// events (the composition root, JobmonHost.ConfigureStore). The caller adds subscriptions to the result.</summary>
+    /// <summary>Marten with Wolverine. <paramref name="configureStore"/> is the composition root's whole store
+    /// (JobmonHost.ConfigureStore: <see cref="ConfigureStoreWide"/>, then each slice's documents, projections and
+    /// events). The caller adds subscriptions to the result.</summary>
     public static MartenServiceCollectionExtensions.MartenConfigurationExpression AddJobmonMarten(
-        this IServiceCollection services, JobmonSettings settings, Action<StoreOptions> configureSlices) =>
-        services.AddMarten(opts =>
-            {
-                Configure(opts, settings);
-                configureSlices(opts);
-            })
+        this IServiceCollection services, JobmonSettings settings, Action<StoreOptions> configureStore) =>
+        services.AddMarten(configureStore)
             .UseLightweightSessions()
             .ApplyAllDatabaseChangesOnStartup()
             .AddAsyncDaemon(settings.DaemonMode == "Solo" ? DaemonMode.Solo : DaemonMode.HotCold)
@@ -59,7 +56,7 @@ public static class MartenSetup
     }
 
     /// <summary>The store-wide configuration (connection, schema, event store options); the slices add theirs.</summary>
-    public static void Configure(StoreOptions opts, JobmonSettings settings)
+    public static void ConfigureStoreWide(StoreOptions opts, JobmonSettings settings)
     {
         opts.Connection(WithPoolDefaults(settings.PostgresConnectionString));
         opts.DatabaseSchemaName = settings.Schema;
