@@ -1,6 +1,7 @@
 using JasperFx.Events.Projections;
 using Jobmon.Jobs.Ingestion;
 using Jobmon.Jobs.Querying;
+using Jobmon.Jobs.Tagging;
 using Jobmon.Jobs.Writing;
 using Marten;
 using Marten.Schema;
@@ -76,5 +77,20 @@ public static class JobsSlice
         services.AddSingleton<StartJobValidator>();
         services.AddSingleton<StopJobValidator>();
         return services;
+    }
+
+    /// <summary>The job endpoints: ingestion (Jobmon's and ClusterCockpit's), the list and detail, tags and metadata
+    /// corrections, the SLURM-id lookup.</summary>
+    public static IEndpointRouteBuilder MapJobs(this IEndpointRouteBuilder app)
+    {
+        app.MapJobIngestion();
+        app.MapClusterCockpitIngestion();
+        app.MapClusterCockpitJobList();
+        app.MapJobQueries();
+        app.MapJobCommands();
+        app.MapTagSuggestions();
+        app.MapTagCounts();
+        app.MapSlurmIdLookup();
+        return app;
     }
 }
