@@ -308,7 +308,8 @@ public static partial class FluxTranslator
             if (op is "=~" or "!~")
             {
                 if (left.Kind != OperandKind.Tag || right.Kind != OperandKind.Regex)
-                    throw new UntranslatableException($"\"{op}\" needs a column on the left and a /regex/ on the right");
+                    throw new UntranslatableException(
+                        $"\"{op}\" needs a column on the left and a /regex/ on the right");
                 (tag, value) = (left, right);
             }
             else if (left.Kind == OperandKind.Tag && right.Kind == OperandKind.String) (tag, value) = (left, right);

@@ -190,7 +190,8 @@ public sealed record OriginalConfig
     public string ToJson(bool indented = true) => OriginalConfigWriter.Write(this, indented);
 
     /// <summary>
-    /// Npgsql connection string from <see cref="JobStore"/>: <c>Host=…;Port=…;Username=…;Password=…;Database=…</c>
+    /// Npgsql connection string from <see cref="JobStore"/>:
+    /// <c>Host=…;Port=…;Username=…;Password=…;Database=…</c>
     /// (empty username/password/database are left out). Values with <c>;</c>, <c>=</c>, quotes or whitespace are
     /// double-quoted with inner double quotes doubled, the way Npgsql's (DbConnectionStringBuilder) parser reads them.
     /// </summary>

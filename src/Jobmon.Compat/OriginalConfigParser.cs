@@ -335,7 +335,8 @@ internal static partial class OriginalConfigParser
                     ctx.Error(path, $"\"{path}\": {top} belongs at the top level, not inside \"Partitions\"");
                 else
                     ctx.TypeError(path,
-                        "a partition object ({\"MaxTime\": …, \"Metrics\": […], \"VirtualPartitions\": {…}})", el);
+                        "a partition object ({\"MaxTime\": …, \"Metrics\": […], \"VirtualPartitions\": {…}})",
+                            el);
                 continue;
             }
             var p = new ObjectReader(ctx, el, path, PartitionKeys);
@@ -395,7 +396,8 @@ internal static partial class OriginalConfigParser
             var hash = u.String("BCryptHash");
             var hp = u.PathOf("BCryptHash");
             if (hash.Length == 0)
-                ctx.Error(hp, $"{hp}: missing (a bcrypt hash such as the original's scripts/gen_bcrypt_hash.py prints)");
+                ctx.Error(hp,
+                    $"{hp}: missing (a bcrypt hash such as the original's scripts/gen_bcrypt_hash.py prints)");
             else if (!BCryptPattern().IsMatch(hash))
                 // value not echoed: secret
                 ctx.Error(hp, $"{hp}: not a bcrypt hash (expected $2b$<cost>$ followed by 53 characters)");

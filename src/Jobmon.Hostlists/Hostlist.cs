@@ -28,7 +28,8 @@ public sealed class HostlistFormatException : FormatException
 /// </summary>
 /// <remarks>
 /// Syntax: names separated by top-level commas; a name is text with any number of bracket groups; a bracket group holds
-/// comma-separated numbers or ranges <c>lo-hi</c>. Numbers are zero-padded to the length of <c>lo</c> (<c>[08-10]</c> →
+/// comma-separated numbers or ranges <c>lo-hi</c>. Numbers are zero-padded to the length of <c>lo</c> (<c>[08-10]</c>
+/// →
 /// 08, 09, 10;
 /// <c>[8-10]</c> → 8, 9, 10). Several groups in one name expand to their cartesian product, the first group varying
 /// slowest
@@ -83,7 +84,8 @@ public static class Hostlist
             {
                 if (c is '[' or ']' or ',' || char.IsWhiteSpace(c) || char.IsControl(c))
                 {
-                    throw new ArgumentException($"Host name '{host}' contains '{c}', which a hostlist cannot represent.", nameof(hosts));
+                    throw new ArgumentException(
+                        $"Host name '{host}' contains '{c}', which a hostlist cannot represent.", nameof(hosts));
                 }
             }
 

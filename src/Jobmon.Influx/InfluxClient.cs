@@ -93,7 +93,9 @@ public sealed class InfluxClient
             {
                 var message = await ReadErrorAsync(response, ct).ConfigureAwait(false);
                 throw new InfluxWriteException(
-                    $"InfluxDB rejected the write to database '{Database}' (HTTP {(int)response.StatusCode}): {message}", message, response.StatusCode);
+                    $"InfluxDB rejected the write to database '{Database}' " +
+                    $"(HTTP {(int)response.StatusCode}): {message}",
+                    message, response.StatusCode);
             }
 
             return true;

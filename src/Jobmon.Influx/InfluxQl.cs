@@ -141,7 +141,8 @@ public static class InfluxQl
     }
 
     /// <summary>
-    /// Duration literal in the largest exact unit: <c>90s</c> → "90s", 1 h → "1h", 1.5 s → "1500ms". Must be positive.
+    /// Duration literal in the largest exact unit: <c>90s</c> → "90s", 1 h → "1h", 1.5 s → "1500ms". Must be
+    /// positive.
     /// </summary>
     public static string Duration(TimeSpan duration)
     {

@@ -36,8 +36,8 @@ public static class ImportOriginalCommand
         }
         if (string.IsNullOrWhiteSpace(from))
         {
-            Console.Error.WriteLine("usage: import-original --from \"Host=…;Username=…;Password=…;Database=…\" " +
-                "[--dry-run] [--follow SECONDS]");
+            Console.Error.WriteLine("usage: import-original " +
+                "--from \"Host=…;Username=…;Password=…;Database=…\" [--dry-run] [--follow SECONDS]");
             return 2;
         }
         var store = app.Services.GetRequiredService<IDocumentStore>();

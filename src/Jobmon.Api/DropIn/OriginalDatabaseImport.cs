@@ -73,9 +73,11 @@ public sealed class OriginalDatabaseImport(IDocumentStore store, JobStreamWriter
 
         var jobs = new List<OriginalJob>();
         const string sql = """
-            SELECT id, user_id, coalesce(user_name,''), group_id, coalesce(group_name,''), coalesce(cluster_id,''), coalesce(num_nodes,0), coalesce(num_tasks,0),
-                   coalesce(tasks_per_node,0), coalesce(gp_us_per_node,0), coalesce(node_list,''), coalesce(start_time,0), coalesce(stop_time,0),
-                   coalesce(is_running,false), coalesce(job_name,''), coalesce(account,''), coalesce(partition,''), job_script, coalesce(exit_code,0), data::text
+            SELECT id, user_id, coalesce(user_name,''), group_id, coalesce(group_name,''), coalesce(cluster_id,''),
+                   coalesce(num_nodes,0), coalesce(num_tasks,0), coalesce(tasks_per_node,0), coalesce(gp_us_per_node,0),
+                   coalesce(node_list,''), coalesce(start_time,0), coalesce(stop_time,0), coalesce(is_running,false),
+                   coalesce(job_name,''), coalesce(account,''), coalesce(partition,''), job_script,
+                   coalesce(exit_code,0), data::text
             FROM job_metadata ORDER BY id
             """;
         await using (var cmd = new NpgsqlCommand(sql, source))

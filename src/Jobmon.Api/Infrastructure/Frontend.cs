@@ -3,12 +3,14 @@ using Microsoft.Extensions.FileProviders;
 
 namespace Jobmon.Infrastructure;
 
-/// <summary>Serves the built web UI (frontend/dist) at / in the one-process local run; nginx does it in the compose stack.</summary>
+/// <summary>Serves the built web UI (frontend/dist) at / in the one-process local run; nginx does it in the compose
+/// stack.</summary>
 public static class Frontend
 {
     public static string? ResolvePath(JobmonSettings settings)
     {
-        if (settings.FrontendPath is { } configured) return Directory.Exists(configured) ? Path.GetFullPath(configured) : null;
+        if (settings.FrontendPath is { } configured) return Directory.Exists(configured) ? Path.GetFullPath(configured)
+            : null;
         // Walk up from the binaries to the repository's frontend/dist.
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
@@ -43,7 +45,8 @@ public static class Frontend
             if (context.Request.Path.StartsWithSegments("/api") || context.Request.Path.StartsWithSegments("/auth"))
             {
                 context.Response.StatusCode = 404;
-                await Results.Problem(statusCode: 404, title: "Not found", detail: "No such API endpoint.").ExecuteAsync(context);
+                await Results.Problem(statusCode: 404, title: "Not found", detail: "No such API endpoint.")
+                    .ExecuteAsync(context);
                 return;
             }
             context.Response.ContentType = "text/html; charset=utf-8";

@@ -11,7 +11,8 @@ namespace Jobmon.Infrastructure;
 /// </summary>
 public sealed class JsonBody
 {
-    /// <summary>Job start and bulk bodies: a 300,000-node job's node list ("x000001|x000002|…", 2.4 MB) fits.</summary>
+    /// <summary>Job start and bulk bodies: a 300,000-node job's node list ("x000001|x000002|…", 2.4 MB)
+    /// fits.</summary>
     public const int MaxBytes = 4 * 1024 * 1024;
     /// <summary>Small forms (sign-in, accounts, tags): a few fields of at most a few KB each.</summary>
     public const int SmallMaxBytes = 64 * 1024;

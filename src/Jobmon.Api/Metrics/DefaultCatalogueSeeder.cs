@@ -10,7 +10,8 @@ namespace Jobmon.Metrics;
 /// <summary>
 /// cc-metric-collector's metrics under the names, units and scopes its collectors write (read from its source:
 /// loadavg, cpustat, memstat, likwid, nvidia, ibstat, netstat), defined once when the catalogue is empty so a new
-/// install shows charts. Values are converted to base units (kB → B, MByte → B, MFlops/s → FLOP/s); peaks are examples
+/// install shows charts. Values are converted to base units (kB → B, MByte → B, MFlops/s → FLOP/s); peaks are
+/// examples
 /// for a 2-socket node (76 hwthreads, 256 GiB, 4 GPUs) that partitions override for their hardware.
 /// </summary>
 public sealed class DefaultCatalogueSeeder(CatalogueStore catalogue) : IHostedService

@@ -221,9 +221,11 @@ public static class MetricsEndpoints
                         : m.Series;
                     foreach (var s in lines)
                         for (var i = 0; i < s.Times.Length; i++)
-                            await w.WriteLineAsync(
-                                $"{prefix}{CsvField(s.Label)},{DateTimeOffset.FromUnixTimeMilliseconds(s.Times[i]):O}," +
+                        {
+                            var time = DateTimeOffset.FromUnixTimeMilliseconds(s.Times[i]);
+                            await w.WriteLineAsync($"{prefix}{CsvField(s.Label)},{time:O}," +
                                 s.Values[i]?.ToString("R", CultureInfo.InvariantCulture));
+                        }
                 }
             }, "text/csv", fileName);
         }

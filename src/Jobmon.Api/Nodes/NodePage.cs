@@ -33,7 +33,8 @@ public static class NodePage
                 "do not " +
             "see all jobs get their own listed and the others counted (otherJobs).");
         node.MapGet("/metrics", Metrics).WithSummary(
-            "The node's series per metric over ?from=&to= (≤ 31 days), at ?resolution= seconds or one giving ≤ ~600 " +
+            "The node's series per metric over ?from=&to= (≤ 31 days), at ?resolution= seconds or one giving ≤ " +
+                "~600 " +
                 "points; " +
             "?metrics=a,b selects metrics.");
         return app;

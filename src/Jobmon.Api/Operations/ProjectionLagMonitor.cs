@@ -12,7 +12,8 @@ namespace Jobmon.Operations;
 /// Polls projection progress (default every 5 s) for the lag gauge and readiness, and is the async daemon's watchdog:
 /// a shard that is behind and has not moved for <c>Jobmon:ProjectionStallSeconds</c> (default 60) is "stalled"
 /// (readiness fails), and every process that sees it restarts its daemon's agents through the coordinator: the one
-/// holding the shard (paused, stopped after a failed batch — e.g. ProgressionProgressOutOfOrderException after a lease
+/// holding the shard (paused, stopped after a failed batch — e.g. ProgressionProgressOutOfOrderException after a
+/// lease
 /// moved, which stops the shard but keeps its lock — or wedged) lets go and takes it up again; the others retry its
 /// lock.
 /// </summary>

@@ -134,7 +134,8 @@ public static class UsageEndpoints
         if (long.TryParse(raw, out var unix) && unix is > 0 and < 253_402_300_799)
             return DateTimeOffset.FromUnixTimeSeconds(unix);
         if (DateTimeOffset.TryParse(raw, System.Globalization.CultureInfo.InvariantCulture,
-                System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal,
+                System.Globalization.DateTimeStyles.AssumeUniversal
+                    | System.Globalization.DateTimeStyles.AdjustToUniversal,
                 out var t)
             && t.Year is >= 1970 and < 9000)
             return t.ToUniversalTime();

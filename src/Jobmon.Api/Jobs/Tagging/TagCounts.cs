@@ -25,7 +25,8 @@ public static class TagCounts
     private static async Task<IResult> List(HttpContext http, IQuerySession session, CancellationToken ct)
     {
         foreach (var key in http.Request.Query.Keys)
-            return Problems.Validation(key.Length > 64 ? key[..64] : key, "unknown query parameter; this endpoint takes none.");
+            return Problems.Validation(key.Length > 64 ? key[..64] : key,
+                "unknown query parameter; this endpoint takes none.");
         var caller = Caller.From(http.User);
         var table = $"\"{session.DocumentStore.Options.DatabaseSchemaName}\".mt_doc_jobview";
         var sql = $"select jsonb_build_object('name', t, 'jobs', count(*)) from {table} d, " +
