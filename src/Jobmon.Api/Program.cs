@@ -8,6 +8,7 @@ using Jobmon.Jobs.Tagging;
 using Jobmon.Admin;
 using Jobmon.Accounts;
 using Jobmon.Operations;
+using Jobmon.Operations.DeadLetters;
 using Jobmon.Metrics;
 using Jobmon.Summaries;
 using Jobmon.Usage;
@@ -48,6 +49,7 @@ builder.Services.AddJobmonMarten(settings);
 builder.Services.AddJobmonOvertimeSweeper(settings);
 Jobmon.Jobs.Writing.JobWritingSetup.AddJobStreamWriter(builder.Services);
 builder.Services.AddProjectionAdmin();
+builder.Services.AddDeadLetterAdmin();
 // Validators are immutable once built; building FluentValidation rules per request is costly.
 builder.Services.AddSingleton<StartJobValidator>();
 builder.Services.AddSingleton<StopJobValidator>();
@@ -57,10 +59,8 @@ builder.Host.UseWolverine(opts =>
     opts.ApplicationAssembly = typeof(JobView).Assembly;
     opts.Policies.AutoApplyTransactions();
     opts.Policies.UseDurableLocalQueues();
-    // InfluxDB down at job end delays the statistics, never loses them.
-    opts.OnException<MetricsUnavailableException>()
-        .RetryWithCooldown(settings.MetricsRetryCooldowns)
-        .Then.ScheduleRetryIndefinitely(settings.MetricsRetrySchedule);
+    // InfluxDB or PostgreSQL down at job end delays the statistics (a bounded budget, then a dead letter).
+    opts.AddJobEndRetries(settings.JobEndRetries);
 });
 
 var app = builder.Build();
@@ -105,6 +105,7 @@ Jobmon.Compat.OriginalConfigEndpoints.MapOriginalConfigImport(app);
 app.MapPost("/api/admin/sweep", AdminJobActions.SweepNowAsync).Produces<SweepResult>().ProducesValidationProblem()
     .RequireAuthorization(Policies.Admin).WithTags("Administration").WithSummary("Run the overtime sweeper now. Body (optional): {reason}, recorded on the events it appends.");
 app.MapProjectionAdmin();
+app.MapDeadLetterAdmin();
 
 app.MapJobmonFrontendFallback(settings);
 

@@ -28,11 +28,8 @@ public sealed class JobmonSettings
     public string? InfluxOrg { get; set; }
     public string InfluxDatabase { get; set; } = "jobmon";
     public ClassificationRule[]? ClassificationRules { get; set; }
-    /// <summary>Job-end statistics while InfluxDB is down: quick in-process retries, then durable scheduled retries forever.</summary>
-    /// <summary>While retrying in-process the message stays in the durable inbox: a crash does not lose it.</summary>
-    public TimeSpan[] MetricsRetryCooldowns { get; set; } =
-        [TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(2), TimeSpan.FromMinutes(5)];
-    public TimeSpan[] MetricsRetrySchedule { get; set; } = [TimeSpan.FromMinutes(15)];
+    /// <summary>Retry budget of job-end processing before a dead letter (Jobmon:JobEndRetries:*, JobEndRetrySettings).</summary>
+    public Jobmon.Operations.DeadLetters.JobEndRetrySettings JobEndRetries { get; set; } = new();
     /// <summary>Job page views, the job-end archive and running jobs' statistics (Jobmon:JobMetrics:*).</summary>
     public JobMetricsSettings JobMetrics { get; set; } = new();
     /// <summary>On first start with an empty catalogue, define cc-metric-collector's usual metrics.</summary>
@@ -160,6 +157,7 @@ public sealed class JobmonSettings
         Oidc.Validate();
         Email.Validate();
         JobMetrics.Validate();
+        JobEndRetries.Validate();
         foreach (var (name, p) in Partitions)
             if (p.MaxTime < 0)
                 throw new InvalidOperationException($"Jobmon:Partitions:{name}:MaxTime must not be negative.");
