@@ -122,12 +122,18 @@ public sealed class JobEndRetryPolicy(JobEndRetrySettings settings) : IHandlerPo
     public static void Configure(HandlerChain chain, JobEndRetrySettings settings)
     {
         var cooldowns = settings.EffectiveCooldowns;
-        Then(chain.OnException(TransientErrors.IsInfluxOutage, "InfluxDB unavailable"), cooldowns)
-            .ScheduleRetry(settings.InfluxSchedule);
-        Then(chain.OnException(TransientErrors.IsTransientDatabaseError, "transient PostgreSQL error"), cooldowns)
-            .ScheduleRetry(settings.EffectiveSchedule);
+        Schedule(Then(chain.OnException(TransientErrors.IsInfluxOutage, "InfluxDB unavailable"), cooldowns),
+            settings.InfluxSchedule);
+        Schedule(Then(chain.OnException(TransientErrors.IsTransientDatabaseError, "transient PostgreSQL error"), cooldowns),
+            settings.EffectiveSchedule);
         if (cooldowns.Length > 0) chain.OnAnyException().RetryWithCooldown(cooldowns).Then.MoveToErrorQueue();
         else chain.OnAnyException().MoveToErrorQueue();
+    }
+
+    /// <summary>Scheduled retries; Wolverine takes at most 25 delays per call, so longer budgets come in parts.</summary>
+    private static void Schedule(IFailureActions actions, TimeSpan[] delays)
+    {
+        foreach (var part in delays.Chunk(25)) actions = actions.ScheduleRetry(part).Then;
     }
 
     /// <summary>The quick cooldowns, then whatever follows (no cooldowns configured: straight to it).</summary>
