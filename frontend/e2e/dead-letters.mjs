@@ -55,7 +55,11 @@ export async function run({ step, shot, signIn, check, ingest, admin, CLUSTER, U
 
   await step('issue 18: the cause fixed, an admin requeues the dead letter with a reason; the statistics arrive', async () => {
     check(jobId, 'no job from the previous step');
-    locker?.kill('SIGTERM'); // the session ends, its transaction rolls back: the lock is gone
+    // The cause fixed: the lock holder's session is ended (its transaction rolls back). Killing psql alone would not
+    // do: its server process sleeps on without noticing the client is gone.
+    await sql(pg, "select pg_terminate_backend(l.pid) from pg_locks l join pg_class c on c.oid = l.relation " +
+      "where c.relname = 'mt_doc_jobmetricarchive' and l.granted and l.mode = 'AccessExclusiveLock'");
+    locker?.kill('SIGTERM');
     await waitFor('the lock to go', async () =>
       (await sql(pg, "select count(*) from pg_locks l join pg_class c on c.oid = l.relation " +
         "where c.relname = 'mt_doc_jobmetricarchive' and l.granted and l.mode = 'AccessExclusiveLock'")) === '0');
