@@ -109,7 +109,7 @@ export function DeadLettersPanel() {
                     </td>
                     <td className="col-opt small">{d.firstFailedAt ? formatDateTime(d.firstFailedAt) : '–'}</td>
                     <td className="col-opt">{d.attempts}{d.replayCount > 0 ? <span className="muted"> ({d.replayCount} requeued before)</span> : null}</td>
-                    <td className="actions">
+                    <td className="nowrap">
                       <button type="button" className="btn btn-small" disabled={noReason || busy || d.requeued}
                         onClick={() => requeue.mutate(d.id)}>
                         Requeue
