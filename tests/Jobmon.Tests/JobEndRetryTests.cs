@@ -243,6 +243,47 @@ public sealed class JobEndRetryTests(InfluxServer influx)
     }
 }
 
+/// <summary>The failure rules the running host applies to job-end processing, with the default budget.</summary>
+public sealed class JobEndRetryRuleTests : IAsyncLifetime
+{
+    private JobmonApp _app = null!;
+    public async Task InitializeAsync() => _app = await JobmonApp.StartAsync();
+    public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    /// <summary>What Wolverine does after the given attempt failed with the exception.</summary>
+    private string After(Exception error, int attempt)
+    {
+        var runtime = (Wolverine.Runtime.WolverineRuntime)_app.Services.GetRequiredService<Wolverine.Runtime.IWolverineRuntime>();
+        var chain = runtime.Handlers.ChainFor<Jobmon.Metrics.FinalizeJobMetrics>()!;
+        foreach (var rule in chain.Failures)
+            if (rule.TryCreateContinuation(error, new Wolverine.Envelope { Attempts = attempt }, out var continuation))
+                return continuation.GetType().Name;
+        return "none";
+    }
+
+    [Fact]
+    public void Database_errors_get_8_attempts_influxdb_outages_25_and_bugs_4_then_a_dead_letter()
+    {
+        const string inline = "RetryInlineContinuation", scheduled = "ScheduledRetryContinuation", dead = "MoveToErrorQueue";
+        // Defaults: 3 cooldowns (attempts 1-3), 4 scheduled retries (4-7); InfluxDB 21 scheduled (4-24).
+        var database = new PostgresException("canceling statement due to lock timeout", "ERROR", "ERROR", "55P03");
+        var wrapped = new InvalidOperationException("Marten Command Failure", database);
+        for (var a = 1; a <= 3; a++) After(wrapped, a).ShouldBe(inline, $"attempt {a}");
+        for (var a = 4; a <= 7; a++) After(wrapped, a).ShouldBe(scheduled, $"attempt {a}");
+        After(wrapped, 8).ShouldBe(dead);
+
+        var influx = new Jobmon.Metrics.MetricsUnavailableException("InfluxDB is unreachable");
+        for (var a = 1; a <= 3; a++) After(influx, a).ShouldBe(inline, $"attempt {a}");
+        for (var a = 4; a <= 24; a++) After(influx, a).ShouldBe(scheduled, $"attempt {a}");
+        After(influx, 25).ShouldBe(dead);
+
+        var bug = new ArgumentException("a bug");
+        for (var a = 1; a <= 3; a++) After(bug, a).ShouldBe(inline, $"attempt {a}");
+        After(bug, 4).ShouldBe(dead);
+        After(new PostgresException("duplicate key", "ERROR", "ERROR", "23505"), 4).ShouldBe(dead);
+    }
+}
+
 /// <summary>The budget's arithmetic and which errors count as transient (no database needed).</summary>
 public sealed class JobEndRetryBudgetTests
 {
