@@ -32,14 +32,14 @@ export async function run({ step, shot, signIn, check, ingest, admin, CLUSTER, U
     const slurmId = 918_000 + (now % 1000);
     const started = await ingest('PUT', '/api/job_start', {
       Id: slurmId, userName: 'alice', clusterId: CLUSTER, partition: 'p', numNodes: 2, numTasks: 8, tasksPerNode: 4,
-      GPUsPerNode: 0, startTime: now - 3600, nodeList: 'n1|n2', jobName: 'dead-letter-demo', account: 'a', groupName: 'g',
-      isRunning: true,
+      GPUsPerNode: 0, startTime: now - 3600, nodeList: 'n1|n2', jobName: 'dead-letter-demo', account: 'a',
+      groupName: 'g', isRunning: true,
     });
     jobId = started.json.jobId;
     check(jobId, `no job id in ${started.text}`);
     // The lock, held by a psql session until this module kills it.
-    locker = spawn('psql', [pg, '-qc', `begin; lock table ${TABLE} in access exclusive mode; select pg_sleep(600); commit;`],
-      { stdio: 'ignore' });
+    const hold = `begin; lock table ${TABLE} in access exclusive mode; select pg_sleep(600); commit;`;
+    locker = spawn('psql', [pg, '-qc', hold], { stdio: 'ignore' });
     await waitFor('the archive table lock', async () =>
       (await sql(pg, "select count(*) from pg_locks l join pg_class c on c.oid = l.relation " +
         "where c.relname = 'mt_doc_jobmetricarchive' and l.mode = 'AccessExclusiveLock' and l.granted")) === '1');
@@ -50,10 +50,12 @@ export async function run({ step, shot, signIn, check, ingest, admin, CLUSTER, U
     });
     check(/lock timeout/.test(letter.exceptionMessage), `unexpected error: ${letter.exceptionMessage}`);
     const ready = (await admin('GET', '/health/ready')).json;
-    check(ready.checks.deadLetters.count >= 1, `readiness does not show the dead letter: ${JSON.stringify(ready.checks.deadLetters)}`);
+    check(ready.checks.deadLetters.count >= 1,
+      `readiness does not show the dead letter: ${JSON.stringify(ready.checks.deadLetters)}`);
   });
 
-  await step('issue 18: the cause fixed, an admin requeues the dead letter with a reason; the statistics arrive', async () => {
+  const requeueStep = 'issue 18: cause fixed, an admin requeues the dead letter with a reason; the statistics arrive';
+  await step(requeueStep, async () => {
     check(jobId, 'no job from the previous step');
     // The cause fixed: the lock holder's session is ended (its transaction rolls back). Killing psql alone would not
     // do: its server process sleeps on without noticing the client is gone.

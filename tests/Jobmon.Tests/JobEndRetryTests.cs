@@ -32,7 +32,10 @@ public sealed class JobEndRetryTests(InfluxServer influx)
     private async Task<(JobmonApp App, string Database)> StartAppAsync(Dictionary<string, string?> budget)
     {
         var database = await influx.CreateDatabaseAsync("retry");
-        var connection = new NpgsqlConnectionStringBuilder(await PostgresServer.CreateDatabaseAsync()) { Options = "-c lock_timeout=300" };
+        var connection = new NpgsqlConnectionStringBuilder(await PostgresServer.CreateDatabaseAsync())
+        {
+            Options = "-c lock_timeout=300",
+        };
         var settings = new Dictionary<string, string?>
         {
             ["JOBMON_POSTGRES"] = connection.ConnectionString,
@@ -45,7 +48,8 @@ public sealed class JobEndRetryTests(InfluxServer influx)
         (await app.Admin().PutAsJsonAsync("/api/admin/catalogue/settings", new { collectorIntervalSeconds = 10 }))
             .StatusCode.ShouldBe(HttpStatusCode.NoContent);
         (await app.Admin().PutAsJsonAsync("/api/admin/catalogue/metrics/rt_load",
-                new { displayName = "rt_load", measurement = "rt_load", unit = "x", scope = "node", defaultAggregation = "mean" }))
+                new { displayName = "rt_load", measurement = "rt_load", unit = "x", scope = "node",
+                    defaultAggregation = "mean" }))
             .StatusCode.ShouldBe(HttpStatusCode.OK);
         return (app, database);
     }
@@ -65,7 +69,8 @@ public sealed class JobEndRetryTests(InfluxServer influx)
     }
 
     private static async Task StopJobAsync(JobmonApp app, SlurmJob job) =>
-        (await app.Ingest().PatchJson($"/api/job_stop/{job.Id}?cluster=rt", SlurmJob.StopJson(0, Stop.ToUnixTimeSeconds())))
+        (await app.Ingest().PatchJson($"/api/job_stop/{job.Id}?cluster=rt",
+            SlurmJob.StopJson(0, Stop.ToUnixTimeSeconds())))
             .EnsureSuccessStatusCode();
 
     /// <summary>Holds the archive table locked until disposed (the outage).</summary>
@@ -73,7 +78,8 @@ public sealed class JobEndRetryTests(InfluxServer influx)
     {
         await connection.OpenAsync();
         var tx = await connection.BeginTransactionAsync();
-        await using var cmd = new NpgsqlCommand($"lock table jobmon.{ArchiveTable} in access exclusive mode", connection, tx);
+        await using var cmd =
+            new NpgsqlCommand($"lock table jobmon.{ArchiveTable} in access exclusive mode", connection, tx);
         await cmd.ExecuteNonQueryAsync();
         return tx;
     }
@@ -82,14 +88,16 @@ public sealed class JobEndRetryTests(InfluxServer influx)
     /// start time: each is one attempt of job-end processing.</summary>
     private static async Task WaitForLockWaitsAsync(string connectionString, int attempts)
     {
-        await using var observer = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Options = "" }.ConnectionString);
+        var withoutTimeout = new NpgsqlConnectionStringBuilder(connectionString) { Options = "" }.ConnectionString;
+        await using var observer = new NpgsqlConnection(withoutTimeout);
         await observer.OpenAsync();
         var seen = new HashSet<(int, DateTime)>();
         for (var i = 0; i < 3000 && seen.Count < attempts; i++)
         {
             await using var cmd = new NpgsqlCommand(
                 "select a.pid, a.query_start from pg_locks l join pg_class c on c.oid = l.relation " +
-                $"join pg_stat_activity a on a.pid = l.pid where c.relname = '{ArchiveTable}' and not l.granted", observer);
+                "join pg_stat_activity a on a.pid = l.pid " +
+                $"where c.relname = '{ArchiveTable}' and not l.granted", observer);
             await using var reader = await cmd.ExecuteReaderAsync();
             while (await reader.ReadAsync()) seen.Add((reader.GetInt32(0), reader.GetDateTime(1)));
             await Task.Delay(20);
@@ -113,14 +121,20 @@ public sealed class JobEndRetryTests(InfluxServer influx)
     private static async Task<DeadLetterPage> DeadLettersAsync(JobmonApp app) =>
         await (await app.Admin().GetAsync("/api/admin/dead-letters")).ReadAs<DeadLetterPage>();
 
-    private static StringContent Reason(string reason) => new(JsonSerializer.Serialize(new { reason }), Encoding.UTF8, "application/json");
+    private static HttpRequestMessage Delete(string url) => new(HttpMethod.Delete, url) { Content = Reason("r") };
+
+    private static JsonElement Errors(string problem) => JsonDocument.Parse(problem).RootElement.GetProperty("errors");
+
+    private static StringContent Reason(string reason) =>
+        new(JsonSerializer.Serialize(new { reason }), Encoding.UTF8, "application/json");
 
     [Fact]
     public async Task A_database_error_at_job_end_is_retried_and_the_statistics_arrive_once_it_is_gone()
     {
         var (app, database) = await StartAppAsync(new()
         {
-            ["Jobmon:JobEndRetries:Cooldowns:0"] = "00:00:00.200", ["Jobmon:JobEndRetries:Cooldowns:1"] = "00:00:00.200",
+            ["Jobmon:JobEndRetries:Cooldowns:0"] = "00:00:00.200",
+            ["Jobmon:JobEndRetries:Cooldowns:1"] = "00:00:00.200",
             ["Jobmon:JobEndRetries:Cooldowns:2"] = "00:00:00.200",
             ["Jobmon:JobEndRetries:Schedule:0"] = "00:00:01", ["Jobmon:JobEndRetries:Schedule:1"] = "00:00:01",
             ["Jobmon:JobEndRetries:Schedule:2"] = "00:00:01", ["Jobmon:JobEndRetries:Schedule:3"] = "00:00:01",
@@ -146,7 +160,7 @@ public sealed class JobEndRetryTests(InfluxServer influx)
     }
 
     [Fact]
-    public async Task A_job_end_that_keeps_failing_becomes_a_dead_letter_which_an_admin_requeues_once_the_cause_is_fixed()
+    public async Task A_job_end_that_keeps_failing_becomes_a_dead_letter_an_admin_requeues_once_the_cause_is_fixed()
     {
         // Budget: 1 attempt, 1 quick retry after 100 ms, 1 scheduled retry after 1 s: 3 attempts, then a dead letter.
         var (app, database) = await StartAppAsync(new()
@@ -180,8 +194,9 @@ public sealed class JobEndRetryTests(InfluxServer influx)
             // Readiness shows the count but stays ready; the gauge follows within its poll.
             var ready = await app.Client().GetAsync("/health/ready");
             var health = JsonDocument.Parse(await ready.Content.ReadAsStringAsync()).RootElement;
-            health.GetProperty("checks").GetProperty("deadLetters").GetProperty("count").GetInt32().ShouldBe(1);
-            health.GetProperty("checks").GetProperty("deadLetters").GetProperty("status").GetString().ShouldBe("present");
+            var detail = health.GetProperty("checks").GetProperty("deadLetters");
+            detail.GetProperty("count").GetInt32().ShouldBe(1);
+            detail.GetProperty("status").GetString().ShouldBe("present");
             ((int)ready.StatusCode).ShouldBe(200);
             var count = app.Services.GetRequiredService<DeadLetterCount>();
             for (var i = 0; i < 40 && count.Current != 1; i++) await Task.Delay(250);
@@ -196,7 +211,8 @@ public sealed class JobEndRetryTests(InfluxServer influx)
         var noReason = await app.Admin().PostAsync($"/api/admin/dead-letters/{letter.Id}/requeue", null);
         noReason.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         (await noReason.Content.ReadAsStringAsync()).ShouldContain("reason");
-        var requeued = await app.Admin().PostAsync($"/api/admin/dead-letters/{letter.Id}/requeue", Reason("lock released"));
+        var requeued =
+            await app.Admin().PostAsync($"/api/admin/dead-letters/{letter.Id}/requeue", Reason("lock released"));
         requeued.StatusCode.ShouldBe(HttpStatusCode.Accepted);
         (await requeued.ReadAs<DeadLettersRequeued>()).Requeued.ShouldBe(1);
 
@@ -216,18 +232,18 @@ public sealed class JobEndRetryTests(InfluxServer influx)
         var unknown = Guid.NewGuid();
         var notFound = await app.Admin().PostAsync($"/api/admin/dead-letters/{unknown}/requeue", Reason("r"));
         notFound.StatusCode.ShouldBe(HttpStatusCode.NotFound);
-        (await app.Admin().SendAsync(new HttpRequestMessage(HttpMethod.Delete, $"/api/admin/dead-letters/{unknown}") { Content = Reason("r") }))
-            .StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await app.Admin().SendAsync(Delete($"/api/admin/dead-letters/{unknown}"))).StatusCode
+            .ShouldBe(HttpStatusCode.NotFound);
 
         var badId = await app.Admin().PostAsync("/api/admin/dead-letters/not-a-guid/requeue", Reason("r"));
         badId.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
-        JsonDocument.Parse(await badId.Content.ReadAsStringAsync()).RootElement.GetProperty("errors").TryGetProperty("id", out _).ShouldBeTrue();
-        var badDelete = await app.Admin().SendAsync(new HttpRequestMessage(HttpMethod.Delete, "/api/admin/dead-letters/12") { Content = Reason("r") });
+        Errors(await badId.Content.ReadAsStringAsync()).TryGetProperty("id", out _).ShouldBeTrue();
+        var badDelete = await app.Admin().SendAsync(Delete("/api/admin/dead-letters/12"));
         badDelete.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
 
         var blank = await app.Admin().PostAsync("/api/admin/dead-letters/requeue", Reason("   "));
         blank.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
-        JsonDocument.Parse(await blank.Content.ReadAsStringAsync()).RootElement.GetProperty("errors").TryGetProperty("reason", out _).ShouldBeTrue();
+        Errors(await blank.Content.ReadAsStringAsync()).TryGetProperty("reason", out _).ShouldBeTrue();
         var all = await app.Admin().PostAsync("/api/admin/dead-letters/requeue", Reason("nothing to do"));
         all.StatusCode.ShouldBe(HttpStatusCode.Accepted);
         (await all.ReadAs<DeadLettersRequeued>()).Requeued.ShouldBe(0);
@@ -238,7 +254,8 @@ public sealed class JobEndRetryTests(InfluxServer influx)
 
         // Job control (and every non-admin) is refused.
         (await app.Ingest().GetAsync("/api/admin/dead-letters")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
-        (await app.Ingest().PostAsync($"/api/admin/dead-letters/{unknown}/requeue", Reason("r"))).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await app.Ingest().PostAsync($"/api/admin/dead-letters/{unknown}/requeue", Reason("r"))).StatusCode
+            .ShouldBe(HttpStatusCode.Forbidden);
         (await app.Client().GetAsync("/api/admin/dead-letters")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
     }
 }
@@ -253,7 +270,8 @@ public sealed class JobEndRetryRuleTests : IAsyncLifetime
     /// <summary>What Wolverine does after the given attempt failed with the exception.</summary>
     private string After(Exception error, int attempt)
     {
-        var runtime = (Wolverine.Runtime.WolverineRuntime)_app.Services.GetRequiredService<Wolverine.Runtime.IWolverineRuntime>();
+        var runtime = (Wolverine.Runtime.WolverineRuntime)_app.Services
+            .GetRequiredService<Wolverine.Runtime.IWolverineRuntime>();
         var chain = runtime.Handlers.ChainFor<Jobmon.Metrics.FinalizeJobMetrics>()!;
         foreach (var rule in chain.Failures)
             if (rule.TryCreateContinuation(error, new Wolverine.Envelope { Attempts = attempt }, out var continuation))
@@ -264,7 +282,8 @@ public sealed class JobEndRetryRuleTests : IAsyncLifetime
     [Fact]
     public void Database_errors_get_8_attempts_influxdb_outages_25_and_bugs_4_then_a_dead_letter()
     {
-        const string inline = "RetryInlineContinuation", scheduled = "ScheduledRetryContinuation", dead = "MoveToErrorQueue";
+        const string inline = "RetryInlineContinuation", scheduled = "ScheduledRetryContinuation";
+        const string dead = "MoveToErrorQueue";
         // Defaults: 3 cooldowns (attempts 1-3), 4 scheduled retries (4-7); InfluxDB 21 scheduled (4-24).
         var database = new PostgresException("canceling statement due to lock timeout", "ERROR", "ERROR", "55P03");
         var wrapped = new InvalidOperationException("Marten Command Failure", database);
@@ -292,7 +311,8 @@ public sealed class JobEndRetryBudgetTests
     {
         var settings = new JobEndRetrySettings();
         settings.Validate();
-        settings.EffectiveCooldowns.ShouldBe([TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30)]);
+        settings.EffectiveCooldowns
+            .ShouldBe([TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30)]);
         // 5 min + 15 min + 1 h + 4 h = 5 h 20 min scheduled.
         settings.EffectiveSchedule.Aggregate(TimeSpan.Zero, (a, b) => a + b).ShouldBe(new TimeSpan(5, 20, 0));
         // InfluxDB: the same, then 4 h steps until 72 h: 5 h 20 min + 17 × 4 h = 73 h 20 min, in 4 + 17 = 21 steps.
@@ -306,12 +326,17 @@ public sealed class JobEndRetryBudgetTests
     {
         Should.Throw<InvalidOperationException>(() => new JobEndRetrySettings { Schedule = [] }.Validate())
             .Message.ShouldContain("JobEndRetries:Schedule");
-        Should.Throw<InvalidOperationException>(() => new JobEndRetrySettings { Cooldowns = [TimeSpan.FromMinutes(10)] }.Validate())
+        Should.Throw<InvalidOperationException>(() =>
+                new JobEndRetrySettings { Cooldowns = [TimeSpan.FromMinutes(10)] }.Validate())
             .Message.ShouldContain("JobEndRetries:Cooldowns");
-        Should.Throw<InvalidOperationException>(() => new JobEndRetrySettings { InfluxOutageBudget = TimeSpan.FromMinutes(1) }.Validate())
+        Should.Throw<InvalidOperationException>(() =>
+                new JobEndRetrySettings { InfluxOutageBudget = TimeSpan.FromMinutes(1) }.Validate())
             .Message.ShouldContain("JobEndRetries:InfluxOutageBudget");
         Should.Throw<InvalidOperationException>(() =>
-                new JobEndRetrySettings { Schedule = [TimeSpan.FromSeconds(1)], InfluxOutageBudget = TimeSpan.FromDays(1) }.Validate())
+                new JobEndRetrySettings
+                {
+                    Schedule = [TimeSpan.FromSeconds(1)], InfluxOutageBudget = TimeSpan.FromDays(1),
+                }.Validate())
             .Message.ShouldContain("more than 1000");
     }
 
@@ -344,6 +369,7 @@ public sealed class JobEndRetryBudgetTests
         TransientErrors.IsTransientDatabaseError(new ArgumentException("bug")).ShouldBeFalse();
         TransientErrors.IsTransientDatabaseError(new NullReferenceException()).ShouldBeFalse();
         TransientErrors.IsInfluxOutage(new Jobmon.Metrics.MetricsUnavailableException("down")).ShouldBeTrue();
-        TransientErrors.IsInfluxOutage(new Jobmon.Metrics.MetricsUnavailableException("rejected", status: 422)).ShouldBeFalse();
+        TransientErrors.IsInfluxOutage(new Jobmon.Metrics.MetricsUnavailableException("rejected", status: 422))
+            .ShouldBeFalse();
     }
 }

@@ -20,7 +20,8 @@ export function DeadLettersPanel() {
   const [done, setDone] = useState<string | null>(null);
   const list = useQuery({
     queryKey: ['dead-letters', page],
-    queryFn: ({ signal }) => api<DeadLetterPage>(`/api/admin/dead-letters?page=${page}&pageSize=${PAGE_SIZE}`, { signal }),
+    queryFn: ({ signal }) =>
+      api<DeadLetterPage>(`/api/admin/dead-letters?page=${page}&pageSize=${PAGE_SIZE}`, { signal }),
     placeholderData: keepPreviousData,
     refetchInterval: 10_000,
   });
@@ -30,7 +31,10 @@ export function DeadLettersPanel() {
   };
   const requeue = useMutation({
     mutationFn: (id: string) =>
-      api<DeadLettersRequeued>(`/api/admin/dead-letters/${encodeURIComponent(id)}/requeue`, { method: 'POST', body: { reason: reason.trim() } }),
+      api<DeadLettersRequeued>(`/api/admin/dead-letters/${encodeURIComponent(id)}/requeue`, {
+        method: 'POST',
+        body: { reason: reason.trim() },
+      }),
     onSuccess: () => refresh('Requeued: it is processed again within seconds.'),
   });
   const requeueAll = useMutation({
@@ -43,7 +47,10 @@ export function DeadLettersPanel() {
   });
   const remove = useMutation({
     mutationFn: (id: string) =>
-      api<void>(`/api/admin/dead-letters/${encodeURIComponent(id)}`, { method: 'DELETE', body: { reason: reason.trim() } }),
+      api<void>(`/api/admin/dead-letters/${encodeURIComponent(id)}`, {
+        method: 'DELETE',
+        body: { reason: reason.trim() },
+      }),
     onSuccess: () => refresh('Deleted.'),
   });
   const busy = requeue.isPending || requeueAll.isPending || remove.isPending;
@@ -71,7 +78,8 @@ export function DeadLettersPanel() {
         </button>
         {data && messageTypes(data.items).length > 1
           ? messageTypes(data.items).map((t) => (
-              <button key={t} type="button" className="btn" disabled={noReason || busy} onClick={() => requeueAll.mutate(t)}>
+              <button key={t} type="button" className="btn" disabled={noReason || busy}
+                onClick={() => requeueAll.mutate(t)}>
                 Requeue all: {describeMessageType(t)}
               </button>
             ))
@@ -79,7 +87,11 @@ export function DeadLettersPanel() {
       </div>
       {done ? <p role="status">{done}</p> : null}
       {failed ? <ErrorState error={failed} title="The action failed" /> : null}
-      {list.isPending ? <Loading /> : list.isError ? <SectionError error={list.error} what="Dead letters" /> : data && data.total === 0 ? (
+      {list.isPending ? (
+        <Loading />
+      ) : list.isError ? (
+        <SectionError error={list.error} what="Dead letters" />
+      ) : data && data.total === 0 ? (
         <p className="muted" data-testid="dead-letters-empty">No dead letters: all work was processed.</p>
       ) : data ? (
         <>
@@ -103,18 +115,28 @@ export function DeadLettersPanel() {
                       <span title={d.messageType}>{describeMessageType(d.messageType)}</span>
                       {d.requeued ? <span className="badge"> requeued</span> : null}
                     </td>
-                    <td>{d.jobId ? <Link to={`/jobs/${d.jobId}`}>{d.jobId.slice(0, 8)}</Link> : <span className="muted">–</span>}</td>
+                    <td>
+                      {d.jobId ? (
+                        <Link to={`/jobs/${d.jobId}`}>{d.jobId.slice(0, 8)}</Link>
+                      ) : (
+                        <span className="muted">–</span>
+                      )}
+                    </td>
                     <td className="small">
                       <code>{d.exceptionType.split('.').pop()}</code>: {d.exceptionMessage}
                     </td>
                     <td className="col-opt small">{d.firstFailedAt ? formatDateTime(d.firstFailedAt) : '–'}</td>
-                    <td className="col-opt">{d.attempts}{d.replayCount > 0 ? <span className="muted"> ({d.replayCount} requeued before)</span> : null}</td>
+                    <td className="col-opt">
+                      {d.attempts}
+                      {d.replayCount > 0 ? <span className="muted"> ({d.replayCount} requeued before)</span> : null}
+                    </td>
                     <td className="nowrap">
                       <button type="button" className="btn btn-small" disabled={noReason || busy || d.requeued}
                         onClick={() => requeue.mutate(d.id)}>
                         Requeue
                       </button>{' '}
-                      <ConfirmButton label="Delete" confirmLabel="Really delete?" disabled={noReason || busy} onConfirm={() => remove.mutate(d.id)} />
+                      <ConfirmButton label="Delete" confirmLabel="Really delete?" disabled={noReason || busy}
+                        onConfirm={() => remove.mutate(d.id)} />
                     </td>
                   </tr>
                 ))}
@@ -123,9 +145,14 @@ export function DeadLettersPanel() {
           </div>
           {pages > 1 ? (
             <nav className="pager" aria-label="Dead letter pages">
-              <button type="button" className="btn btn-small" disabled={page <= 1} onClick={() => setPage(page - 1)}>Previous</button>
+              <button type="button" className="btn btn-small" disabled={page <= 1} onClick={() => setPage(page - 1)}>
+                Previous
+              </button>
               <span className="small"> Page {page} of {pages} </span>
-              <button type="button" className="btn btn-small" disabled={page >= pages} onClick={() => setPage(page + 1)}>Next</button>
+              <button type="button" className="btn btn-small" disabled={page >= pages}
+                onClick={() => setPage(page + 1)}>
+                Next
+              </button>
             </nav>
           ) : null}
           {noReason ? <p className="muted small">Enter a reason to requeue or delete.</p> : null}

@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using System.Globalization;
 using System.Text.Json;
 using Jobmon.Infrastructure;
 using Wolverine.Persistence.Durability;
@@ -7,7 +8,8 @@ using Wolverine.Runtime;
 
 namespace Jobmon.Operations.DeadLetters;
 
-/// <summary>A message whose retry budget was used up (no stack trace: admins see the exception's type and message).</summary>
+/// <summary>A message whose retry budget was used up (no stack trace: admins see the exception's type and
+/// message).</summary>
 /// <param name="JobId">The job the message is about, when it carries one (job-end processing does).</param>
 /// <param name="Attempts">Attempts of the last run before it became a dead letter.</param>
 /// <param name="ReplayCount">How often it was requeued before and failed again.</param>
@@ -38,11 +40,13 @@ public static class DeadLetterAdmin
 
     public static IEndpointRouteBuilder MapDeadLetterAdmin(this IEndpointRouteBuilder app)
     {
-        var admin = app.MapGroup("/api/admin/dead-letters").RequireAuthorization(Policies.Admin).WithTags("Administration");
+        var admin = app.MapGroup("/api/admin/dead-letters").RequireAuthorization(Policies.Admin)
+            .WithTags("Administration");
         admin.MapGet("", List).Produces<DeadLetterPage>().ProducesValidationProblem()
             .WithSummary("Messages whose retry budget was used up (e.g. job-end statistics), oldest first; " +
                          "?page= (from 1), ?pageSize= (1–200, default 50), ?messageType=.");
-        admin.MapPost("/{id}/requeue", Requeue).Produces<DeadLettersRequeued>(202).ProducesValidationProblem().ProducesProblem(404)
+        admin.MapPost("/{id}/requeue", Requeue).Produces<DeadLettersRequeued>(202).ProducesValidationProblem()
+            .ProducesProblem(404)
             .WithSummary("Process one dead letter again. Body: {reason}.");
         admin.MapPost("/requeue", RequeueAll).Produces<DeadLettersRequeued>(202).ProducesValidationProblem()
             .WithSummary("Process all dead letters again, or those of one messageType. Body: {reason, messageType?}.");
@@ -85,16 +89,17 @@ public static class DeadLetterAdmin
         var (body, problem) = await ReadReasonAsync(http.Request, ct);
         if (problem is not null) return problem;
         var letter = await DeadLetters(runtime).DeadLetterEnvelopeByIdAsync(guid);
-        if (letter is null) return Problems.NotFound($"dead letter {guid} does not exist (requeued or deleted already?).");
+        if (letter is null) return Unknown(guid);
         var result = await DeadLetters(runtime).ReplayMatchingAsync(new DeadLetterEnvelopeQuery([guid]), ct);
         var item = ToDeadLetter(letter);
-        logger.LogWarning("Dead letter {Id} ({MessageType}, job {JobId}) requeued by {Caller} ({CorrelationId}): {Reason}",
+        logger.LogWarning(
+            "Dead letter {Id} ({MessageType}, job {JobId}) requeued by {Caller} ({CorrelationId}): {Reason}",
             guid, item.MessageType, item.JobId, Caller.From(http.User).Name, http.CorrelationId(), body.Reason);
         return Results.Accepted("/api/admin/dead-letters", new DeadLettersRequeued(result.Affected ?? 1));
     }
 
-    private static async Task<IResult> RequeueAll(HttpContext http, IWolverineRuntime runtime, ILogger<DeadLetter> logger,
-        CancellationToken ct)
+    private static async Task<IResult> RequeueAll(HttpContext http, IWolverineRuntime runtime,
+        ILogger<DeadLetter> logger, CancellationToken ct)
     {
         var (body, problem) = await ReadReasonAsync(http.Request, ct, withMessageType: true);
         if (problem is not null) return problem;
@@ -115,19 +120,25 @@ public static class DeadLetterAdmin
         var (body, problem) = await ReadReasonAsync(http.Request, ct);
         if (problem is not null) return problem;
         var letter = await DeadLetters(runtime).DeadLetterEnvelopeByIdAsync(guid);
-        if (letter is null) return Problems.NotFound($"dead letter {guid} does not exist (requeued or deleted already?).");
+        if (letter is null) return Unknown(guid);
         await DeadLetters(runtime).DiscardMatchingAsync(new DeadLetterEnvelopeQuery([guid]), ct);
         var item = ToDeadLetter(letter);
-        logger.LogWarning("Dead letter {Id} ({MessageType}, job {JobId}, {Exception}) deleted by {Caller} ({CorrelationId}): {Reason}",
-            guid, item.MessageType, item.JobId, item.ExceptionType, Caller.From(http.User).Name, http.CorrelationId(), body.Reason);
+        logger.LogWarning(
+            "Dead letter {Id} ({MessageType}, job {JobId}, {Exception}) deleted by {Caller} ({CorrelationId}): "
+            + "{Reason}",
+            guid, item.MessageType, item.JobId, item.ExceptionType, Caller.From(http.User).Name, http.CorrelationId(),
+            body.Reason);
         return Results.NoContent();
     }
+
+    private static IResult Unknown(Guid id) =>
+        Problems.NotFound($"dead letter {id} does not exist (requeued or deleted already?).");
 
     private sealed record ReasonBody(string Reason, string? MessageType);
 
     /// <summary>A JSON object with a required <c>reason</c> (1–1024 non-blank characters).</summary>
-    private static async Task<(ReasonBody Body, IResult? Problem)> ReadReasonAsync(HttpRequest request, CancellationToken ct,
-        bool withMessageType = false)
+    private static async Task<(ReasonBody Body, IResult? Problem)> ReadReasonAsync(HttpRequest request,
+        CancellationToken ct, bool withMessageType = false)
     {
         var none = new ReasonBody("", null);
         if (request.ContentLength is null or 0 && !request.Headers.TransferEncoding.Any())
@@ -137,24 +148,29 @@ public static class DeadLetterAdmin
         var reason = body.String("reason", 1024)?.Trim();
         if (string.IsNullOrEmpty(reason)) body.AddError("reason", "is required: say why.");
         var type = withMessageType ? body.String("messageType", 250)?.Trim() : null;
-        if (withMessageType && type is { Length: 0 }) body.AddError("messageType", "must not be blank (leave it out for all types).");
+        if (withMessageType && type is { Length: 0 })
+            body.AddError("messageType", "must not be blank (leave it out for all types).");
         return body.Problem() is { } invalid ? (none, invalid) : (new ReasonBody(reason!, type), null);
     }
 
-    private static int ParseInt(string? raw, string field, int fallback, int min, int max, Dictionary<string, string[]> errors)
+    private static int ParseInt(string? raw, string field, int fallback, int min, int max,
+        Dictionary<string, string[]> errors)
     {
         if (string.IsNullOrEmpty(raw)) return fallback;
-        if (int.TryParse(raw, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var v)
-            && v >= min && v <= max) return v;
+        if (int.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v >= min && v <= max)
+            return v;
         errors[field] = [$"must be a whole number from {min} to {max}."];
         return fallback;
     }
 
     public static DeadLetter ToDeadLetter(DeadLetterEnvelope e)
     {
-        var message = e.ExceptionMessage.Length > MaxExceptionMessage ? e.ExceptionMessage[..MaxExceptionMessage] + "…" : e.ExceptionMessage;
+        var message = e.ExceptionMessage.Length > MaxExceptionMessage
+            ? e.ExceptionMessage[..MaxExceptionMessage] + "…"
+            : e.ExceptionMessage;
         return new DeadLetter(e.Id, e.MessageType, JobIdOf(e.Envelope?.Data), e.ExceptionType, message,
-            e.FirstFailedAt ?? e.FailedAt ?? e.SentAt, e.FailedAt, e.Envelope?.Attempts ?? 0, e.ReplayCount, e.Replayable);
+            e.FirstFailedAt ?? e.FailedAt ?? e.SentAt, e.FailedAt, e.Envelope?.Attempts ?? 0, e.ReplayCount,
+            e.Replayable);
     }
 
     /// <summary>The message's <c>jobId</c> property (any casing), when it has one: messages are JSON.</summary>
@@ -166,8 +182,8 @@ public static class DeadLetterAdmin
             using var doc = JsonDocument.Parse(data);
             if (doc.RootElement.ValueKind != JsonValueKind.Object) return null;
             foreach (var p in doc.RootElement.EnumerateObject())
-                if (p.Name.Equals("jobId", StringComparison.OrdinalIgnoreCase) && p.Value.ValueKind == JsonValueKind.String
-                    && p.Value.TryGetGuid(out var id))
+                if (p.Name.Equals("jobId", StringComparison.OrdinalIgnoreCase)
+                    && p.Value.ValueKind == JsonValueKind.String && p.Value.TryGetGuid(out var id))
                     return id;
         }
         catch (JsonException) { }
@@ -177,8 +193,8 @@ public static class DeadLetterAdmin
 
 /// <summary>The dead letter count for Prometheus (<c>jobmon_dead_letters</c>), polled every
 /// <c>Jobmon:DeadLetterPollSeconds</c> (default 30): a gauge callback must not query the database.</summary>
-public sealed class DeadLetterCount(IWolverineRuntime runtime, IConfiguration configuration, ILogger<DeadLetterCount> logger)
-    : BackgroundService
+public sealed class DeadLetterCount(IWolverineRuntime runtime, IConfiguration configuration,
+    ILogger<DeadLetterCount> logger) : BackgroundService
 {
     private readonly Meter _meter = new(JobmonMetrics.MeterName);
     private long _count = -1;
@@ -187,9 +203,11 @@ public sealed class DeadLetterCount(IWolverineRuntime runtime, IConfiguration co
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        _meter.CreateObservableGauge("jobmon_dead_letters", () => Current < 0 ? [] : new[] { new Measurement<long>(Current) },
+        _meter.CreateObservableGauge("jobmon_dead_letters",
+            () => Current < 0 ? [] : new[] { new Measurement<long>(Current) },
             description: "Messages whose retry budget was used up (admin page Dead letters: requeue or delete)");
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(configuration.GetValue("Jobmon:DeadLetterPollSeconds", 30.0)));
+        var every = TimeSpan.FromSeconds(configuration.GetValue("Jobmon:DeadLetterPollSeconds", 30.0));
+        using var timer = new PeriodicTimer(every);
         do
         {
             try { Interlocked.Exchange(ref _count, await DeadLetterAdmin.CountAsync(runtime, null, stoppingToken)); }
@@ -207,7 +225,8 @@ public sealed class DeadLetterCount(IWolverineRuntime runtime, IConfiguration co
     }
 }
 
-/// <summary>Dead letters in /health/ready's details: information for operators, never a reason to be "not ready".</summary>
+/// <summary>Dead letters in /health/ready's details: information for operators, never a reason to be "not
+/// ready".</summary>
 public sealed class DeadLetterProbe(IWolverineRuntime runtime) : IReadinessProbe
 {
     public string Name => "deadLetters";

@@ -24,15 +24,19 @@ namespace Jobmon.Operations.DeadLetters;
 /// </summary>
 public sealed class JobEndRetrySettings
 {
-    public static readonly TimeSpan[] DefaultCooldowns = [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30)];
+    public static readonly TimeSpan[] DefaultCooldowns =
+        [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30)];
     public static readonly TimeSpan[] DefaultSchedule =
         [TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(15), TimeSpan.FromHours(1), TimeSpan.FromHours(4)];
 
-    /// <summary>In-process retries after these pauses (null: 1 s, 5 s, 30 s). Configured items replace the defaults.</summary>
+    /// <summary>In-process retries after these pauses (null: 1 s, 5 s, 30 s). Configured items replace the
+    /// defaults.</summary>
     public TimeSpan[]? Cooldowns { get; set; }
-    /// <summary>Durable scheduled retries for transient database and InfluxDB errors (null: 5 min, 15 min, 1 h, 4 h).</summary>
+    /// <summary>Durable scheduled retries for transient database and InfluxDB errors (null: 5 min, 15 min, 1 h,
+    /// 4 h).</summary>
     public TimeSpan[]? Schedule { get; set; }
-    /// <summary>Total scheduled time for InfluxDB outages: the schedule's last step repeats until it is reached.</summary>
+    /// <summary>Total scheduled time for InfluxDB outages: the schedule's last step repeats until it is
+    /// reached.</summary>
     public TimeSpan InfluxOutageBudget { get; set; } = TimeSpan.FromDays(3);
 
     public TimeSpan[] EffectiveCooldowns => Cooldowns ?? DefaultCooldowns;
@@ -57,25 +61,33 @@ public sealed class JobEndRetrySettings
     public void Validate()
     {
         const string prefix = "Jobmon:JobEndRetries";
-        if (EffectiveCooldowns.Length > 10 || EffectiveCooldowns.Any(c => c <= TimeSpan.Zero || c > TimeSpan.FromMinutes(5)))
+        var cooldowns = EffectiveCooldowns;
+        if (cooldowns.Length > 10 || cooldowns.Any(c => c <= TimeSpan.Zero || c > TimeSpan.FromMinutes(5)))
             throw new InvalidOperationException(
-                $"{prefix}:Cooldowns must be at most 10 pauses, each above 0 and at most 5 minutes (they hold a worker).");
-        if (EffectiveSchedule.Length is < 1 or > 20 || EffectiveSchedule.Any(s => s <= TimeSpan.Zero || s > TimeSpan.FromDays(1)))
-            throw new InvalidOperationException($"{prefix}:Schedule must be 1 to 20 delays, each above 0 and at most 1 day.");
+                $"{prefix}:Cooldowns must be at most 10 pauses, each above 0 and at most 5 minutes "
+                + "(they hold a worker).");
+        var schedule = EffectiveSchedule;
+        if (schedule.Length is < 1 or > 20 || schedule.Any(s => s <= TimeSpan.Zero || s > TimeSpan.FromDays(1)))
+            throw new InvalidOperationException(
+                $"{prefix}:Schedule must be 1 to 20 delays, each above 0 and at most 1 day.");
         var scheduled = EffectiveSchedule.Aggregate(TimeSpan.Zero, (a, b) => a + b);
         if (InfluxOutageBudget < scheduled || InfluxOutageBudget > TimeSpan.FromDays(30))
             throw new InvalidOperationException(
-                $"{prefix}:InfluxOutageBudget must be at least the schedule's total ({scheduled}) and at most 30 days.");
-        if (InfluxSchedule.Length > 1000)
+                $"{prefix}:InfluxOutageBudget must be at least the schedule's total ({scheduled}) "
+                + "and at most 30 days.");
+        // Counted, not built: a tiny last step with a long budget would loop for a long time.
+        if (schedule.Length + Math.Ceiling((InfluxOutageBudget - scheduled) / schedule[^1]) > 1000)
             throw new InvalidOperationException(
-                $"{prefix}:InfluxOutageBudget needs more than 1000 retries with this schedule: make its last step longer.");
+                $"{prefix}:InfluxOutageBudget needs more than 1000 retries with this schedule: "
+                + "make its last step longer.");
     }
 }
 
 /// <summary>Which failures are worth retrying later: the dependency will likely be back, the message is fine.</summary>
 public static class TransientErrors
 {
-    /// <summary>PostgreSQL (or the way to it) failed transiently; searched through wrapping exceptions (Marten's).</summary>
+    /// <summary>PostgreSQL (or the way to it) failed transiently; searched through wrapping exceptions
+    /// (Marten's).</summary>
     public static bool IsTransientDatabaseError(Exception? e)
     {
         for (; e is not null; e = e.InnerException)
@@ -109,7 +121,8 @@ public static class TransientErrors
 }
 
 /// <summary>Applies <see cref="JobEndRetrySettings"/> to the job-end handler. Rules are tried in order; the first whose
-/// exception matches decides, and a matching rule whose attempts are used up moves the message to the dead letters.</summary>
+/// exception matches decides, and a matching rule whose attempts are used up moves the message to the dead
+/// letters.</summary>
 public sealed class JobEndRetryPolicy(JobEndRetrySettings settings) : IHandlerPolicy
 {
     public static readonly Type[] MessageTypes = [typeof(FinalizeJobMetrics)];
@@ -124,13 +137,15 @@ public sealed class JobEndRetryPolicy(JobEndRetrySettings settings) : IHandlerPo
         var cooldowns = settings.EffectiveCooldowns;
         Schedule(Then(chain.OnException(TransientErrors.IsInfluxOutage, "InfluxDB unavailable"), cooldowns),
             settings.InfluxSchedule);
-        Schedule(Then(chain.OnException(TransientErrors.IsTransientDatabaseError, "transient PostgreSQL error"), cooldowns),
+        Schedule(
+            Then(chain.OnException(TransientErrors.IsTransientDatabaseError, "transient PostgreSQL error"), cooldowns),
             settings.EffectiveSchedule);
         if (cooldowns.Length > 0) chain.OnAnyException().RetryWithCooldown(cooldowns).Then.MoveToErrorQueue();
         else chain.OnAnyException().MoveToErrorQueue();
     }
 
-    /// <summary>Scheduled retries; Wolverine takes at most 25 delays per call, so longer budgets come in parts.</summary>
+    /// <summary>Scheduled retries; Wolverine takes at most 25 delays per call, so longer budgets come in
+    /// parts.</summary>
     private static void Schedule(IFailureActions actions, TimeSpan[] delays)
     {
         foreach (var part in delays.Chunk(25)) actions = actions.ScheduleRetry(part).Then;
