@@ -1,5 +1,6 @@
 // Jobmon benchmarks (programs, not tests). Usage:
 //   dotnet run -c Release --project tests/Jobmon.Benchmarks -- [ingest] [list] [metrics] [--jobs 1000000] [--seconds 10]
+//   ... -- sustained [--reuse <db>] [--jobs 1000000] [--minutes 10] [--ingest 100] [--list-rate 10]
 // Starts its own PostgreSQL (durable defaults: fsync and synchronous_commit on) and a Jobmon API process on loopback.
 using System.Diagnostics;
 using System.Net.Http.Headers;
@@ -24,6 +25,7 @@ Console.WriteLine($"PostgreSQL: {new NpgsqlConnectionStringBuilder(adminCs).Host
 if (modes.Contains("ingest")) await IngestBenchmark();
 if (modes.Contains("list")) await ListAndRebuildBenchmark();
 if (modes.Contains("metrics")) await MetricsBenchmark();
+if (modes.Contains("sustained")) await SustainedBenchmark();
 return 0;
 
 // A 64-node, 24-hour job with 10 metrics, data shaped as cc-metric-collector writes it (one measurement per metric;
@@ -417,8 +419,6 @@ async Task SeedAndRebuild(IDocumentStore store, string cs)
 
 async Task MeasureList(string cs)
 {
-    var clusters = new[] { "horeka", "haicore", "juwels", "levante" };
-    var partitions = new[] { "cpuonly", "accelerated", "large", "dev" };
     var (api, url) = await StartApiAsync(cs);
     try
     {
@@ -434,34 +434,7 @@ async Task MeasureList(string cs)
             await Task.Delay(1000);
         }
         Console.WriteLine($"Async projections caught up in {catchUp.Elapsed.TotalSeconds:F0} s");
-        // Every query kind the web UI's job list can send (filters, free text, node filter, each sortable column),
-        // 40 of each with varying values; --ingest N keeps N start+stop pairs/s arriving while they are measured.
-        var kinds = new (string Name, Func<int, string> Url)[]
-        {
-            ("user's jobs in a cluster, newest first", i => $"/api/jobs?cluster={clusters[i % 4]}&user=user{i * 7 % 2000}&sort=startTime&order=desc&pageSize=50"),
-            ("partition + failed + month, page 3", i => $"/api/jobs?cluster={clusters[i % 2 * 2]}&partition={partitions[i % 4]}&state=failed&from=2024-03-01T00:00:00Z&to=2024-04-01T00:00:00Z&sort=startTime&order=desc&page=3&pageSize=50"),
-            ("account, >= 4 nodes, longest first", i => $"/api/jobs?account=acct{i % 300}&minNodes=4&sort=duration&order=desc&pageSize=50"),
-            ("all jobs, newest first (default page)", i => $"/api/jobs?sort=startTime&order=desc&page={1 + i % 3}&pageSize=50"),
-            ("free text: part of a job name", i => $"/api/jobs?q=job-{(i * 7919) % jobCount}&pageSize=50"),
-            ("free text: part of a SLURM id", i => $"/api/jobs?q={100_000 + (i * 7919) % (jobCount / 4)}&pageSize=50"),
-            ("free text: a host name", i => $"/api/jobs?q=n{(i * 37) % 5000:0000}&pageSize=50"),
-            ("node filter: one node", i => $"/api/jobs?node=n{(i * 53) % 5000:0000}&sort=startTime&order=desc&pageSize=50"),
-            ("node filter: hostlist of 4", i => $"/api/jobs?node=n[{(i * 53) % 4990:0000}-{(i * 53) % 4990 + 3:0000}]&pageSize=50"),
-            ("state=running", i => "/api/jobs?state=running&sort=startTime&order=desc&pageSize=50"),
-            ("sort by nodes (all jobs)", i => $"/api/jobs?sort=numNodes&order={(i % 2 == 0 ? "desc" : "asc")}&pageSize=50"),
-            ("sort by duration (a cluster)", i => $"/api/jobs?cluster={clusters[i % 4]}&sort=duration&order=desc&pageSize=50"),
-            ("sort by GPUs (all jobs)", i => "/api/jobs?sort=gpus&order=desc&pageSize=50"),
-            ("sort by name (all jobs)", i => $"/api/jobs?sort=name&order={(i % 2 == 0 ? "asc" : "desc")}&pageSize=50"),
-            ("sort by user (all jobs)", i => "/api/jobs?sort=user&order=asc&pageSize=50"),
-            ("sort by account (all jobs)", i => "/api/jobs?sort=account&order=asc&pageSize=50"),
-            ("sort by partition (all jobs)", i => "/api/jobs?sort=partition&order=asc&pageSize=50"),
-            ("sort by cluster (all jobs)", i => "/api/jobs?sort=cluster&order=asc&pageSize=50"),
-            ("sort by state (all jobs)", i => "/api/jobs?sort=state&order=asc&pageSize=50"),
-            ("sort by job id (all jobs)", i => "/api/jobs?sort=jobId&order=desc&pageSize=50"),
-            ("time window, page 3", i => $"/api/jobs?from=2024-{1 + i % 9:00}-01T00:00:00Z&to=2024-{1 + i % 9:00}-08T00:00:00Z&page=3&pageSize=50"),
-            ("a user's usage page, last 14 days", i => $"/api/usage?user=user{i * 7 % 2000}"),
-            ("a user's usage page, one year by month", i => $"/api/usage?user=user{i * 7 % 2000}&from=2024-01-01T00:00:00Z&to=2025-01-01T00:00:00Z&interval=month"),
-        };
+        var kinds = ListQueryKinds();
         const int perKind = 40;
         var ingestRate = Arg("--ingest", 0);
         using var ingestCts = new CancellationTokenSource();
@@ -531,4 +504,135 @@ async Task<(long Pairs, long Errors, List<double> Latencies)> BackgroundIngestAs
     }
     await Task.WhenAll(inFlight);
     return (pairs, errors, latencies);
+}
+
+// Every query kind the web UI's job list can send (filters, free text, node filter, each sortable column) and the usage
+// page, each with varying values from a request number.
+(string Name, Func<int, string> Url)[] ListQueryKinds()
+{
+    var clusters = new[] { "horeka", "haicore", "juwels", "levante" };
+    var partitions = new[] { "cpuonly", "accelerated", "large", "dev" };
+    return new (string Name, Func<int, string> Url)[]
+    {
+        ("user's jobs in a cluster, newest first", i => $"/api/jobs?cluster={clusters[i % 4]}&user=user{i * 7 % 2000}&sort=startTime&order=desc&pageSize=50"),
+        ("partition + failed + month, page 3", i => $"/api/jobs?cluster={clusters[i % 2 * 2]}&partition={partitions[i % 4]}&state=failed&from=2024-03-01T00:00:00Z&to=2024-04-01T00:00:00Z&sort=startTime&order=desc&page=3&pageSize=50"),
+        ("account, >= 4 nodes, longest first", i => $"/api/jobs?account=acct{i % 300}&minNodes=4&sort=duration&order=desc&pageSize=50"),
+        ("all jobs, newest first (default page)", i => $"/api/jobs?sort=startTime&order=desc&page={1 + i % 3}&pageSize=50"),
+        ("free text: part of a job name", i => $"/api/jobs?q=job-{(i * 7919) % jobCount}&pageSize=50"),
+        ("free text: part of a SLURM id", i => $"/api/jobs?q={100_000 + (i * 7919) % (jobCount / 4)}&pageSize=50"),
+        ("free text: a host name", i => $"/api/jobs?q=n{(i * 37) % 5000:0000}&pageSize=50"),
+        ("node filter: one node", i => $"/api/jobs?node=n{(i * 53) % 5000:0000}&sort=startTime&order=desc&pageSize=50"),
+        ("node filter: hostlist of 4", i => $"/api/jobs?node=n[{(i * 53) % 4990:0000}-{(i * 53) % 4990 + 3:0000}]&pageSize=50"),
+        ("state=running", i => "/api/jobs?state=running&sort=startTime&order=desc&pageSize=50"),
+        ("sort by nodes (all jobs)", i => $"/api/jobs?sort=numNodes&order={(i % 2 == 0 ? "desc" : "asc")}&pageSize=50"),
+        ("sort by duration (a cluster)", i => $"/api/jobs?cluster={clusters[i % 4]}&sort=duration&order=desc&pageSize=50"),
+        ("sort by GPUs (all jobs)", i => "/api/jobs?sort=gpus&order=desc&pageSize=50"),
+        ("sort by name (all jobs)", i => $"/api/jobs?sort=name&order={(i % 2 == 0 ? "asc" : "desc")}&pageSize=50"),
+        ("sort by user (all jobs)", i => "/api/jobs?sort=user&order=asc&pageSize=50"),
+        ("sort by account (all jobs)", i => "/api/jobs?sort=account&order=asc&pageSize=50"),
+        ("sort by partition (all jobs)", i => "/api/jobs?sort=partition&order=asc&pageSize=50"),
+        ("sort by cluster (all jobs)", i => "/api/jobs?sort=cluster&order=asc&pageSize=50"),
+        ("sort by state (all jobs)", i => "/api/jobs?sort=state&order=asc&pageSize=50"),
+        ("sort by job id (all jobs)", i => "/api/jobs?sort=jobId&order=desc&pageSize=50"),
+        ("time window, page 3", i => $"/api/jobs?from=2024-{1 + i % 9:00}-01T00:00:00Z&to=2024-{1 + i % 9:00}-08T00:00:00Z&page=3&pageSize=50"),
+        ("a user's usage page, last 14 days", i => $"/api/usage?user=user{i * 7 % 2000}"),
+        ("a user's usage page, one year by month", i => $"/api/usage?user=user{i * 7 % 2000}&from=2024-01-01T00:00:00Z&to=2025-01-01T00:00:00Z&interval=month"),
+    };
+}
+
+// Sustained mixed load (issue 18): start+stop pairs at a fixed rate plus the UI's list mix at a fixed rate, on a seeded
+// database, for minutes; per 30 s window: rate, latency of both, errors and the Jobmon process's resident memory.
+async Task SustainedBenchmark()
+{
+    var reuse = args.SkipWhile(a => a != "--reuse").Skip(1).FirstOrDefault();
+    var cs = reuse is null ? await PostgresServer.CreateDatabaseAsync("bench_sustained")
+        : new NpgsqlConnectionStringBuilder(adminCs) { Database = reuse }.ConnectionString;
+    Console.WriteLine($"Database: {new NpgsqlConnectionStringBuilder(cs).Database}");
+    var store = DocumentStore.For(opts => MartenSetup.Configure(opts, new JobmonSettings { PostgresConnectionString = cs }));
+    await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+    if (reuse is null) await SeedAndRebuild(store, cs);
+    var minutes = Arg("--minutes", 10);
+    var pairRate = Arg("--ingest", 100);
+    var listRate = Arg("--list-rate", 10);
+    var (api, url) = await StartApiAsync(cs);
+    try
+    {
+        using var reader = Client(url, "bench-admin-token-0123456789");
+        using var writer = Client(url, "bench-ingest-token-0123456789");
+        var kinds = ListQueryKinds();
+        var listKinds = kinds.Where(k => k.Url(0).StartsWith("/api/jobs")).ToArray();
+        var ingestSamples = new System.Collections.Concurrent.ConcurrentQueue<(TimeSpan At, double Ms, bool Ok)>();
+        var listSamples = new System.Collections.Concurrent.ConcurrentQueue<(TimeSpan At, double Ms, bool Ok)>();
+        var clock = Stopwatch.StartNew();
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(minutes));
+        var slurmBase = 800_000_000L + Environment.ProcessId % 1000 * 1_000_000;
+        async Task<bool> Timed(System.Collections.Concurrent.ConcurrentQueue<(TimeSpan, double, bool)> sink, Func<Task<HttpResponseMessage>> send)
+        {
+            var t = Stopwatch.GetTimestamp();
+            var ok = false;
+            try { using var r = await send(); ok = r.IsSuccessStatusCode; } catch { }
+            sink.Enqueue((clock.Elapsed, Stopwatch.GetElapsedTime(t).TotalMilliseconds, ok));
+            return ok;
+        }
+        var ingestion = RateLoop(pairRate, async n =>
+        {
+            var id = slurmBase + n;
+            var start = DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 120;
+            var body = $$"""{"Id":{{id}},"userName":"user{{id % 2000}}","clusterId":"horeka","partition":"cpuonly","numNodes":1,"numTasks":8,"tasksPerNode":8,"GPUsPerNode":0,"startTime":{{start}},"nodeList":"n{{id % 5000:0000}}","jobName":"sustained-{{id}}","account":"acct{{id % 300}}","groupName":"g","isRunning":true}""";
+            if (await Timed(ingestSamples, () => writer.PutAsync("/api/job_start", new StringContent(body, Encoding.UTF8, "application/x-www-form-urlencoded"))))
+                await Timed(ingestSamples, () => writer.PatchAsync($"/api/job_stop/{id}?cluster=horeka",
+                    new StringContent($$"""{"exitCode":0,"stopTime":{{start + 60}}}""", Encoding.UTF8, "application/x-www-form-urlencoded")));
+        }, cts.Token);
+        var lists = RateLoop(listRate, n => Timed(listSamples, () => reader.GetAsync(listKinds[n % listKinds.Length].Url((int)(n / listKinds.Length) + 1))), cts.Token);
+        Console.WriteLine($"\nSustained: {pairRate} start+stop pairs/s and {listRate} job-list requests/s of the UI's mix ({listKinds.Length} kinds) for {minutes} min");
+        Console.WriteLine("| window | requests/s in | ingest p50 / p95 / max ms | list p50 / p95 / max ms | errors in / list | RSS MB |");
+        Console.WriteLine("|---|---|---|---|---|---|");
+        var window = TimeSpan.FromSeconds(30);
+        var rows = new List<(double IngestP95, double ListP95, double Rss)>();
+        for (var w = 1; w * window.TotalSeconds <= minutes * 60; w++)
+        {
+            var until = w * window;
+            var wait = until - clock.Elapsed;
+            if (wait > TimeSpan.Zero) await Task.Delay(wait);
+            var from = until - window;
+            var ins = ingestSamples.Where(x => x.At > from && x.At <= until).ToList();
+            var ls = listSamples.Where(x => x.At > from && x.At <= until).ToList();
+            api.Refresh();
+            var rss = api.WorkingSet64 / 1048576.0;
+            var i = ins.Select(x => x.Ms).Order().ToList();
+            var l = ls.Select(x => x.Ms).Order().ToList();
+            string Q(List<double> v) => v.Count == 0 ? "-" : $"{P(v, 0.5):F1} / {P(v, 0.95):F1} / {v[^1]:F0}";
+            Console.WriteLine($"| {from.TotalSeconds:F0}-{until.TotalSeconds:F0} s | {ins.Count / window.TotalSeconds:F0} | {Q(i)} | {Q(l)} | {ins.Count(x => !x.Ok)} / {ls.Count(x => !x.Ok)} | {rss:F0} |");
+            rows.Add((i.Count > 0 ? P(i, 0.95) : 0, l.Count > 0 ? P(l, 0.95) : 0, rss));
+        }
+        await Task.WhenAll(ingestion, lists);
+        var allIn = ingestSamples.Select(x => x.Ms).Order().ToList();
+        var allList = listSamples.Select(x => x.Ms).Order().ToList();
+        Console.WriteLine($"Whole run: ingestion {allIn.Count} requests, p50 {P(allIn, 0.5):F1} ms, p95 {P(allIn, 0.95):F1} ms, {ingestSamples.Count(x => !x.Ok)} errors; " +
+            $"list {allList.Count} requests, p50 {P(allList, 0.5):F1} ms, p95 {P(allList, 0.95):F1} ms, {listSamples.Count(x => !x.Ok)} errors; RSS max {rows.Max(r => r.Rss):F0} MB");
+        // Trend: the second half against the first (a value well above 1 means growth, not noise).
+        var half = rows.Count / 2;
+        if (half > 0)
+            Console.WriteLine($"Trend (second half / first half): ingestion p95 x{rows.Skip(half).Average(r => r.IngestP95) / Math.Max(0.001, rows.Take(half).Average(r => r.IngestP95)):F2}, " +
+                $"list p95 x{rows.Skip(half).Average(r => r.ListP95) / Math.Max(0.001, rows.Take(half).Average(r => r.ListP95)):F2}, " +
+                $"RSS x{rows.Skip(half).Average(r => r.Rss) / rows.Take(half).Average(r => r.Rss):F2}");
+    }
+    finally { api.Kill(true); }
+}
+
+// Calls action(n) perSecond times a second (n = 0, 1, …) without waiting for earlier calls, until cancelled.
+async Task RateLoop(int perSecond, Func<long, Task> action, CancellationToken ct)
+{
+    var inFlight = new List<Task>();
+    var next = Stopwatch.GetTimestamp();
+    for (long n = 0; !ct.IsCancellationRequested; n++)
+    {
+        next += Stopwatch.Frequency / perSecond;
+        var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), next);
+        if (wait > TimeSpan.Zero) { try { await Task.Delay(wait, ct); } catch (OperationCanceledException) { break; } }
+        var k = n;
+        inFlight.Add(Task.Run(() => action(k)));
+        inFlight.RemoveAll(task => task.IsCompleted);
+    }
+    await Task.WhenAll(inFlight);
 }
