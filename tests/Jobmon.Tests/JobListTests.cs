@@ -121,6 +121,26 @@ public sealed class JobListTests(SharedApp shared)
         }
     }
 
+    /// <summary>The job view's GIN indexes (free text, nodes, tags) keep no pending list, which every search would
+    /// scan, and Marten's schema diff accepts the option (no index rebuilt at each start).</summary>
+    [Fact]
+    public async Task Gin_indexes_of_the_job_view_have_no_pending_list()
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(_app.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand(
+            "select c.relname, array_to_string(c.reloptions, ',') from pg_class c where c.relname = any(@names) order by 1", connection);
+        command.Parameters.AddWithValue("names", new[] { "jobview_search_text_trgm", "mt_doc_jobview_idx_nodes", "mt_doc_jobview_idx_tag_names" });
+        var options = new List<string>();
+        await using (var reader = await command.ExecuteReaderAsync())
+            while (await reader.ReadAsync()) options.Add($"{reader.GetString(0)}: {(reader.IsDBNull(1) ? "" : reader.GetString(1))}");
+        options.ShouldBe(["jobview_search_text_trgm: fastupdate=off", "mt_doc_jobview_idx_nodes: fastupdate=off",
+            "mt_doc_jobview_idx_tag_names: fastupdate=off"]);
+        var migration = await _app.Store.Storage.Database.CreateMigrationAsync();
+        migration.Deltas.Where(d => d.SchemaObject.Identifier.Name == "mt_doc_jobview")
+            .Select(d => d.Difference).ShouldAllBe(d => d == Weasel.Core.SchemaPatchDifference.None);
+    }
+
     private async Task<string> PlanAsync(string query)
     {
         var parsed = JobListQuery.Parse(new Microsoft.AspNetCore.Http.QueryCollection(
