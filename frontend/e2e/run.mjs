@@ -10,6 +10,7 @@
 import { chromium } from 'playwright-core';
 import { run as runIssue15 } from './ui-issue15.mjs';
 import { run as runNodes } from './nodes.mjs';
+import { run as runUi15 } from './ui15.mjs';
 import { mkdirSync, existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -783,6 +784,8 @@ async function main() {
   await noroles?.context.close();
   await runIssue15({ step, shot, signIn, check, ingest, CLUSTER, USERS, now });
   await runNodes({ step, shot, signIn, check, admin, CLUSTER, USERS, now });
+  const newContext = (options) => browser.newContext(options);
+  await runUi15({ step, shot, signIn, newContext, check, admin, ingest, ensureUser, CLUSTER, now, BASE });
 }
 
 try {

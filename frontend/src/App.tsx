@@ -16,6 +16,7 @@ const SearchPage = lazy(() => import('./pages/SearchPage'));
 const SlurmJobPage = lazy(() => import('./pages/SlurmJobPage'));
 const UsagePage = lazy(() => import('./pages/UsagePage'));
 const NodePage = lazy(() => import('./pages/NodePage'));
+const TagsPage = lazy(() => import('./pages/TagsPage'));
 
 export function App() {
   return (
@@ -28,6 +29,7 @@ export function App() {
       <Route path="/jobs/:cluster/:slurmId" element={<Guard access="read"><Shell><Lazy><SlurmJobPage /></Lazy></Shell></Guard>} />
       <Route path="/job/:slurmId" element={<OriginalJobLink />} />
       <Route path="/nodes/:cluster/:host" element={<Guard access="read"><Shell><Lazy><NodePage /></Lazy></Shell></Guard>} />
+      <Route path="/tags" element={<Guard access="read"><Shell><Lazy><TagsPage /></Lazy></Shell></Guard>} />
       <Route path="/search" element={<Guard access="read"><Shell><Lazy><SearchPage /></Lazy></Shell></Guard>} />
       <Route path="/statistics" element={<Guard access="read"><Shell><Lazy><StatisticsPage /></Lazy></Shell></Guard>} />
       <Route path="/usage" element={<Guard access="read"><Shell><Lazy><UsagePage /></Lazy></Shell></Guard>} />
@@ -97,6 +99,7 @@ function Shell({ children }: { children: ReactNode }) {
         <nav aria-label="Main">
           {mayRead(me.data) ? <NavLink to="/jobs">Jobs</NavLink> : null}
           {mayRead(me.data) ? <NavLink to="/search">Search</NavLink> : null}
+          {mayRead(me.data) ? <NavLink to="/tags">Tags</NavLink> : null}
           {mayRead(me.data) ? <NavLink to="/statistics">Statistics</NavLink> : null}
           {mayRead(me.data) ? <NavLink to="/usage" end>My usage</NavLink> : null}
           {admin ? <NavLink to="/settings">Settings</NavLink> : null}

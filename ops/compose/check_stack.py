@@ -13,6 +13,7 @@ driver counts them. Sub-commands:
   dockerfiles RESOLVED REPO [--strict]      FROM/COPY sources, .dockerignore
   render     RESOLVED REPO OUTDIR           nginx templates as the nginx image renders them
   routes     CONFDIR                        the rendered edge proxy routes as promised
+  frontend   CONF                           the frontend nginx's compression and cache headers
   preflight  ENVFILE REPO                   an operator's real .env (secrets, certs, config)
 """
 import glob
@@ -806,6 +807,58 @@ def directives(block, name):
     return [args for d, args, ch in block if d == name and ch is None]
 
 
+def check_original_job_links(srv):
+    """The original JobMon's /job/<id> links get the backend's answer: 301 to the UI's /jobs/<id>, relative."""
+    regex_locs = [(a, ch) for d, a, ch in srv if d == "location" and len(a) == 2 and a[0] in ("~", "~*")]
+    found = [(a[1], ch) for a, ch in regex_locs if re.search(a[1], "/job/123")]
+    if not found:
+        out("FAIL", "edge proxy: no regex location for the original's /job/<id> links")
+        return
+    pattern, ch = found[0]
+    captures = {p: (re.search(pattern, p).group(1) if re.search(pattern, p) else None)
+                for p in ("/job/123", "/job/123_4", "/job/abc", "/job/123/x", "/jobs/123", "/job/")}
+    want = {"/job/123": "123", "/job/123_4": "123_4", "/job/abc": None, "/job/123/x": None, "/jobs/123": None,
+            "/job/": None}
+    ret = directives(ch, "return")
+    if captures != want:
+        out("FAIL", f"edge proxy: /job/ location {pattern} matches {captures}, expected {want}")
+    elif not ret or ret[0] != ["301", "/jobs/$1"]:
+        out("FAIL", f"edge proxy: /job/<id> answers {ret}, expected return 301 /jobs/$1")
+    elif directives(ch, "absolute_redirect") != [["off"]]:
+        out("FAIL", "edge proxy: /job/<id> redirect is absolute (absolute_redirect off keeps a remapped port)")
+    else:
+        out("PASS", "edge proxy: /job/<id> and /job/<id>_<task> -> 301 /jobs/<id> (relative), other paths untouched")
+
+
+def cmd_frontend(conf):
+    """The frontend's nginx serves the built UI compressed, hashed assets cached a year, index.html revalidated."""
+    text = open(conf, encoding="utf-8").read()
+    servers = [ch for d, _, ch in nginx_parse(text) if d == "server"]
+    if not servers:
+        out("FAIL", f"frontend: no server block in {conf}")
+        return
+    srv = servers[0]
+    types = set(sum(directives(srv, "gzip_types"), []))
+    missing = {"application/javascript", "text/css", "application/json"} - types
+    if directives(srv, "gzip") != [["on"]] or missing:
+        out("FAIL", f"frontend: gzip not on for scripts, styles and JSON (gzip_types lacks {sorted(missing)})")
+    else:
+        out("PASS", "frontend: gzip for HTML, scripts, styles and JSON")
+    locs = {" ".join(a): ch for d, a, ch in srv if d == "location"}
+
+    def cache_control(loc):
+        return [a[1] for a in directives(locs.get(loc, []), "add_header") if a and a[0].lower() == "cache-control"]
+
+    if cache_control("/assets/") == ["public, max-age=31536000, immutable"]:
+        out("PASS", "frontend: /assets/ (hashed names) Cache-Control: public, max-age=31536000, immutable")
+    else:
+        out("FAIL", f"frontend: /assets/ Cache-Control is {cache_control('/assets/')}, expected a year, immutable")
+    if cache_control("= /index.html") == ["no-cache"]:
+        out("PASS", "frontend: index.html Cache-Control: no-cache (a deploy is picked up at once)")
+    else:
+        out("FAIL", f"frontend: index.html Cache-Control is {cache_control('= /index.html')}, expected no-cache")
+
+
 def cmd_routes(confdir):
     """The edge proxy routes what the stack promises to the right upstream."""
     text = "\n".join(open(p, encoding="utf-8").read() for p in sorted(glob.glob(os.path.join(confdir, "*.conf"))))
@@ -873,6 +926,7 @@ def cmd_routes(confdir):
                 out("FAIL", f"edge proxy: location {loc} {i}")
             continue
         out("PASS", f"edge proxy: location {loc} -> {got}" + (f" ({'; '.join(extra)})" if extra else ""))
+    check_original_job_links(srv)
     headers = {a[0].lower(): a[1] for a in directives(srv, "proxy_set_header") if len(a) >= 2}
     need = {"host": None, "x-forwarded-for": "$proxy_add_x_forwarded_for", "x-forwarded-proto": "$scheme",
             "upgrade": "$http_upgrade", "connection": None}
@@ -925,6 +979,8 @@ def main(argv):
         cmd_render(*args)
     elif cmd == "routes":
         cmd_routes(*args)
+    elif cmd == "frontend":
+        cmd_frontend(*args)
     elif cmd == "preflight":
         cmd_preflight(*args)
     else:

@@ -20,12 +20,14 @@ public sealed class EndpointAuthorizationTests : IAsyncLifetime
     private static readonly Dictionary<string, string> Expected = new()
     {
         ["GET /api/ping"] = "public",
+        ["GET /api/session"] = "public",
         ["POST /api/nodestate"] = "ingest",
         ["PUT /api/nodestate"] = "ingest",
         ["GET /api/clusters/{cluster}/nodes"] = "reader",
         ["GET /api/clusters/{cluster}/nodes/{host}"] = "reader",
         ["GET /api/clusters/{cluster}/nodes/{host}/metrics"] = "reader",
         ["GET /api/tags"] = "reader",
+        ["GET /api/tags/counts"] = "reader",
         ["GET /api/openapi/{documentName}.json"] = "public",
         ["POST /api/login"] = "public",
         ["POST /api/logout"] = "signed-in",

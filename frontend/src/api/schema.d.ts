@@ -235,6 +235,42 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The signed-in user ({signedIn: true, user}) or {signedIn: false}; never 401. */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SessionInfo"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/methods": {
         parameters: {
             query?: never;
@@ -484,6 +520,51 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tags/counts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Tags on the jobs the caller may read with their job counts, most used first (at most 1000). */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TagCount"][];
+                    };
+                };
+                /** @description Bad Request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["HttpValidationProblemDetails"];
+                    };
                 };
             };
         };
@@ -2773,6 +2854,10 @@ export interface components {
             reason?: null | string;
         };
         JsonElement: unknown;
+        Me: {
+            username: string;
+            roles: string[];
+        };
         MetricSummary: {
             unit: string;
             /** Format: double */
@@ -2842,6 +2927,10 @@ export interface components {
             accelerators: null | string[];
             configuration: null | string;
         };
+        SessionInfo: {
+            signedIn: boolean;
+            user: null | components["schemas"]["Me"];
+        };
         SlurmIdCandidates: {
             cluster: null | string;
             slurmId: string;
@@ -2852,6 +2941,11 @@ export interface components {
             examined: number | string;
             /** Format: int32 */
             ended: number | string;
+        };
+        TagCount: {
+            name: string;
+            /** Format: int64 */
+            jobs: number | string;
         };
         /** @enum {unknown} */
         TagVisibility: "private" | "public";

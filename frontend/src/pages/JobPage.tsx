@@ -13,6 +13,7 @@ import { formatDateTime, formatDuration, formatDurationClock, formatRelative } f
 import { compressHostlist } from '../lib/hostlist';
 import { decodeWaitStatus, eventTitle, type HistoryEvent } from '../lib/jobs';
 import { describeEvent } from '../lib/history';
+import { tagPageFor } from '../lib/tags';
 
 export default function JobPage() {
   const { id = '' } = useParams();
@@ -296,7 +297,9 @@ function Tags({ job }: { job: JobDetail }) {
       <ul className="tag-list">
         {job.tags.map((t) => (
           <li key={t.name}>
-            <TagChip tag={t} />
+            <Link to={tagPageFor(t.name)} className="tag-link" title={`Tag ${t.name}: all jobs with it`}>
+              <TagChip tag={t} />
+            </Link>
             <span className="muted small">
               {' '}{isFinding(t) ? `automatic finding${t.reason ? `: ${t.reason}` : ''}` : `${t.visibility} · by ${t.createdBy}`} · {formatRelative(t.createdAt)}
             </span>

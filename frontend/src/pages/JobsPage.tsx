@@ -286,7 +286,7 @@ export function JobsPage() {
       {data && data.items.length > 0 ? (
         <>
           <div className="table-wrap">
-            <table className="jobs-table">
+            <table className="jobs-table cards">
               <thead>
                 <tr>
                   {COLUMNS.map((c) => {
@@ -318,15 +318,15 @@ export function JobsPage() {
                   <tr key={j.id} data-job-id={j.id}>
                     <td><StateBadge state={j.state} /></td>
                     <td className="col-opt">{j.cluster}</td>
-                    <td><Link to={`/jobs/${j.id}`}>{j.jobId}</Link></td>
-                    <td className="name-cell"><Link to={`/jobs/${j.id}`} title={j.name}>{j.name || <span className="muted">(no name)</span>}</Link></td>
-                    <td>{j.user || <span className="muted">?</span>}</td>
+                    <td data-label="Job"><Link to={`/jobs/${j.id}`}>{j.jobId}</Link></td>
+                    <td className="name-cell card-wide"><Link to={`/jobs/${j.id}`} title={j.name}>{j.name || <span className="muted">(no name)</span>}</Link></td>
+                    <td data-label="User">{j.user || <span className="muted">?</span>}</td>
                     <td className="col-opt">{j.account}</td>
                     <td className="col-opt">{j.partition}</td>
-                    <td className="num">{j.numNodes}</td>
+                    <td className="num" data-label="Nodes">{j.numNodes}</td>
                     <td className="num col-opt">{j.totalGpus}</td>
-                    <td className="nowrap">{j.startKnown ? formatDateTime(j.startTime) : <span className="muted">unknown</span>}</td>
-                    <td className="num nowrap" title={formatDurationClock(j.durationSeconds)}>{formatDuration(j.durationSeconds)}</td>
+                    <td className="nowrap" data-label="Start">{j.startKnown ? formatDateTime(j.startTime) : <span className="muted">unknown</span>}</td>
+                    <td className="num nowrap" data-label="Duration" title={formatDurationClock(j.durationSeconds)}>{formatDuration(j.durationSeconds)}</td>
                     <td className="col-opt"><Footprint statistics={j.statistics} catalogue={catalogue.data} /></td>
                     <td className="col-opt">
                       <span className="chips">

@@ -121,7 +121,7 @@ export default function NodePage() {
           <>
             {jobs.data.jobs.length === 0 ? <p className="muted">No jobs of yours in this window.</p> : (
               <div className="table-wrap">
-                <table className="jobs-table" data-testid="node-jobs">
+                <table className="jobs-table cards" data-testid="node-jobs">
                   <thead>
                     <tr>
                       <th scope="col">State</th>
@@ -137,12 +137,12 @@ export default function NodePage() {
                     {jobs.data.jobs.map((j) => (
                       <tr key={j.id} data-job-id={j.id}>
                         <td><StateBadge state={j.state} /></td>
-                        <td><Link to={`/jobs/${j.id}`}>{j.jobId}</Link></td>
-                        <td className="name-cell"><Link to={`/jobs/${j.id}`}>{j.name || <span className="muted">(no name)</span>}</Link></td>
-                        <td>{j.user}</td>
-                        <td className="nowrap">{formatDateTime(j.startTime)}</td>
-                        <td className="nowrap">{j.stopTime ? formatDateTime(j.stopTime) : <span className="muted">running</span>}</td>
-                        <td className="num">{j.numNodes}</td>
+                        <td data-label="Job"><Link to={`/jobs/${j.id}`}>{j.jobId}</Link></td>
+                        <td className="name-cell card-wide"><Link to={`/jobs/${j.id}`}>{j.name || <span className="muted">(no name)</span>}</Link></td>
+                        <td data-label="User">{j.user}</td>
+                        <td className="nowrap" data-label="Start">{formatDateTime(j.startTime)}</td>
+                        <td className="nowrap" data-label="End">{j.stopTime ? formatDateTime(j.stopTime) : <span className="muted">running</span>}</td>
+                        <td className="num" data-label="Nodes">{j.numNodes}</td>
                       </tr>
                     ))}
                   </tbody>

@@ -122,7 +122,7 @@ function ApiKeys() {
           <p className="muted">No API keys yet.</p>
         ) : (
           <div className="table-wrap">
-            <table>
+            <table className="cards" aria-label="API keys">
               <thead>
                 <tr>
                   <th scope="col">Name</th>
@@ -145,12 +145,12 @@ function ApiKeys() {
                           <> <span className="badge" title="A token the original JobMon minted (its SLURM script's key), accepted with its job-control role while its config.json is loaded. Replace it with a Jobmon key, then revoke it.">imported from the original</span></>
                         ) : null}
                       </td>
-                      <td><code>{k.role}</code></td>
+                      <td data-label="Role"><code>{k.role}</code></td>
                       <td className="col-opt nowrap">{formatDateTime(k.createdAt)} <span className="muted small">by {k.createdBy}</span></td>
-                      <td className="nowrap" title={k.lastUsedAt ? formatDateTime(k.lastUsedAt) : undefined}>{formatRelative(k.lastUsedAt)}</td>
+                      <td className="nowrap" data-label="Last used" title={k.lastUsedAt ? formatDateTime(k.lastUsedAt) : undefined}>{formatRelative(k.lastUsedAt)}</td>
                       <td className="col-opt nowrap">{k.expiresAt ? formatDateTime(k.expiresAt) : 'never'}</td>
                       <td>{k.revoked ? <span className="badge state-cancelled">revoked</span> : expired ? <span className="badge state-timeout">expired</span> : <span className="badge state-completed">active</span>}</td>
-                      <td>
+                      <td className="card-actions">
                         {!k.revoked ? (
                           <ConfirmButton label="Revoke" confirmLabel={`Revoke “${k.name}”`} onConfirm={() => revoke.mutate(k.id)} disabled={revoke.isPending} />
                         ) : null}
@@ -242,7 +242,7 @@ function Users() {
       {users.isError ? <SectionError error={users.error} what="User management" /> : null}
       {users.data ? (
         <div className="table-wrap">
-          <table>
+          <table className="cards" aria-label="Users">
             <thead>
               <tr>
                 <th scope="col">User</th>
@@ -258,7 +258,7 @@ function Users() {
                 const self = u.username === me.data?.username;
                 return (
                   <tr key={u.username}>
-                    <td>{u.username}{self ? <span className="muted small"> (you)</span> : null}</td>
+                    <td className="card-wide">{u.username}{self ? <span className="muted small"> (you)</span> : null}</td>
                     <td>
                       <span className="role-checks">
                         {ROLES.map((r) => (
@@ -276,9 +276,9 @@ function Users() {
                       </span>
                     </td>
                     <td className="col-opt">{u.source}</td>
-                    <td className="nowrap" title={u.lastLogin ? formatDateTime(u.lastLogin) : undefined}>{formatRelative(u.lastLogin)}</td>
+                    <td className="nowrap" data-label="Last sign-in" title={u.lastLogin ? formatDateTime(u.lastLogin) : undefined}>{formatRelative(u.lastLogin)}</td>
                     <td>{u.disabled ? <span className="badge state-cancelled">disabled</span> : <span className="badge state-completed">active</span>}</td>
-                    <td className="actions">
+                    <td className="actions card-actions">
                       <button
                         type="button"
                         className="btn btn-small"
@@ -363,7 +363,7 @@ function Projections() {
             {formatCount(d.eventCount)} events in {formatCount(d.streamCount)} streams · high-water mark {formatCount(d.highWaterMark)}
           </p>
           <div className="table-wrap">
-            <table>
+            <table className="cards" aria-label="Projections">
               <thead>
                 <tr>
                   <th scope="col">Projection</th>
@@ -380,7 +380,7 @@ function Projections() {
                   const behind = p.shards.length ? Math.max(...p.shards.map((s) => s.behind)) : 0;
                   return (
                     <tr key={p.name} data-projection={p.name}>
-                      <td>{p.name}</td>
+                      <td className="card-wide">{p.name}</td>
                       <td className="col-opt">{p.lifecycle}</td>
                       <td>
                         {p.shards.length === 0 ? (
@@ -412,7 +412,7 @@ function Projections() {
                           <span className="muted">never rebuilt</span>
                         )}
                       </td>
-                      <td>
+                      <td className="card-actions">
                         <ConfirmButton
                           label={running ? 'Rebuilding…' : 'Rebuild'}
                           confirmLabel={`Rebuild ${p.name}`}

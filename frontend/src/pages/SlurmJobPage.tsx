@@ -64,7 +64,7 @@ function Chooser({ data }: { data: Candidates }) {
         Choose the job:
       </p>
       <div className="table-wrap">
-        <table className="jobs-table" aria-label="Jobs with this SLURM id">
+        <table className="jobs-table cards" aria-label="Jobs with this SLURM id">
           <thead>
             <tr>
               <th scope="col">Job</th>
@@ -79,12 +79,12 @@ function Chooser({ data }: { data: Candidates }) {
           <tbody>
             {data.candidates.map((j) => (
               <tr key={j.id} data-job-id={j.id}>
-                <td><Link to={`/jobs/${j.id}`}>{j.jobId}{j.arrayJobId != null ? ` (${j.arrayJobId}_${j.arrayTaskId})` : ''}</Link></td>
-                <td>{j.cluster}</td>
-                <td>{j.user}</td>
-                <td>{j.name}</td>
-                <td>{j.startKnown ? formatDateTime(j.startTime) : 'unknown'}</td>
-                <td>{formatDuration(j.durationSeconds)}</td>
+                <td data-label="Job"><Link to={`/jobs/${j.id}`}>{j.jobId}{j.arrayJobId != null ? ` (${j.arrayJobId}_${j.arrayTaskId})` : ''}</Link></td>
+                <td data-label="Cluster">{j.cluster}</td>
+                <td data-label="User">{j.user}</td>
+                <td className="card-wide">{j.name}</td>
+                <td data-label="Start">{j.startKnown ? formatDateTime(j.startTime) : 'unknown'}</td>
+                <td data-label="Duration">{formatDuration(j.durationSeconds)}</td>
                 <td><StateBadge state={j.state} /></td>
               </tr>
             ))}

@@ -108,7 +108,7 @@ export function UsageExplorer({ user }: { user?: string }) {
     <section className="card" aria-labelledby="usage-heading">
       <h2 id="usage-heading">Usage{user ? ` of ${user}` : admin ? ' (all users)' : ''}</h2>
       <p className="muted">Default: the last 14 days. Running jobs count up to now. Whole UTC days.</p>
-      <form className="filters" onSubmit={(e) => e.preventDefault()}>
+      <form className="filter-row usage-filters" onSubmit={(e) => e.preventDefault()}>
         <label>
           From <input type="date" value={from} onChange={(e) => setFrom(e.target.value)} aria-label="From" />
         </label>

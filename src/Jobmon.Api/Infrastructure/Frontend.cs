@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.StaticFiles;
 using Microsoft.Extensions.FileProviders;
 
 namespace Jobmon.Infrastructure;
@@ -22,8 +23,15 @@ public static class Frontend
         if (ResolvePath(settings) is not { } path) return app;
         var files = new PhysicalFileProvider(path);
         app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
-        return app.UseStaticFiles(new StaticFileOptions { FileProvider = files });
+        return app.UseStaticFiles(new StaticFileOptions { FileProvider = files, OnPrepareResponse = SetCacheControl });
     }
+
+    /// <summary>Vite names everything under /assets/ by its content hash, so a name never changes content: cached
+    /// for a year. index.html and the rest (favicon) keep their names across deploys: revalidated each time.</summary>
+    public static void SetCacheControl(StaticFileResponseContext context) =>
+        context.Context.Response.Headers.CacheControl = context.Context.Request.Path.StartsWithSegments("/assets")
+            ? "public, max-age=31536000, immutable"
+            : "no-cache";
 
     /// <summary>Client-side routes (/jobs/123) load index.html; unknown /api paths stay 404.</summary>
     public static void MapJobmonFrontendFallback(this WebApplication app, JobmonSettings settings)
@@ -39,6 +47,7 @@ public static class Frontend
                 return;
             }
             context.Response.ContentType = "text/html; charset=utf-8";
+            context.Response.Headers.CacheControl = "no-cache";
             await context.Response.SendFileAsync(index);
         }).AllowAnonymous();
     }

@@ -111,7 +111,7 @@ function MetricsPanel({ catalogue }: { catalogue: Catalogue }) {
         />
       ) : null}
       <div className="table-wrap">
-        <table className="catalogue-table">
+        <table className="catalogue-table cards" aria-label="Metrics">
           <thead>
             <tr>
               <th scope="col">Name</th>
@@ -128,13 +128,13 @@ function MetricsPanel({ catalogue }: { catalogue: Catalogue }) {
             {catalogue.metrics.map((m) => (
               <tr key={m.name} data-metric={m.name} className={editing === m.name ? 'editing' : undefined}>
                 <td><code>{m.name}</code>{m.filters.length ? <span className="muted small" title={m.filters.map((f) => `${f.key} ${OP_LABEL[f.op]} ${f.value}`).join(', ')}> ({m.filters.length} filter{m.filters.length === 1 ? '' : 's'})</span> : null}</td>
-                <td className="metric-display-name">{m.displayName}</td>
+                <td className="metric-display-name" data-label="Shown as">{m.displayName}</td>
                 <td className="col-opt">{m.unit || <span className="muted">–</span>}</td>
                 <td className="col-opt">{SCOPE_LABEL[m.scope] ?? m.scope}</td>
                 <td className="col-opt">{m.defaultAggregation}{m.isCounter ? <span className="muted small"> · counter</span> : null}</td>
                 <td className="num col-opt nowrap">{m.peakPerNode !== null ? `${m.peakPerNode.toLocaleString('en-US')}${m.unit ? ` ${m.unit}` : ''}` : <span className="muted">–</span>}</td>
                 <td className="col-opt">{m.categories.join(', ')}</td>
-                <td className="actions">
+                <td className="actions card-actions">
                   <button type="button" className="btn btn-small" onClick={() => { setEditing(m.name); setSaved(null); }} aria-label={`Edit ${m.name}`}>
                     Edit
                   </button>
@@ -324,7 +324,7 @@ function PartitionsPanel({ catalogue }: { catalogue: Catalogue }) {
         <p className="muted">No partitions configured.</p>
       ) : (
         <div className="table-wrap">
-          <table>
+          <table className="cards" aria-label="Partitions">
             <thead>
               <tr>
                 <th scope="col">Partition</th>
@@ -339,11 +339,11 @@ function PartitionsPanel({ catalogue }: { catalogue: Catalogue }) {
               {catalogue.partitions.map((p) => (
                 <tr key={keyOf(p)} data-partition={keyOf(p)}>
                   <td>{p.name}</td>
-                  <td>{p.cluster || <span className="muted">all clusters</span>}</td>
-                  <td className="nowrap">{p.maxTime ? formatMaxTime(p.maxTime) : <span className="muted">none</span>}</td>
+                  <td data-label="Cluster">{p.cluster || <span className="muted">all clusters</span>}</td>
+                  <td className="nowrap" data-label="MaxTime">{p.maxTime ? formatMaxTime(p.maxTime) : <span className="muted">none</span>}</td>
                   <td className="col-opt">{p.metrics.length ? `${p.metrics.length} of ${catalogue.metrics.length}` : <span className="muted">all</span>}</td>
                   <td className="col-opt">{p.virtualPartitions.map((v) => v.name).join(', ') || <span className="muted">–</span>}</td>
-                  <td className="actions">
+                  <td className="actions card-actions">
                     <button type="button" className="btn btn-small" onClick={() => { setEditing(keyOf(p)); setSaved(null); }} aria-label={`Edit partition ${p.name}${p.cluster ? ` on ${p.cluster}` : ''}`}>Edit</button>
                     <ConfirmButton label="Delete" confirmLabel={`Delete ${p.name}`} onConfirm={() => remove.mutate(p)} disabled={remove.isPending} />
                   </td>
