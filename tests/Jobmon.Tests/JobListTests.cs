@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Jobmon.Jobs;
 using Jobmon.Jobs.Querying;
 using Jobmon.Tests.Infrastructure;
@@ -139,6 +140,34 @@ public sealed class JobListTests(SharedApp shared)
         var migration = await _app.Store.Storage.Database.CreateMigrationAsync();
         migration.Deltas.Where(d => d.SchemaObject.Identifier.Name == "mt_doc_jobview")
             .Select(d => d.Difference).ShouldAllBe(d => d == Weasel.Core.SchemaPatchDifference.None);
+    }
+
+    /// <summary>An expression index without statistics (as after a schema upgrade rebuilt it) is analyzed at
+    /// start-up: the planner's guess without them sent node searches down the start-time index.</summary>
+    [Fact]
+    public async Task Start_up_analyzes_the_job_view_when_an_expression_index_has_no_statistics()
+    {
+        var c = Unique.Name("stats");
+        await StartAsync(new SlurmJob(c, Unique.SlurmId(), NumNodes: 2, Nodes: "s1|s2", StartTime: T0));
+        var settings = _app.Services.GetRequiredService<Jobmon.Infrastructure.JobmonSettings>();
+        await using var connection = new Npgsql.NpgsqlConnection(_app.ConnectionString);
+        await connection.OpenAsync();
+        async Task<long> StatisticsRows()
+        {
+            await using var count = new Npgsql.NpgsqlCommand(
+                "select count(*) from pg_stats where schemaname = @s and tablename = 'mt_doc_jobview_idx_nodes'", connection);
+            count.Parameters.AddWithValue("s", settings.Schema);
+            return (long)(await count.ExecuteScalarAsync())!;
+        }
+        await using (var forget = new Npgsql.NpgsqlCommand(
+                         $"delete from pg_statistic where starelid = '{settings.Schema}.mt_doc_jobview_idx_nodes'::regclass", connection))
+            await forget.ExecuteNonQueryAsync();
+        (await StatisticsRows()).ShouldBe(0);
+
+        await new SearchTextIndex(settings, Microsoft.Extensions.Logging.Abstractions.NullLogger<SearchTextIndex>.Instance)
+            .StartAsync(CancellationToken.None);
+
+        (await StatisticsRows()).ShouldBe(1); // one expression column: CAST(data ->> 'nodes' as jsonb)
     }
 
     private async Task<string> PlanAsync(string query)
