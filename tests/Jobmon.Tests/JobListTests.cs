@@ -65,7 +65,8 @@ public sealed class JobListTests(SharedApp shared)
         JobView Job(int i) => new()
         {
             Id = Guid.CreateVersion7(), Cluster = c, SlurmId = i, User = i is >= 7 and <= 9 ? "few" : "many",
-            Group = "g", Account = "a", JobName = $"j{i}", Partition = "cpu", State = JobState.Completed, StartKnown = true,
+            Group = "g", Account = "a", JobName = $"j{i}", Partition = "cpu", State = JobState.Completed,
+            StartKnown = true,
             StartTime = t0.AddSeconds(i), StopTime = t0.AddSeconds(i + 60), DurationSeconds = 60, NumNodes = 1,
             LastChangedAt = t0.AddSeconds(i + 60), SearchText = $"{i} j{i} a",
         };
@@ -86,7 +87,7 @@ public sealed class JobListTests(SharedApp shared)
         var few = await ListAsync($"cluster={c}&user=few");
         few.Total.ShouldBe(3);
         few.TotalIsLowerBound.ShouldBeFalse();
-        // Overlapping [t0+100, t0+102]: started by t0+102 (i ≤ 102) and ended from t0+100 on (i + 60 ≥ 100, i ≥ 40).
+        // Overlapping [t0+100, t0+102]: started by t0+102 (i ≤ 102), ended from t0+100 on (i + 60 ≥ 100, i ≥ 40).
         var window = await ListAsync($"cluster={c}&from={T0 + 100}&to={T0 + 102}");
         window.Total.ShouldBe(63);
         window.TotalIsLowerBound.ShouldBeFalse();
@@ -96,7 +97,8 @@ public sealed class JobListTests(SharedApp shared)
     }
 
     /// <summary>Issue 18: sorting all jobs by any column the list offers reads the first page from an index (no sort
-    /// of every job): planned with sequential scans and full sorts priced out, the plan names the column's index.</summary>
+    /// of every job): planned with sequential scans and full sorts priced out, the plan names the column's
+    /// index.</summary>
     [Theory]
     [InlineData("startTime", "mt_doc_jobview_idx_window_start")]
     [InlineData("stopTime", "mt_doc_jobview_idx_stop_time_window_start")]
@@ -117,8 +119,9 @@ public sealed class JobListTests(SharedApp shared)
         {
             var plan = await PlanAsync($"sort={sort}&order={order}&page=3&pageSize=50");
             plan.ShouldContain(index, customMessage: plan);
-            // No full sort node ("Sort  (cost=…"); an incremental sort of rows with equal keys (the id) may follow the index.
-            plan.Split('\n').ShouldNotContain(line => line.TrimStart(' ', '-', '>').StartsWith("Sort  ("), customMessage: plan);
+            // No full sort node ("Sort  (cost=…"); an incremental sort of rows with equal keys (the id) may follow.
+            plan.Split('\n').ShouldNotContain(
+                line => line.TrimStart(' ', '-', '>').StartsWith("Sort  ("), customMessage: plan);
         }
     }
 
@@ -130,11 +133,14 @@ public sealed class JobListTests(SharedApp shared)
         await using var connection = new Npgsql.NpgsqlConnection(_app.ConnectionString);
         await connection.OpenAsync();
         await using var command = new Npgsql.NpgsqlCommand(
-            "select c.relname, array_to_string(c.reloptions, ',') from pg_class c where c.relname = any(@names) order by 1", connection);
-        command.Parameters.AddWithValue("names", new[] { "jobview_search_text_trgm", "mt_doc_jobview_idx_nodes", "mt_doc_jobview_idx_tag_names" });
+            "select c.relname, array_to_string(c.reloptions, ',') from pg_class c where c.relname = any(@names) " +
+            "order by 1", connection);
+        command.Parameters.AddWithValue("names",
+            new[] { "jobview_search_text_trgm", "mt_doc_jobview_idx_nodes", "mt_doc_jobview_idx_tag_names" });
         var options = new List<string>();
         await using (var reader = await command.ExecuteReaderAsync())
-            while (await reader.ReadAsync()) options.Add($"{reader.GetString(0)}: {(reader.IsDBNull(1) ? "" : reader.GetString(1))}");
+            while (await reader.ReadAsync())
+                options.Add($"{reader.GetString(0)}: {(reader.IsDBNull(1) ? "" : reader.GetString(1))}");
         options.ShouldBe(["jobview_search_text_trgm: fastupdate=off", "mt_doc_jobview_idx_nodes: fastupdate=off",
             "mt_doc_jobview_idx_tag_names: fastupdate=off"]);
         var migration = await _app.Store.Storage.Database.CreateMigrationAsync();
@@ -155,17 +161,19 @@ public sealed class JobListTests(SharedApp shared)
         async Task<long> StatisticsRows()
         {
             await using var count = new Npgsql.NpgsqlCommand(
-                "select count(*) from pg_stats where schemaname = @s and tablename = 'mt_doc_jobview_idx_nodes'", connection);
+                "select count(*) from pg_stats where schemaname = @s and tablename = 'mt_doc_jobview_idx_nodes'",
+                connection);
             count.Parameters.AddWithValue("s", settings.Schema);
             return (long)(await count.ExecuteScalarAsync())!;
         }
+        var index = $"{settings.Schema}.mt_doc_jobview_idx_nodes";
         await using (var forget = new Npgsql.NpgsqlCommand(
-                         $"delete from pg_statistic where starelid = '{settings.Schema}.mt_doc_jobview_idx_nodes'::regclass", connection))
+                         $"delete from pg_statistic where starelid = '{index}'::regclass", connection))
             await forget.ExecuteNonQueryAsync();
         (await StatisticsRows()).ShouldBe(0);
 
-        await new SearchTextIndex(settings, Microsoft.Extensions.Logging.Abstractions.NullLogger<SearchTextIndex>.Instance)
-            .StartAsync(CancellationToken.None);
+        var log = Microsoft.Extensions.Logging.Abstractions.NullLogger<SearchTextIndex>.Instance;
+        await new SearchTextIndex(settings, log).StartAsync(CancellationToken.None);
 
         (await StatisticsRows()).ShouldBe(1); // one expression column: CAST(data ->> 'nodes' as jsonb)
     }

@@ -16,8 +16,9 @@ describe('jobTotalLabel', () => {
 describe('jobPager', () => {
   it('counts pages of an exact total and stops at the last', () => {
     // 101 jobs at 50 a page: pages 1, 2 and 3 (one job).
-    expect(jobPager({ total: 101, pageSize: 50, items: items(50) }, 2)).toEqual({ pages: 3, label: '3', hasNext: true });
-    expect(jobPager({ total: 101, pageSize: 50, items: items(1) }, 3)).toEqual({ pages: 3, label: '3', hasNext: false });
+    const exact = { total: 101, pageSize: 50 };
+    expect(jobPager({ ...exact, items: items(50) }, 2)).toEqual({ pages: 3, label: '3', hasNext: true });
+    expect(jobPager({ ...exact, items: items(1) }, 3)).toEqual({ pages: 3, label: '3', hasNext: false });
     expect(jobPager({ total: 0, pageSize: 50, items: [] }, 1)).toEqual({ pages: 1, label: '1', hasNext: false });
   });
   it('lets Next go past the counted pages while pages are full', () => {

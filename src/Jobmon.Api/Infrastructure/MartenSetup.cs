@@ -67,7 +67,8 @@ public static class MartenSetup
         return builder.ConnectionString;
     }
 
-    private static void NoPendingList(Weasel.Postgresql.Tables.IndexDefinition index) => index.StorageParameters["fastupdate"] = "off";
+    private static void NoPendingList(Weasel.Postgresql.Tables.IndexDefinition index) =>
+        index.StorageParameters["fastupdate"] = "off";
 
     /// <summary>The store configuration, shared by the app and the benchmark's bulk loader.</summary>
     public static void Configure(StoreOptions opts, JobmonSettings settings)
@@ -143,9 +144,15 @@ public static class MartenSetup
         // GIN indexes without a pending list (fastupdate off): under steady ingestion the list holds thousands of
         // unmerged entries that every search scans (measured at 1M jobs: 15 ms per node/text search, and the planner,
         // pricing that in, walked the start-time index past 60,000 rows instead: 405 ms). Each insert pays a little.
-        jobs.Index(x => x.TagNames, i => { i.Method = IndexMethod.gin; i.Name = "mt_doc_jobview_idx_tag_names"; NoPendingList(i); });
+        jobs.Index(x => x.TagNames, i =>
+        {
+            i.Method = IndexMethod.gin; i.Name = "mt_doc_jobview_idx_tag_names"; NoPendingList(i);
+        });
         // The node filter (node=, and q= matching a host name): "any of these names in the job's node array".
-        jobs.Index(x => x.Nodes, i => { i.Method = IndexMethod.gin; i.Name = "mt_doc_jobview_idx_nodes"; NoPendingList(i); });
+        jobs.Index(x => x.Nodes, i =>
+        {
+            i.Method = IndexMethod.gin; i.Name = "mt_doc_jobview_idx_nodes"; NoPendingList(i);
+        });
         // Sorting by name and by GPUs (JSON fields, not columns): expressions exactly as Marten's LINQ orders by them,
         // then the list's tie-breaker window_start (Jobs/Querying/ListJobs.cs, JobListQuery.Order).
         jobs.Index([x => x.JobName, x => x.WindowStart], i => i.Name = "mt_doc_jobview_idx_job_name_window_start");
@@ -174,8 +181,8 @@ public static class MartenSetup
                      {
                          new[] { "cluster", "window_start" }, ["user", "window_start"], ["account", "window_start"], ["group", "window_start"],
                          ["cluster", "partition", "window_start"], ["cluster", "partition", "state", "window_start"], ["state", "window_start"], ["slurm_id", "cluster"],
-                         ["partition", "window_start"], ["stop_time", "window_start"], ["duration_seconds", "window_start"],
-                         ["num_nodes", "window_start"],
+                         ["partition", "window_start"], ["stop_time", "window_start"],
+                         ["duration_seconds", "window_start"], ["num_nodes", "window_start"],
                      })
                 mapping.AddIndex(columns);
         });

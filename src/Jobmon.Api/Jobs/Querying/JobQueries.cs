@@ -39,7 +39,8 @@ public static class JobQueries
             result = await PageAsync(store, connection, query, now, ct);
         }
         var total = Math.Min(result.Total, JobListQuery.TotalCountLimit);
-        return Results.Ok(new JobListPage(total, query.Page, query.PageSize, result.Page.Select(j => JobListItem.From(j, now)).ToList(),
+        var items = result.Page.Select(j => JobListItem.From(j, now)).ToList();
+        return Results.Ok(new JobListPage(total, query.Page, query.PageSize, items,
             TotalIsLowerBound: result.Total > JobListQuery.TotalCountLimit));
     }
 
@@ -64,8 +65,8 @@ public static class JobQueries
 
     /// <summary>count(*) over at most TotalCountLimit + 1 matching rows (JobListQuery.CountedIds): an exact count of
     /// a million rows costs every request tens of milliseconds.</summary>
-    private static async Task<long> BoundedCountAsync(IQuerySession session, Npgsql.NpgsqlConnection connection, JobListQuery query,
-        DateTimeOffset now, CancellationToken ct)
+    private static async Task<long> BoundedCountAsync(IQuerySession session, Npgsql.NpgsqlConnection connection,
+        JobListQuery query, DateTimeOffset now, CancellationToken ct)
     {
         await using var command = Marten.QueryableExtensions.ToCommand(query.CountedIds(session.Query<JobView>(), now));
         command.CommandText = $"select count(*) from ({command.CommandText.TrimEnd().TrimEnd(';')}) as bounded";
@@ -83,15 +84,18 @@ public static class JobQueries
         var done = filtered.Where(j => j.State != JobState.Running);
         var running = filtered.Where(j => j.State == JobState.Running);
         var finished = await (query.Descending
-            ? done.OrderByDescending(j => j.DurationSeconds).ThenByDescending(j => j.WindowStart).ThenByDescending(j => j.Id)
-            : done.OrderBy(j => j.DurationSeconds).ThenBy(j => j.WindowStart).ThenBy(j => j.Id)).Take(upTo).ToListAsync(ct);
+            ? done.OrderByDescending(j => j.DurationSeconds).ThenByDescending(j => j.WindowStart)
+                .ThenByDescending(j => j.Id)
+            : done.OrderBy(j => j.DurationSeconds).ThenBy(j => j.WindowStart).ThenBy(j => j.Id))
+            .Take(upTo).ToListAsync(ct);
         var runningFirst = await (query.Descending
             ? running.OrderBy(j => j.WindowStart).ThenByDescending(j => j.Id)
             : running.OrderByDescending(j => j.WindowStart).ThenBy(j => j.Id)).Take(upTo).ToListAsync(ct);
         // PostgreSQL sorts NULL as the largest value: a finished job without a duration (start unknown) likewise.
         long Key(JobView j) => j.State == JobState.Running ? JobListItem.DurationOf(j, now) ?? 0 : j.DurationSeconds ?? long.MaxValue;
         var merged = query.Descending
-            ? finished.Concat(runningFirst).OrderByDescending(Key).ThenByDescending(j => j.WindowStart).ThenByDescending(j => j.Id)
+            ? finished.Concat(runningFirst).OrderByDescending(Key).ThenByDescending(j => j.WindowStart)
+                .ThenByDescending(j => j.Id)
             : finished.Concat(runningFirst).OrderBy(Key).ThenBy(j => j.WindowStart).ThenBy(j => j.Id);
         return merged.Skip((query.Page - 1) * query.PageSize).Take(query.PageSize).ToList();
     }

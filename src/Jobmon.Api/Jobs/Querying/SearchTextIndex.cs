@@ -20,8 +20,9 @@ public sealed class SearchTextIndex(JobmonSettings settings, ILogger<SearchTextI
         foreach (var sql in new[]
                  {
                      "CREATE EXTENSION IF NOT EXISTS pg_trgm",
-                     $"CREATE INDEX IF NOT EXISTS {Name} ON \"{schema}\".mt_doc_jobview USING gin ((data ->> 'searchText') gin_trgm_ops) WITH (fastupdate = off)",
-                     // Created before fastupdate was off: no pending list from now on (why: MartenSetup, the GIN indexes).
+                     $"CREATE INDEX IF NOT EXISTS {Name} ON \"{schema}\".mt_doc_jobview " +
+                     "USING gin ((data ->> 'searchText') gin_trgm_ops) WITH (fastupdate = off)",
+                     // Created before fastupdate was off: no pending list from now on (why: MartenSetup, GIN indexes).
                      $"ALTER INDEX \"{schema}\".{Name} SET (fastupdate = off)",
                      $"SELECT gin_clean_pending_list('\"{schema}\".{Name}'::regclass)",
                      // An expression index just created or rebuilt (a schema upgrade) has no statistics until ANALYZE:
