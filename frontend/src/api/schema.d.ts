@@ -3072,6 +3072,7 @@ export interface components {
             /** Format: int32 */
             pageSize: number | string;
             items: components["schemas"]["JobListItem"][];
+            totalIsLowerBound: boolean;
         };
         /** @enum {unknown} */
         JobState: "running" | "completed" | "failed" | "cancelled" | "timeout" | "outOfMemory" | "nodeFail" | "preempted" | "requeued" | "bootFail" | "deadline" | "stopped";

@@ -38,7 +38,10 @@ public static class JobQueries
             Npgsql.NpgsqlConnection.ClearPool(new Npgsql.NpgsqlConnection(connection));
             result = await PageAsync(store, connection, query, now, ct);
         }
-        return Results.Ok(new JobListPage(result.Total, query.Page, query.PageSize, result.Page.Select(j => JobListItem.From(j, now)).ToList()));
+        var total = Math.Min(result.Total, JobListQuery.TotalCountLimit);
+        var items = result.Page.Select(j => JobListItem.From(j, now)).ToList();
+        return Results.Ok(new JobListPage(total, query.Page, query.PageSize, items,
+            TotalIsLowerBound: result.Total > JobListQuery.TotalCountLimit));
     }
 
     /// <summary>The count and the page are independent: two sessions run them in parallel on the server, on connections
@@ -52,12 +55,23 @@ public static class JobQueries
         await Task.WhenAll(countConnection.OpenAsync(ct), pageConnection.OpenAsync(ct));
         await using var countSession = store.QuerySession(Marten.Services.SessionOptions.ForConnection(countConnection));
         await using var pageSession = store.QuerySession(Marten.Services.SessionOptions.ForConnection(pageConnection));
-        var totalTask = query.Apply(countSession.Query<JobView>(), now).CountAsync(ct);
+        var totalTask = BoundedCountAsync(countSession, countConnection, query, now, ct);
         var pageTask = query.Sort == "duration"
             ? DurationPageAsync(pageSession, query, now, ct)
             : query.Order(query.Apply(pageSession.Query<JobView>(), now)).Skip((query.Page - 1) * query.PageSize).Take(query.PageSize).ToListAsync(ct);
         await Task.WhenAll(totalTask, pageTask);
         return (await totalTask, await pageTask);
+    }
+
+    /// <summary>count(*) over at most TotalCountLimit + 1 matching rows (JobListQuery.CountedIds): an exact count of
+    /// a million rows costs every request tens of milliseconds.</summary>
+    private static async Task<long> BoundedCountAsync(IQuerySession session, Npgsql.NpgsqlConnection connection,
+        JobListQuery query, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var command = Marten.QueryableExtensions.ToCommand(query.CountedIds(session.Query<JobView>(), now));
+        command.CommandText = $"select count(*) from ({command.CommandText.TrimEnd().TrimEnd(';')}) as bounded";
+        command.Connection = connection;
+        return (long)(await command.ExecuteScalarAsync(ct))!;
     }
 
     /// <summary>Sort by duration with running jobs by their CURRENT duration (now − start), which no stored column
@@ -70,16 +84,19 @@ public static class JobQueries
         var done = filtered.Where(j => j.State != JobState.Running);
         var running = filtered.Where(j => j.State == JobState.Running);
         var finished = await (query.Descending
-            ? done.OrderByDescending(j => j.DurationSeconds).ThenByDescending(j => j.Id)
-            : done.OrderBy(j => j.DurationSeconds).ThenBy(j => j.Id)).Take(upTo).ToListAsync(ct);
+            ? done.OrderByDescending(j => j.DurationSeconds).ThenByDescending(j => j.WindowStart)
+                .ThenByDescending(j => j.Id)
+            : done.OrderBy(j => j.DurationSeconds).ThenBy(j => j.WindowStart).ThenBy(j => j.Id))
+            .Take(upTo).ToListAsync(ct);
         var runningFirst = await (query.Descending
             ? running.OrderBy(j => j.WindowStart).ThenByDescending(j => j.Id)
             : running.OrderByDescending(j => j.WindowStart).ThenBy(j => j.Id)).Take(upTo).ToListAsync(ct);
         // PostgreSQL sorts NULL as the largest value: a finished job without a duration (start unknown) likewise.
         long Key(JobView j) => j.State == JobState.Running ? JobListItem.DurationOf(j, now) ?? 0 : j.DurationSeconds ?? long.MaxValue;
         var merged = query.Descending
-            ? finished.Concat(runningFirst).OrderByDescending(Key).ThenByDescending(j => j.Id)
-            : finished.Concat(runningFirst).OrderBy(Key).ThenBy(j => j.Id);
+            ? finished.Concat(runningFirst).OrderByDescending(Key).ThenByDescending(j => j.WindowStart)
+                .ThenByDescending(j => j.Id)
+            : finished.Concat(runningFirst).OrderBy(Key).ThenBy(j => j.WindowStart).ThenBy(j => j.Id);
         return merged.Skip((query.Page - 1) * query.PageSize).Take(query.PageSize).ToList();
     }
 

@@ -206,12 +206,34 @@ public sealed record JobListQuery
             "lastChanged" => By(j => j.LastChangedAt),
             _ => By(j => j.WindowStart), // the start, or the end for jobs whose start is unknown
         };
-        // Stable pages: a unique tie-breaker.
+        // Stable pages: ties broken by the start, then the unique id. Every sort column's index has window_start
+        // second (MartenSetup), so a page is read from it; the id only orders rows with equal keys and start times.
+        if (Sort != "startTime")
+            ordered = Descending ? ordered.ThenByDescending(j => j.WindowStart) : ordered.ThenBy(j => j.WindowStart);
         return Descending ? ordered.ThenByDescending(j => j.Id) : ordered.ThenBy(j => j.Id);
+    }
+
+    /// <summary>The total is counted up to this many jobs; beyond, the page says "more than this many"
+    /// (ARCHITECTURE.md, "Job list: bounded total").</summary>
+    public const int TotalCountLimit = 10_000;
+
+    /// <summary>The ids the bounded total counts: at most <see cref="TotalCountLimit"/> + 1 matching jobs. A time
+    /// window walks window_start back from the window's end: without an order the planner may walk it forward
+    /// from the oldest job, past every job that ended before the window (measured: 1.1 s instead of 80 ms at 1M
+    /// jobs).</summary>
+    public IQueryable<Guid> CountedIds(IQueryable<JobView> jobs, DateTimeOffset now)
+    {
+        var filtered = Apply(jobs, now);
+        if (From is not null || To is not null) filtered = filtered.OrderByDescending(j => j.WindowStart);
+        return filtered.Select(j => j.Id).Take(TotalCountLimit + 1);
     }
 }
 
-public sealed record JobListPage(long Total, int Page, int PageSize, IReadOnlyList<JobListItem> Items);
+/// <param name="Total">Jobs matching the filters, counted up to <see cref="JobListQuery.TotalCountLimit"/>.</param>
+/// <param name="TotalIsLowerBound">True when more jobs match than <see cref="JobListQuery.TotalCountLimit"/>:
+/// Total is then that limit, and the UI shows "10,000+".</param>
+public sealed record JobListPage(
+    long Total, int Page, int PageSize, IReadOnlyList<JobListItem> Items, bool TotalIsLowerBound);
 
 public sealed record JobListItem(
     Guid Id, string Cluster, long JobId, string User, string Group, string Account, string Name, string Partition,
