@@ -11,6 +11,7 @@ import { chromium } from 'playwright-core';
 import { run as runIssue15 } from './ui-issue15.mjs';
 import { run as runNodes } from './nodes.mjs';
 import { run as runUi15 } from './ui15.mjs';
+import { run as runDeadLetters } from './dead-letters.mjs';
 import { mkdirSync, existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -786,6 +787,7 @@ async function main() {
   await runNodes({ step, shot, signIn, check, admin, CLUSTER, USERS, now });
   const newContext = (options) => browser.newContext(options);
   await runUi15({ step, shot, signIn, newContext, check, admin, ingest, ensureUser, CLUSTER, now, BASE });
+  await runDeadLetters({ step, shot, signIn, check, ingest, admin, CLUSTER, USERS, now });
 }
 
 try {

@@ -12,6 +12,7 @@ using Jobmon.Accounts;
 using Jobmon.Metrics;
 using Jobmon.Nodes;
 using Jobmon.Operations;
+using Jobmon.Operations.DeadLetters;
 using Jobmon.Search;
 using Jobmon.Summaries;
 using Jobmon.Usage;
@@ -23,19 +24,23 @@ var builder = WebApplication.CreateBuilder(args);
 builder.Configuration.AddEnvironmentVariables();
 JobmonSettings settings;
 JobMetricsSettings jobMetrics;
+JobEndRetrySettings jobEndRetries;
 try
 {
     settings = JobmonSettings.Load(builder.Configuration);
     jobMetrics = JobMetricsSettings.Load(builder.Configuration);
+    jobEndRetries = JobEndRetrySettings.Load(builder.Configuration);
 }
-catch (Exception e) when (e is InvalidOperationException or Jobmon.Compat.OriginalConfigException or FileNotFoundException)
+catch (Exception e) when (
+    e is InvalidOperationException or Jobmon.Compat.OriginalConfigException or FileNotFoundException)
 {
     // Configuration mistakes stop start-up with a message that names the key, not a stack trace.
     Console.Error.WriteLine($"Jobmon cannot start: {e.Message}");
     return 2;
 }
 // JOBMON_URL (ops/run, the container) unless --urls/ASPNETCORE_URLS say otherwise.
-if (builder.Configuration["JOBMON_URL"] is { Length: > 0 } url && builder.Configuration["urls"] is null) builder.WebHost.UseUrls(url);
+if (builder.Configuration["JOBMON_URL"] is { Length: > 0 } url && builder.Configuration["urls"] is null)
+    builder.WebHost.UseUrls(url);
 builder.Services.AddSingleton(settings);
 builder.Services.AddSingleton(TimeProvider.System);
 
@@ -51,23 +56,23 @@ builder.Services.AddOpenApi("v2");
 builder.Services.AddJobmonResponseCompression();
 builder.Services.ConfigureHttpJsonOptions(o =>
 {
-    o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase));
+    o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(
+        System.Text.Json.JsonNamingPolicy.CamelCase));
 });
 builder.Services.AddJobmonMarten(settings, opts => JobmonHost.ConfigureStore(opts, settings))
     .PublishJobEndsToMetrics(settings);
 builder.Services.AddJobs();
 builder.Services.AddJobmonOvertimeSweeper(settings);
 builder.Services.AddAdmin();
+builder.Services.AddDeadLetterAdmin();
 
 builder.Host.UseWolverine(opts =>
 {
     opts.ApplicationAssembly = typeof(JobView).Assembly;
     opts.Policies.AutoApplyTransactions();
     opts.Policies.UseDurableLocalQueues();
-    // InfluxDB down at job end delays the statistics, never loses them.
-    opts.OnException<MetricsUnavailableException>()
-        .RetryWithCooldown(settings.MetricsRetryCooldowns)
-        .Then.ScheduleRetryIndefinitely(settings.MetricsRetrySchedule);
+    // InfluxDB or PostgreSQL down at job end delays the statistics (a bounded budget, then a dead letter).
+    opts.AddJobEndRetries(jobEndRetries);
 });
 
 var app = builder.Build();
@@ -89,7 +94,8 @@ app.UseRateLimiter();
 app.UseAuthorization();
 
 app.MapOpenApi("/api/openapi/{documentName}.json").AllowAnonymous();
-app.MapGet("/api/ping", (TimeProvider clock) => Results.Ok(new { status = "ok", time = clock.GetUtcNow() })).AllowAnonymous();
+app.MapGet("/api/ping", (TimeProvider clock) => Results.Ok(new { status = "ok", time = clock.GetUtcNow() }))
+    .AllowAnonymous();
 app.MapJobmonHealth();
 app.MapAccounts();
 app.MapSessionState();
@@ -105,6 +111,7 @@ app.MapLiveLog();
 app.MapSearch();
 app.MapDropIn();
 app.MapAdmin();
+app.MapDeadLetterAdmin();
 
 app.MapJobmonFrontendFallback(settings);
 

@@ -61,6 +61,8 @@ public sealed class HostileInputTests : IAsyncLifetime
         ["POST /api/admin/access-requests/{id:guid}/approve"] = """{"roles": ["user"]}""",
         ["POST /api/admin/access-requests/{id:guid}/reject"] = """{"reason": "r"}""",
         ["POST /api/admin/sweep"] = """{"reason": "r"}""",
+        ["POST /api/admin/dead-letters/{id}/requeue"] = """{"reason": "r"}""",
+        ["POST /api/admin/dead-letters/requeue"] = """{"reason": "r", "messageType": "Jobmon.Metrics.FinalizeJobMetrics"}""",
         ["POST /api/admin/jobs/{id:guid}/statistics"] = """{"reason": "r"}""",
     };
 

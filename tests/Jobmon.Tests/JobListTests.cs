@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Jobmon.Jobs;
 using Jobmon.Jobs.Querying;
 using Jobmon.Tests.Infrastructure;
@@ -52,6 +53,149 @@ public sealed class JobListTests(SharedApp shared)
         page1.Items.Concat(page2.Items).Select(j => j.JobId).ShouldBe(new[] { a.Id, b.Id, d.Id }.Order().ToArray());
         page1.Items.Count.ShouldBe(2);
         page2.Items.Count.ShouldBe(1);
+    }
+
+    /// <summary>Issue 18: the total is counted up to 10,000; beyond that the page says "more than 10,000".</summary>
+    [Fact]
+    public async Task Total_is_counted_up_to_ten_thousand_then_reported_as_a_lower_bound()
+    {
+        var c = Unique.Name("many");
+        var t0 = DateTimeOffset.FromUnixTimeSeconds(T0);
+        // Job i (0 ≤ i < 10,000) starts at t0 + i s and ends 60 s later; jobs 7, 8 and 9 belong to "few".
+        JobView Job(int i) => new()
+        {
+            Id = Guid.CreateVersion7(), Cluster = c, SlurmId = i, User = i is >= 7 and <= 9 ? "few" : "many",
+            Group = "g", Account = "a", JobName = $"j{i}", Partition = "cpu", State = JobState.Completed,
+            StartKnown = true,
+            StartTime = t0.AddSeconds(i), StopTime = t0.AddSeconds(i + 60), DurationSeconds = 60, NumNodes = 1,
+            LastChangedAt = t0.AddSeconds(i + 60), SearchText = $"{i} j{i} a",
+        };
+        // Documents written directly (a bulk insert, not 10,000 ingestions): the list reads only the view.
+        await _app.Store.BulkInsertAsync(Enumerable.Range(0, 10_000).Select(Job).ToList(), batchSize: 5_000);
+
+        var exactly = await ListAsync($"cluster={c}");
+        exactly.Total.ShouldBe(10_000);
+        exactly.TotalIsLowerBound.ShouldBeFalse();
+
+        await _app.Store.BulkInsertAsync(new[] { Job(10_000) });
+        var beyond = await ListAsync($"cluster={c}");
+        beyond.Total.ShouldBe(10_000);
+        beyond.TotalIsLowerBound.ShouldBeTrue();
+        beyond.Items.Count.ShouldBe(50);
+        (await ListAsync($"cluster={c}&from={T0}")).TotalIsLowerBound.ShouldBeTrue();
+
+        var few = await ListAsync($"cluster={c}&user=few");
+        few.Total.ShouldBe(3);
+        few.TotalIsLowerBound.ShouldBeFalse();
+        // Overlapping [t0+100, t0+102]: started by t0+102 (i ≤ 102), ended from t0+100 on (i + 60 ≥ 100, i ≥ 40).
+        var window = await ListAsync($"cluster={c}&from={T0 + 100}&to={T0 + 102}");
+        window.Total.ShouldBe(63);
+        window.TotalIsLowerBound.ShouldBeFalse();
+        // Pages past the counted total still answer: row 10,001 oldest first is job 10,000.
+        (await ListAsync($"cluster={c}&sort=startTime&order=asc&pageSize=500&page=21")).Items.Select(j => j.JobId)
+            .ShouldBe([10_000L]);
+    }
+
+    /// <summary>Issue 18: sorting all jobs by any column the list offers reads the first page from an index (no sort
+    /// of every job): planned with sequential scans and full sorts priced out, the plan names the column's
+    /// index.</summary>
+    [Theory]
+    [InlineData("startTime", "mt_doc_jobview_idx_window_start")]
+    [InlineData("stopTime", "mt_doc_jobview_idx_stop_time_window_start")]
+    [InlineData("duration", "mt_doc_jobview_idx_duration_seconds_window_start")]
+    [InlineData("cluster", "mt_doc_jobview_idx_cluster_window_start")]
+    [InlineData("user", "mt_doc_jobview_idx_user_window_start")]
+    [InlineData("group", "mt_doc_jobview_idx_group_window_start")]
+    [InlineData("account", "mt_doc_jobview_idx_account_window_start")]
+    [InlineData("jobId", "mt_doc_jobview_idx_slurm_id_cluster")]
+    [InlineData("name", "mt_doc_jobview_idx_job_name_window_start")]
+    [InlineData("partition", "mt_doc_jobview_idx_partition_window_start")]
+    [InlineData("state", "mt_doc_jobview_idx_state_window_start")]
+    [InlineData("numNodes", "mt_doc_jobview_idx_num_nodes_window_start")]
+    [InlineData("gpus", "mt_doc_jobview_idx_total_gpus_window_start")]
+    public async Task Every_sort_reads_its_page_from_an_index(string sort, string index)
+    {
+        foreach (var order in new[] { "asc", "desc" })
+        {
+            var plan = await PlanAsync($"sort={sort}&order={order}&page=3&pageSize=50");
+            plan.ShouldContain(index, customMessage: plan);
+            // No full sort node ("Sort  (cost=…"); an incremental sort of rows with equal keys (the id) may follow.
+            plan.Split('\n').ShouldNotContain(
+                line => line.TrimStart(' ', '-', '>').StartsWith("Sort  ("), customMessage: plan);
+        }
+    }
+
+    /// <summary>The job view's GIN indexes (free text, nodes, tags) keep no pending list, which every search would
+    /// scan, and Marten's schema diff accepts the option (no index rebuilt at each start).</summary>
+    [Fact]
+    public async Task Gin_indexes_of_the_job_view_have_no_pending_list()
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(_app.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand(
+            "select c.relname, array_to_string(c.reloptions, ',') from pg_class c where c.relname = any(@names) " +
+            "order by 1", connection);
+        command.Parameters.AddWithValue("names",
+            new[] { "jobview_search_text_trgm", "mt_doc_jobview_idx_nodes", "mt_doc_jobview_idx_tag_names" });
+        var options = new List<string>();
+        await using (var reader = await command.ExecuteReaderAsync())
+            while (await reader.ReadAsync())
+                options.Add($"{reader.GetString(0)}: {(reader.IsDBNull(1) ? "" : reader.GetString(1))}");
+        options.ShouldBe(["jobview_search_text_trgm: fastupdate=off", "mt_doc_jobview_idx_nodes: fastupdate=off",
+            "mt_doc_jobview_idx_tag_names: fastupdate=off"]);
+        var migration = await _app.Store.Storage.Database.CreateMigrationAsync();
+        migration.Deltas.Where(d => d.SchemaObject.Identifier.Name == "mt_doc_jobview")
+            .Select(d => d.Difference).ShouldAllBe(d => d == Weasel.Core.SchemaPatchDifference.None);
+    }
+
+    /// <summary>An expression index without statistics (as after a schema upgrade rebuilt it) is analyzed at
+    /// start-up: the planner's guess without them sent node searches down the start-time index.</summary>
+    [Fact]
+    public async Task Start_up_analyzes_the_job_view_when_an_expression_index_has_no_statistics()
+    {
+        var c = Unique.Name("stats");
+        await StartAsync(new SlurmJob(c, Unique.SlurmId(), NumNodes: 2, Nodes: "s1|s2", StartTime: T0));
+        var settings = _app.Services.GetRequiredService<Jobmon.Infrastructure.JobmonSettings>();
+        await using var connection = new Npgsql.NpgsqlConnection(_app.ConnectionString);
+        await connection.OpenAsync();
+        async Task<long> StatisticsRows()
+        {
+            await using var count = new Npgsql.NpgsqlCommand(
+                "select count(*) from pg_stats where schemaname = @s and tablename = 'mt_doc_jobview_idx_nodes'",
+                connection);
+            count.Parameters.AddWithValue("s", settings.Schema);
+            return (long)(await count.ExecuteScalarAsync())!;
+        }
+        var index = $"{settings.Schema}.mt_doc_jobview_idx_nodes";
+        await using (var forget = new Npgsql.NpgsqlCommand(
+                         $"delete from pg_statistic where starelid = '{index}'::regclass", connection))
+            await forget.ExecuteNonQueryAsync();
+        (await StatisticsRows()).ShouldBe(0);
+
+        var log = Microsoft.Extensions.Logging.Abstractions.NullLogger<SearchTextIndex>.Instance;
+        await new SearchTextIndex(settings, log).StartAsync(CancellationToken.None);
+
+        (await StatisticsRows()).ShouldBe(1); // one expression column: CAST(data ->> 'nodes' as jsonb)
+    }
+
+    private async Task<string> PlanAsync(string query)
+    {
+        var parsed = JobListQuery.Parse(new Microsoft.AspNetCore.Http.QueryCollection(
+            Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(query))).Query!;
+        await using var session = _app.Store.QuerySession();
+        var jobs = parsed.Order(parsed.Apply(session.Query<JobView>(), DateTimeOffset.UtcNow))
+            .Skip((parsed.Page - 1) * parsed.PageSize).Take(parsed.PageSize);
+        var command = Marten.QueryableExtensions.ToCommand(jobs);
+        await using var connection = new Npgsql.NpgsqlConnection(_app.ConnectionString);
+        await connection.OpenAsync();
+        await using (var off = new Npgsql.NpgsqlCommand("set enable_seqscan = off; set enable_sort = off", connection))
+            await off.ExecuteNonQueryAsync();
+        command.Connection = connection;
+        command.CommandText = "explain " + command.CommandText;
+        var plan = new List<string>();
+        await using (var reader = await command.ExecuteReaderAsync())
+            while (await reader.ReadAsync()) plan.Add(reader.GetString(0));
+        return string.Join('\n', plan);
     }
 
     [Fact]

@@ -30,7 +30,7 @@ public sealed class MetricArchiveTests(InfluxServer influx) : IAsyncLifetime
         {
             ["JOBMON_INFLUXDB"] = $"http://127.0.0.1:{_proxy.Port}",
             ["JOBMON_INFLUXDB_BUCKET"] = _database,
-            ["Jobmon:MetricsRetryCooldowns:0"] = "00:00:00.500",
+            ["Jobmon:JobEndRetries:Cooldowns:0"] = "00:00:00.500",
             ["Jobmon:JobMetrics:RunningStatisticsInterval"] = "00:00:02",
             ["Jobmon:JobMetrics:RunningStatisticsMinAge"] = "00:05:00",
             ["Jobmon:JobMetrics:MailFindingsToAdmins"] = "true",

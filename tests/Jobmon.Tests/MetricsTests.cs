@@ -37,12 +37,13 @@ public sealed class MetricsTests(InfluxServer influx) : IAsyncLifetime
         {
             ["JOBMON_INFLUXDB"] = $"http://127.0.0.1:{_proxy.Port}",
             ["JOBMON_INFLUXDB_BUCKET"] = _database,
-            // Binding replaces array items by index: 8 short cooldowns, then the durable schedule.
-            ["Jobmon:MetricsRetryCooldowns:0"] = "00:00:00.500", ["Jobmon:MetricsRetryCooldowns:1"] = "00:00:01",
-            ["Jobmon:MetricsRetryCooldowns:2"] = "00:00:01", ["Jobmon:MetricsRetryCooldowns:3"] = "00:00:02",
-            ["Jobmon:MetricsRetryCooldowns:4"] = "00:00:02", ["Jobmon:MetricsRetryCooldowns:5"] = "00:00:03",
-            ["Jobmon:MetricsRetryCooldowns:6"] = "00:00:05", ["Jobmon:MetricsRetryCooldowns:7"] = "00:00:05",
-            ["Jobmon:MetricsRetrySchedule:0"] = "00:00:01",
+            // Configured arrays replace the defaults: 8 short cooldowns, then the durable schedule (every second,
+            // for InfluxDB outages up to 10 minutes).
+            ["Jobmon:JobEndRetries:Cooldowns:0"] = "00:00:00.500", ["Jobmon:JobEndRetries:Cooldowns:1"] = "00:00:01",
+            ["Jobmon:JobEndRetries:Cooldowns:2"] = "00:00:01", ["Jobmon:JobEndRetries:Cooldowns:3"] = "00:00:02",
+            ["Jobmon:JobEndRetries:Cooldowns:4"] = "00:00:02", ["Jobmon:JobEndRetries:Cooldowns:5"] = "00:00:03",
+            ["Jobmon:JobEndRetries:Cooldowns:6"] = "00:00:05", ["Jobmon:JobEndRetries:Cooldowns:7"] = "00:00:05",
+            ["Jobmon:JobEndRetries:Schedule:0"] = "00:00:01", ["Jobmon:JobEndRetries:InfluxOutageBudget"] = "00:10:00",
         });
         await SetCollectorIntervalAsync(10);
     }

@@ -17,6 +17,9 @@ export type JobListItem = ApiSchema<'JobListItem'>;
 export type JobPage = ApiSchema<'JobListPage'>;
 /** The ingestion result; the tag endpoints answer the same shape (the document does not declare their body). */
 export type IngestionResult = ApiSchema<'IngestionResult'>;
+export type DeadLetter = ApiSchema<'DeadLetter'>;
+export type DeadLetterPage = ApiSchema<'DeadLetterPage'>;
+export type DeadLettersRequeued = ApiSchema<'DeadLettersRequeued'>;
 export type TagResult = IngestionResult;
 
 export interface Me {

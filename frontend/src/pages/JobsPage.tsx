@@ -13,6 +13,7 @@ import {
 } from '../lib/filters';
 import { formatDateTime, formatDuration, formatDurationClock, parseDurationInput } from '../lib/format';
 import { tryExpandHostlist } from '../lib/hostlist';
+import { jobPager, jobTotalLabel } from '../lib/jobTotal';
 
 interface Column {
   key: string;
@@ -173,7 +174,7 @@ export function JobsPage() {
   );
 
   const data = jobs.data;
-  const pages = data ? Math.max(1, Math.ceil(data.total / data.pageSize)) : 1;
+  const pager = data ? jobPager(data, filters.page) : { pages: 1, label: '1', hasNext: false };
   const active = hasActiveFilters(filters);
   // The same filters and order as the table, every matching row (the CSV ignores paging).
   const csvQuery = (() => {
@@ -192,7 +193,7 @@ export function JobsPage() {
         <h1>Jobs</h1>
         {data ? (
           <span className="muted" aria-live="polite">
-            {data.total.toLocaleString('en-US')} job{data.total === 1 ? '' : 's'}
+            {jobTotalLabel(data)} job{data.total === 1 && !data.totalIsLowerBound ? '' : 's'}
             {jobs.isFetching ? ' · updating…' : ''}
           </span>
         ) : null}
@@ -347,9 +348,9 @@ export function JobsPage() {
               ‹ Previous
             </button>
             <span>
-              Page {filters.page} of {pages}
+              Page {filters.page} of {pager.label}
             </span>
-            <button type="button" className="btn" disabled={filters.page >= pages} onClick={() => change({ page: filters.page + 1 })}>
+            <button type="button" className="btn" disabled={!pager.hasNext} onClick={() => change({ page: filters.page + 1 })}>
               Next ›
             </button>
             <label className="inline-field">

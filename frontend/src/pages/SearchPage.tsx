@@ -6,6 +6,7 @@ import type { JobPage, TagSearchResult } from '../api/types';
 import { isAdmin, useMe } from '../auth';
 import { ErrorState, Loading, StateBadge, TagChip } from '../components/common';
 import { formatDateTime, formatDuration } from '../lib/format';
+import { jobPager, jobTotalLabel } from '../lib/jobTotal';
 
 const JOBS_PAGE_SIZE = 20;
 const MAX_QUERY = 64;
@@ -68,11 +69,11 @@ function JobResults({ q, page, setPage }: { q: string; page: number; setPage: (p
     placeholderData: keepPreviousData,
   });
   const d = jobs.data;
-  const pages = d ? Math.max(1, Math.ceil(d.total / d.pageSize)) : 1;
+  const pager = d ? jobPager(d, page) : { pages: 1, label: '1', hasNext: false };
   return (
     <section className="card search-section" aria-labelledby="sr-jobs">
       <div className="section-head">
-        <h2 id="sr-jobs">Jobs {d ? <span className="muted small">({d.total.toLocaleString('en-US')})</span> : null}</h2>
+        <h2 id="sr-jobs">Jobs {d ? <span className="muted small">({jobTotalLabel(d)})</span> : null}</h2>
         {d && d.total > 0 ? <Link to={`/jobs?q=${encodeURIComponent(q)}`} className="small">Open in the jobs list with filters</Link> : null}
       </div>
       {jobs.isPending ? <Loading /> : null}
@@ -92,11 +93,11 @@ function JobResults({ q, page, setPage }: { q: string; page: number; setPage: (p
               </li>
             ))}
           </ul>
-          {pages > 1 ? (
+          {pager.pages > 1 ? (
             <nav className="pager" aria-label="Job result pages">
               <button type="button" className="btn" disabled={page <= 1} onClick={() => setPage(page - 1)}>‹ Previous</button>
-              <span>Page {page} of {pages}</span>
-              <button type="button" className="btn" disabled={page >= pages} onClick={() => setPage(page + 1)}>Next ›</button>
+              <span>Page {page} of {pager.label}</span>
+              <button type="button" className="btn" disabled={!pager.hasNext} onClick={() => setPage(page + 1)}>Next ›</button>
             </nav>
           ) : null}
         </>

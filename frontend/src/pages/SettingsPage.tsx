@@ -9,6 +9,7 @@ import { AccessRequestsPanel } from './settings/AccessRequestsPanel';
 import { CatalogueEditor } from './settings/CatalogueEditor';
 import { LiveLogPanel } from './settings/LiveLogPanel';
 import { SweepNowPanel } from './settings/SweepNowPanel';
+import { DeadLettersPanel } from './settings/DeadLettersPanel';
 import { formatCount, formatDateTime, formatRelative } from '../lib/format';
 import { localInputToIso } from '../lib/filters';
 
@@ -16,6 +17,7 @@ const TABS = [
   { id: 'general', label: 'Accounts and projections' },
   { id: 'catalogue', label: 'Metric catalogue' },
   { id: 'logs', label: 'Live log' },
+  { id: 'dead-letters', label: 'Dead letters' },
 ] as const;
 type Tab = (typeof TABS)[number]['id'];
 
@@ -45,6 +47,7 @@ export default function SettingsPage() {
       ) : null}
       {tab === 'catalogue' ? <CatalogueEditor /> : null}
       {tab === 'logs' ? <LiveLogPanel /> : null}
+      {tab === 'dead-letters' ? <DeadLettersPanel /> : null}
     </div>
   );
 }

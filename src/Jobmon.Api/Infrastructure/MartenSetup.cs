@@ -45,7 +45,8 @@ public static class MartenSetup
     }
 
     /// <summary>Connections for ad-hoc filtered queries (the job list): prepared statements there are planned for each
-    /// call's values. A cached generic plan for the list's filters picks bitmap ANDs over unselective indexes (measured:
+    /// call's values. A cached generic plan for the list's filters picks bitmap ANDs over unselective indexes
+    /// (measured:
     /// 60 ms instead of 6 ms for "an account's multi-node jobs"); the writing paths keep cached generic plans (the
     /// ingestion batch's statements, Marten's plpgsql append function), which keep them cheap.</summary>
     public static string ForAdHocQueries(string connectionString)
@@ -55,7 +56,8 @@ public static class MartenSetup
         return builder.ConnectionString;
     }
 
-    /// <summary>The store-wide configuration (connection, schema, event store options); the slices add theirs.</summary>
+    /// <summary>The store-wide configuration (connection, schema, event store options); the slices add
+    /// theirs.</summary>
     public static void ConfigureStoreWide(StoreOptions opts, JobmonSettings settings)
     {
         opts.Connection(WithPoolDefaults(settings.PostgresConnectionString));
@@ -70,7 +72,8 @@ public static class MartenSetup
         opts.Events.UseMandatoryStreamTypeDeclaration = true;
         opts.Events.EnableEventTypeIndex = true;
         // Inline projections take an aggregate already loaded in an identity-map session (the job-stream writer's
-        // lookup, FetchForWriting) instead of loading it again: safe because JobView is immutable (Apply returns a copy).
+        // lookup, FetchForWriting) instead of loading it again: safe because JobView is immutable (Apply returns a
+        // copy).
         opts.Events.UseIdentityMapForAggregates = true;
 
         // Required with our DistributedLock redirect (ops/packages/redirect): Marten 9.58 defaults to false, which

@@ -9,17 +9,20 @@ public static class JobQueries
     public static IEndpointRouteBuilder MapJobQueries(this IEndpointRouteBuilder app)
     {
         var jobs = app.MapGroup("/api/jobs").RequireAuthorization(Policies.Reader).WithTags("Jobs");
-        jobs.MapGet("", List).WithSummary("Jobs with server-side filters, sort and paging. Non-admins see only their own jobs.")
+        jobs.MapGet("", List)
+            .WithSummary("Jobs with server-side filters, sort and paging. Non-admins see only their own jobs.")
             .Produces<JobListPage>().ProducesValidationProblem();
         jobs.MapGet("/{id:guid}", Get).WithSummary("One job.").Produces<JobDetail>().ProducesProblem(404);
         jobs.MapGet("/{id:guid}/history", History).WithSummary("Every event of the job in order: the audit trail.")
             .Produces<IReadOnlyList<JobHistoryEntry>>().ProducesProblem(404);
-        app.MapGet("/api/v2/clusters/{cluster}/jobs/{jobId:long}", ByIdentity).RequireAuthorization(Policies.Reader).WithTags("Jobs")
+        app.MapGet("/api/v2/clusters/{cluster}/jobs/{jobId:long}", ByIdentity).RequireAuthorization(Policies.Reader)
+            .WithTags("Jobs")
             .WithSummary("All jobs that had this SLURM id on this cluster (ids are reused), newest first.");
         return app;
     }
 
-    private static async Task<IResult> List(HttpContext http, IDocumentStore store, JobmonSettings settings, TimeProvider clock, CancellationToken ct)
+    private static async Task<IResult> List(HttpContext http, IDocumentStore store, JobmonSettings settings,
+        TimeProvider clock, CancellationToken ct)
     {
         var (query, errors) = JobListQuery.Parse(http.Request.Query);
         if (query is null) return Problems.Validation(errors);
@@ -27,7 +30,8 @@ public static class JobQueries
         if (!caller.SeesAllJobs) query = query with { User = caller.Name };
         var now = clock.GetUtcNow();
 
-        var connection = settings.AdHocQueryConnectionString ??= MartenSetup.ForAdHocQueries(settings.PostgresConnectionString);
+        var connection = settings.AdHocQueryConnectionString ??= MartenSetup.ForAdHocQueries(
+            settings.PostgresConnectionString);
         if (query.Csv) { await JobListCsv.WriteAsync(http, store, connection, query, now, ct); return Results.Empty; }
         (long Total, IReadOnlyList<JobView> Page) result;
         try { result = await PageAsync(store, connection, query, now, ct); }
@@ -38,52 +42,76 @@ public static class JobQueries
             Npgsql.NpgsqlConnection.ClearPool(new Npgsql.NpgsqlConnection(connection));
             result = await PageAsync(store, connection, query, now, ct);
         }
-        return Results.Ok(new JobListPage(result.Total, query.Page, query.PageSize, result.Page.Select(j => JobListItem.From(j, now)).ToList()));
+        var total = Math.Min(result.Total, JobListQuery.TotalCountLimit);
+        var items = result.Page.Select(j => JobListItem.From(j, now)).ToList();
+        return Results.Ok(new JobListPage(total, query.Page, query.PageSize, items,
+            TotalIsLowerBound: result.Total > JobListQuery.TotalCountLimit));
     }
 
     /// <summary>The count and the page are independent: two sessions run them in parallel on the server, on connections
     /// that plan each list query for its filter values (MartenSetup.ForAdHocQueries).</summary>
-    private static async Task<(long Total, IReadOnlyList<JobView> Page)> PageAsync(IDocumentStore store, string connection, JobListQuery query,
+    private static async Task<(long Total, IReadOnlyList<JobView> Page)> PageAsync(IDocumentStore store,
+        string connection, JobListQuery query,
         DateTimeOffset now, CancellationToken ct)
     {
         // Marten ignores a connection string in SessionOptions; an open connection of ours is used (and closed by us).
         await using var countConnection = new Npgsql.NpgsqlConnection(connection);
         await using var pageConnection = new Npgsql.NpgsqlConnection(connection);
         await Task.WhenAll(countConnection.OpenAsync(ct), pageConnection.OpenAsync(ct));
-        await using var countSession = store.QuerySession(Marten.Services.SessionOptions.ForConnection(countConnection));
+        await using var countSession = store.QuerySession(
+            Marten.Services.SessionOptions.ForConnection(countConnection));
         await using var pageSession = store.QuerySession(Marten.Services.SessionOptions.ForConnection(pageConnection));
-        var totalTask = query.Apply(countSession.Query<JobView>(), now).CountAsync(ct);
+        var totalTask = BoundedCountAsync(countSession, countConnection, query, now, ct);
         var pageTask = query.Sort == "duration"
             ? DurationPageAsync(pageSession, query, now, ct)
-            : query.Order(query.Apply(pageSession.Query<JobView>(), now)).Skip((query.Page - 1) * query.PageSize).Take(query.PageSize).ToListAsync(ct);
+            : query.Order(query.Apply(pageSession.Query<JobView>(), now)).Skip((query.Page - 1) * query.PageSize)
+                .Take(query.PageSize).ToListAsync(ct);
         await Task.WhenAll(totalTask, pageTask);
         return (await totalTask, await pageTask);
     }
 
+    /// <summary>count(*) over at most TotalCountLimit + 1 matching rows (JobListQuery.CountedIds): an exact count of
+    /// a million rows costs every request tens of milliseconds.</summary>
+    private static async Task<long> BoundedCountAsync(IQuerySession session, Npgsql.NpgsqlConnection connection,
+        JobListQuery query, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var command = Marten.QueryableExtensions.ToCommand(query.CountedIds(session.Query<JobView>(), now));
+        command.CommandText = $"select count(*) from ({command.CommandText.TrimEnd().TrimEnd(';')}) as bounded";
+        command.Connection = connection;
+        return (long)(await command.ExecuteScalarAsync(ct))!;
+    }
+
     /// <summary>Sort by duration with running jobs by their CURRENT duration (now − start), which no stored column
     /// holds: the finished jobs' first rows by the duration index, the running jobs' first rows by start (the
-    /// state/window_start index; the longest-running started first), merged here. Both reads stay index-driven.</summary>
-    private static async Task<IReadOnlyList<JobView>> DurationPageAsync(IQuerySession session, JobListQuery query, DateTimeOffset now, CancellationToken ct)
+    /// state/window_start index; the longest-running started first), merged here. Both reads stay
+    /// index-driven.</summary>
+    private static async Task<IReadOnlyList<JobView>> DurationPageAsync(IQuerySession session, JobListQuery query,
+        DateTimeOffset now, CancellationToken ct)
     {
         var upTo = query.Page * query.PageSize;
         var filtered = query.Apply(session.Query<JobView>(), now);
         var done = filtered.Where(j => j.State != JobState.Running);
         var running = filtered.Where(j => j.State == JobState.Running);
         var finished = await (query.Descending
-            ? done.OrderByDescending(j => j.DurationSeconds).ThenByDescending(j => j.Id)
-            : done.OrderBy(j => j.DurationSeconds).ThenBy(j => j.Id)).Take(upTo).ToListAsync(ct);
+            ? done.OrderByDescending(j => j.DurationSeconds).ThenByDescending(j => j.WindowStart)
+                .ThenByDescending(j => j.Id)
+            : done.OrderBy(j => j.DurationSeconds).ThenBy(j => j.WindowStart).ThenBy(j => j.Id))
+            .Take(upTo).ToListAsync(ct);
         var runningFirst = await (query.Descending
             ? running.OrderBy(j => j.WindowStart).ThenByDescending(j => j.Id)
             : running.OrderByDescending(j => j.WindowStart).ThenBy(j => j.Id)).Take(upTo).ToListAsync(ct);
         // PostgreSQL sorts NULL as the largest value: a finished job without a duration (start unknown) likewise.
-        long Key(JobView j) => j.State == JobState.Running ? JobListItem.DurationOf(j, now) ?? 0 : j.DurationSeconds ?? long.MaxValue;
+        long Key(JobView j) => j.State == JobState.Running ? JobListItem.DurationOf(j, now) ?? 0 : j.DurationSeconds
+            ?? long.MaxValue;
         var merged = query.Descending
-            ? finished.Concat(runningFirst).OrderByDescending(Key).ThenByDescending(j => j.Id)
-            : finished.Concat(runningFirst).OrderBy(Key).ThenBy(j => j.Id);
+            ? finished.Concat(runningFirst).OrderByDescending(Key).ThenByDescending(j => j.WindowStart)
+                .ThenByDescending(j => j.Id)
+            : finished.Concat(runningFirst).OrderBy(Key).ThenBy(j => j.WindowStart).ThenBy(j => j.Id);
         return merged.Skip((query.Page - 1) * query.PageSize).Take(query.PageSize).ToList();
     }
 
-    private static async Task<IResult> Get(Guid id, HttpContext http, IQuerySession session, TimeProvider clock, CancellationToken ct)
+    private static async Task<IResult> Get(Guid id, HttpContext http, IQuerySession session, TimeProvider clock,
+        CancellationToken ct)
     {
         var job = await session.LoadAsync<JobView>(id, ct);
         if (job is null || !MayRead(http, job)) return Problems.NotFound($"job {id} does not exist or is not yours.");
@@ -98,7 +126,8 @@ public static class JobQueries
         return Results.Ok(events.Select(JobHistoryEntry.From).ToList());
     }
 
-    private static async Task<IResult> ByIdentity(string cluster, long jobId, HttpContext http, IQuerySession session, TimeProvider clock, CancellationToken ct)
+    private static async Task<IResult> ByIdentity(string cluster, long jobId, HttpContext http, IQuerySession session,
+        TimeProvider clock, CancellationToken ct)
     {
         var jobs = await session.Query<JobView>().Where(j => j.Cluster == cluster && j.SlurmId == jobId)
             .OrderByDescending(j => j.WindowStart).Take(100).ToListAsync(ct);
@@ -106,7 +135,8 @@ public static class JobQueries
         return Results.Ok(jobs.Where(j => MayRead(http, j)).Select(j => JobListItem.From(j, now)).ToList());
     }
 
-    /// <summary>Owners read their jobs; admins read all. Other people's jobs answer 404, like jobs that don't exist.</summary>
+    /// <summary>Owners read their jobs; admins read all. Other people's jobs answer 404, like jobs that don't
+    /// exist.</summary>
     public static bool MayRead(HttpContext http, JobView job)
     {
         var caller = Caller.From(http.User);
@@ -115,25 +145,32 @@ public static class JobQueries
 }
 
 public sealed record JobDetail(
-    Guid Id, string Cluster, long JobId, string User, long? UserId, string Group, long? GroupId, string Account, string Name,
-    string Partition, JobState State, bool StartKnown, DateTimeOffset? StartTime, DateTimeOffset? StopTime, long? DurationSeconds,
+    Guid Id, string Cluster, long JobId, string User, long? UserId, string Group, long? GroupId, string Account,
+        string Name,
+    string Partition, JobState State, bool StartKnown, DateTimeOffset? StartTime, DateTimeOffset? StopTime,
+        long? DurationSeconds,
     int NumNodes, int NumTasks, int TasksPerNode, int GpusPerNode, int TotalGpus, IReadOnlyList<string> Nodes,
-    int? ExitCode, string? ExitDescription, string? EndReason, string? JobScript, IReadOnlyList<JobTag> Tags, int Version,
+    int? ExitCode, string? ExitDescription, string? EndReason, string? JobScript, IReadOnlyList<JobTag> Tags,
+        int Version,
     IReadOnlyDictionary<string, MetricSummary> Statistics, IReadOnlyList<JobFinding> Findings,
-    long? ArrayJobId = null, int? ArrayTaskId = null, int? NumCpus = null, string? FirstReportedEnd = null, DateTimeOffset? StatisticsUpdatedAt = null)
+    long? ArrayJobId = null, int? ArrayTaskId = null, int? NumCpus = null, string? FirstReportedEnd = null,
+        DateTimeOffset? StatisticsUpdatedAt = null)
 {
     /// <summary>Walltime, submit time and the rest a ClusterCockpit client reported (null for other sources).</summary>
     public SchedulerDetails? Scheduler { get; init; }
 
     public static JobDetail From(JobView j, DateTimeOffset now) => new(
-        j.Id, j.Cluster, j.SlurmId, j.User, j.UserId, j.Group, j.GroupId, j.Account, j.JobName, j.Partition, j.State, j.StartKnown,
-        j.StartTime, j.StopTime, JobListItem.DurationOf(j, now), j.NumNodes, j.NumTasks, j.TasksPerNode, j.GpusPerNode, j.TotalGpus,
+        j.Id, j.Cluster, j.SlurmId, j.User, j.UserId, j.Group, j.GroupId, j.Account, j.JobName, j.Partition, j.State,
+            j.StartKnown,
+        j.StartTime, j.StopTime, JobListItem.DurationOf(j, now), j.NumNodes, j.NumTasks, j.TasksPerNode, j.GpusPerNode,
+            j.TotalGpus,
         j.Nodes, j.ExitCode, j.ExitDescription, j.EndReason, j.JobScript, j.Tags, j.Version, j.Statistics, j.Findings,
         j.ArrayJobId, j.ArrayTaskId, j.NumCpus, j.FirstReportedEnd, j.StatisticsUpdatedAt);
 }
 
 public sealed record JobHistoryEntry(
-    long Version, long Sequence, string Type, DateTimeOffset Timestamp, string? CausedBy, string? CorrelationId, string? Source,
+    long Version, long Sequence, string Type, DateTimeOffset Timestamp, string? CausedBy, string? CorrelationId,
+        string? Source,
     JsonElement Data, string? Reason = null)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
@@ -145,6 +182,7 @@ public sealed record JobHistoryEntry(
         e.Headers is { } h && h.TryGetValue(key, out var v) && v is not null ? v.ToString() : null;
 
     public static JobHistoryEntry From(JasperFx.Events.IEvent e) => new(
-        e.Version, e.Sequence, e.EventTypeName, e.Timestamp, Header(e, "causedBy") ?? e.UserName, e.CorrelationId, Header(e, "source"),
+        e.Version, e.Sequence, e.EventTypeName, e.Timestamp, Header(e, "causedBy") ?? e.UserName, e.CorrelationId,
+            Header(e, "source"),
         JsonSerializer.SerializeToElement(e.Data, e.EventType, Json), Header(e, "reason"));
 }

@@ -14,13 +14,29 @@ public sealed class SearchTextIndex(JobmonSettings settings, ILogger<SearchTextI
     public async Task StartAsync(CancellationToken ct)
     {
         var schema = settings.Schema.Replace("\"", "\"\"");
+        var schemaLiteral = settings.Schema.Replace("'", "''");
         await using var connection = new NpgsqlConnection(settings.PostgresConnectionString);
         await connection.OpenAsync(ct);
         foreach (var sql in new[]
                  {
                      "CREATE EXTENSION IF NOT EXISTS pg_trgm",
-                     $"CREATE INDEX IF NOT EXISTS {Name} ON \"{schema}\".mt_doc_jobview USING gin ((data ->> " +
-                         "'searchText') gin_trgm_ops)",
+                     $"CREATE INDEX IF NOT EXISTS {Name} ON \"{schema}\".mt_doc_jobview " +
+                     "USING gin ((data ->> 'searchText') gin_trgm_ops) WITH (fastupdate = off)",
+                     // Created before fastupdate was off: no pending list from now on (why: JobsSlice, GIN indexes).
+                     $"ALTER INDEX \"{schema}\".{Name} SET (fastupdate = off)",
+                     $"SELECT gin_clean_pending_list('\"{schema}\".{Name}'::regclass)",
+                     // An expression index just created or rebuilt (a schema upgrade) has no statistics until ANALYZE:
+                     // the planner then guesses 1 % of all jobs per node and walks the start-time index instead of the
+                     // GIN index (measured at 1M jobs: 250 ms instead of 15 ms for a node's jobs).
+                     $"""
+                      DO $$ BEGIN
+                        IF EXISTS (SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+                                   WHERE i.indrelid = '"{schema}".mt_doc_jobview'::regclass AND i.indexprs IS NOT NULL
+                                   AND NOT EXISTS (SELECT 1 FROM pg_stats s WHERE s.schemaname = '{schemaLiteral}'
+                                                   AND s.tablename = c.relname))
+                        THEN ANALYZE "{schema}".mt_doc_jobview; END IF;
+                      END $$
+                      """,
                  })
         {
             try
