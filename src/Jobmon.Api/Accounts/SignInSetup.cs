@@ -3,7 +3,7 @@ using Marten;
 
 namespace Jobmon.Accounts;
 
-/// <summary>OIDC login, access requests and admin mail: one call each from Program.cs and MartenSetup.</summary>
+/// <summary>OIDC login, access requests and admin mail: one call each from Program.cs and AccountsSlice.</summary>
 public static class SignInSetup
 {
     public static IServiceCollection AddJobmonSignIn(this IServiceCollection services, JobmonSettings settings)

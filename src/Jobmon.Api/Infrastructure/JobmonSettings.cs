@@ -1,5 +1,6 @@
 namespace Jobmon.Infrastructure;
 
+
 /// <summary>Jobmon's own settings. Environment variables (JOBMON_*) win over the "Jobmon" configuration
 /// section.</summary>
 public sealed class JobmonSettings
@@ -175,10 +176,4 @@ public sealed class JobmonSettings
             if (p.MaxTime < 0)
                 throw new InvalidOperationException($"Jobmon:Partitions:{name}:MaxTime must not be negative.");
     }
-}
-
-public sealed class PartitionLimits
-{
-    /// <summary>Seconds, as in the original's config.json.</summary>
-    public long MaxTime { get; set; }
 }

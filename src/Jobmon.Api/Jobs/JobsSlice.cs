@@ -51,7 +51,7 @@ public static class JobsSlice
             NoPendingList(i);
         });
         // Sorting by name and by GPUs (JSON fields, not columns): expressions exactly as Marten's LINQ orders by them,
-        // then the list's tie-breaker window_start (Jobs/Querying/ListJobs.cs, JobListQuery.Order).
+        // then the list's tie-breaker window_start (Jobs/Querying/JobListQuery.cs, Order).
         jobs.Index([x => x.JobName, x => x.WindowStart], i => i.Name = "mt_doc_jobview_idx_job_name_window_start");
         jobs.Index([x => x.TotalGpus, x => x.WindowStart],
             i => i.Name = "mt_doc_jobview_idx_total_gpus_window_start");

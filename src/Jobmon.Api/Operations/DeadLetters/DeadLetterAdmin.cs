@@ -8,17 +8,6 @@ using Wolverine.Runtime;
 
 namespace Jobmon.Operations.DeadLetters;
 
-/// <summary>A message whose retry budget was used up (no stack trace: admins see the exception's type and
-/// message).</summary>
-/// <param name="JobId">The job the message is about, when it carries one (job-end processing does).</param>
-/// <param name="Attempts">Attempts of the last run before it became a dead letter.</param>
-/// <param name="ReplayCount">How often it was requeued before and failed again.</param>
-/// <param name="Requeued">Requeued by an admin and waiting to be picked up (within seconds).</param>
-public sealed record DeadLetter(Guid Id, string MessageType, Guid? JobId, string ExceptionType, string ExceptionMessage,
-    DateTimeOffset? FirstFailedAt, DateTimeOffset? FailedAt, int Attempts, int ReplayCount, bool Requeued);
-
-public sealed record DeadLetterPage(int Page, int PageSize, int Total, IReadOnlyList<DeadLetter> Items);
-public sealed record DeadLettersRequeued(int Requeued);
 
 /// <summary>
 /// Admin view of Wolverine's dead letters (<c>wolverine_dead_letters</c>): list, requeue (the durability agent moves
@@ -188,59 +177,5 @@ public static class DeadLetterAdmin
         }
         catch (JsonException) { }
         return null;
-    }
-}
-
-/// <summary>The dead letter count for Prometheus (<c>jobmon_dead_letters</c>), polled every
-/// <c>Jobmon:DeadLetterPollSeconds</c> (default 30): a gauge callback must not query the database.</summary>
-public sealed class DeadLetterCount(IWolverineRuntime runtime, IConfiguration configuration,
-    ILogger<DeadLetterCount> logger) : BackgroundService
-{
-    private readonly Meter _meter = new(JobmonTelemetry.MeterName);
-    private long _count = -1;
-
-    public long Current => Interlocked.Read(ref _count);
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        _meter.CreateObservableGauge("jobmon_dead_letters",
-            () => Current < 0 ? [] : new[] { new Measurement<long>(Current) },
-            description: "Messages whose retry budget was used up (admin page Dead letters: requeue or delete)");
-        var every = TimeSpan.FromSeconds(configuration.GetValue("Jobmon:DeadLetterPollSeconds", 30.0));
-        using var timer = new PeriodicTimer(every);
-        do
-        {
-            try { Interlocked.Exchange(ref _count, await DeadLetterAdmin.CountAsync(runtime, null, stoppingToken)); }
-            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
-            {
-                logger.LogDebug("Could not count dead letters: {Message}", e.Message);
-            }
-        } while (await timer.WaitForNextTickAsync(stoppingToken));
-    }
-
-    public override void Dispose()
-    {
-        _meter.Dispose();
-        base.Dispose();
-    }
-}
-
-/// <summary>Dead letters in /health/ready's details: information for operators, never a reason to be "not
-/// ready".</summary>
-public sealed class DeadLetterProbe(IWolverineRuntime runtime) : IReadinessProbe
-{
-    public string Name => "deadLetters";
-
-    public async Task<object> CheckAsync(CancellationToken ct)
-    {
-        try
-        {
-            var count = await DeadLetterAdmin.CountAsync(runtime, null, ct);
-            return new { status = count == 0 ? "ok" : "present", count };
-        }
-        catch (Exception e) when (!ct.IsCancellationRequested)
-        {
-            return new { status = "unknown", error = e.GetType().Name };
-        }
     }
 }

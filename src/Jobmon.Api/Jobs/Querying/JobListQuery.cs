@@ -248,27 +248,3 @@ public sealed record JobListQuery
         return filtered.Select(j => j.Id).Take(TotalCountLimit + 1);
     }
 }
-
-/// <param name="Total">Jobs matching the filters, counted up to <see cref="JobListQuery.TotalCountLimit"/>.</param>
-/// <param name="TotalIsLowerBound">True when more jobs match than <see cref="JobListQuery.TotalCountLimit"/>:
-/// Total is then that limit, and the UI shows "10,000+".</param>
-public sealed record JobListPage(
-    long Total, int Page, int PageSize, IReadOnlyList<JobListItem> Items, bool TotalIsLowerBound);
-
-public sealed record JobListItem(
-    Guid Id, string Cluster, long JobId, string User, string Group, string Account, string Name, string Partition,
-    JobState State, bool StartKnown, DateTimeOffset? StartTime, DateTimeOffset? StopTime, long? DurationSeconds,
-    int NumNodes, int NumTasks, int TotalGpus, string NodeList, int? ExitCode, string? ExitDescription,
-    IReadOnlyList<JobTag> Tags, IReadOnlyDictionary<string, MetricSummary> Statistics,
-    long? ArrayJobId = null, int? ArrayTaskId = null, int? NumCpus = null)
-{
-    public static JobListItem From(JobView j, DateTimeOffset now) => new(
-        j.Id, j.Cluster, j.SlurmId, j.User, j.Group, j.Account, j.JobName, j.Partition, j.State, j.StartKnown,
-        j.StartTime, j.StopTime, DurationOf(j, now), j.NumNodes, j.NumTasks, j.TotalGpus,
-            string.Join('|', j.Nodes.Take(64)) + (j.Nodes.Length > 64 ? "|…" : ""),
-        j.ExitCode, j.ExitDescription, j.Tags, j.Statistics, j.ArrayJobId, j.ArrayTaskId, j.NumCpus);
-
-    public static long? DurationOf(JobView j, DateTimeOffset now) =>
-        j.State == JobState.Running && j.StartTime is { } s ? (long)Math.Max(0, (now - s).TotalSeconds)
-            : j.DurationSeconds;
-}

@@ -1,0 +1,11 @@
+using System.Diagnostics.Metrics;
+using System.Globalization;
+using System.Text.Json;
+using Jobmon.Infrastructure;
+using Wolverine.Persistence.Durability;
+using Wolverine.Persistence.Durability.DeadLetterManagement;
+using Wolverine.Runtime;
+
+namespace Jobmon.Operations.DeadLetters;
+
+public sealed record DeadLettersRequeued(int Requeued);
