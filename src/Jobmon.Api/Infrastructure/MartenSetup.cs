@@ -64,7 +64,10 @@ public static class MartenSetup
         opts.DatabaseSchemaName = settings.Schema;
         opts.Events.DatabaseSchemaName = settings.Schema;
         opts.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
-        opts.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase);
+        // Nulls are left out of stored JSON: a job view is a third smaller, and every stop rewrites it (its WAL and
+        // heap are ingestion's largest cost after the indexes). Reading a missing property gives null as before.
+        opts.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase,
+            json => json.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull);
 
         // Guid v7 stream ids; the SLURM identity (cluster, id) is data, not the key (ARCHITECTURE.md, "Job identity").
         opts.Events.StreamIdentity = StreamIdentity.AsGuid;

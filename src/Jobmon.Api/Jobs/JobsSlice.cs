@@ -41,14 +41,14 @@ public static class JobsSlice
         {
             i.Method = IndexMethod.gin;
             i.Name = "mt_doc_jobview_idx_tag_names";
-            NoPendingList(i);
+            SmallPendingList(i);
         });
         // The node filter (node=, and q= matching a host name): "any of these names in the job's node array".
         jobs.Index(x => x.Nodes, i =>
         {
             i.Method = IndexMethod.gin;
             i.Name = "mt_doc_jobview_idx_nodes";
-            NoPendingList(i);
+            SmallPendingList(i);
         });
         // Sorting by name and by GPUs (JSON fields, not columns): expressions exactly as Marten's LINQ orders by them,
         // then the list's tie-breaker window_start (Jobs/Querying/JobListQuery.cs, Order).
@@ -89,7 +89,14 @@ public static class JobsSlice
         return opts;
     }
 
-    private static void NoPendingList(IndexDefinition index) => index.StorageParameters["fastupdate"] = "off";
+    private static void SmallPendingList(IndexDefinition index)
+    {
+        index.StorageParameters["fastupdate"] = "on";
+        index.StorageParameters["gin_pending_list_limit"] = GinPendingListLimitKb.ToString();
+    }
+
+    /// <summary>kB of unmerged GIN entries before an insert merges them (PostgreSQL's default: 4,096).</summary>
+    public const int GinPendingListLimitKb = 64;
 
     /// <summary>After AddJobmonMarten: hosted services start in registration order, and the index needs the job view
     /// table that Marten's schema start-up creates.</summary>
