@@ -33,7 +33,13 @@ public static class JobsSlice
         // Nullable columns so a schema upgrade can add them to existing rows; a rebuild fills them.
         jobs.Duplicate(x => x.WindowStart);
         jobs.Duplicate(x => x.WindowEnd);
-        jobs.UniqueIndex(UniqueIndexType.DuplicatedField, "mt_doc_jobview_uidx_running_key", x => x.RunningKey!);
+        // One running job per SLURM identity. Partial: a finished job's key is null, so a stop adds no entry here.
+        jobs.Index(x => x.RunningKey!, i =>
+        {
+            i.Name = "mt_doc_jobview_uidx_running_key";
+            i.IsUnique = true;
+            i.Predicate = "running_key is not null";
+        });
         // GIN indexes without a pending list (fastupdate off): under steady ingestion the list holds thousands of
         // unmerged entries that every search scans (measured at 1M jobs: 15 ms per node/text search, and the planner,
         // pricing that in, walked the start-time index past 60,000 rows instead: 405 ms). Each insert pays a little.
