@@ -127,7 +127,7 @@ public sealed class JobListTests(SharedApp shared)
 
     /// <summary>The job view's GIN indexes (free text, nodes, tags) keep a 64 kB pending list: small enough that a
     /// search scans little of it, large enough that inserts are merged in bulk; Marten's schema diff accepts the
-    /// options (no index rebuilt at each start).</summary>
+    /// options (no index rebuilt at each start); the node index keeps 10,000 histogram entries.</summary>
     [Fact]
     public async Task Gin_indexes_of_the_job_view_keep_a_small_pending_list()
     {
@@ -145,6 +145,11 @@ public sealed class JobListTests(SharedApp shared)
         const string small = "fastupdate=on,gin_pending_list_limit=64";
         options.ShouldBe([$"jobview_search_text_trgm: {small}", $"mt_doc_jobview_idx_nodes: {small}",
             $"mt_doc_jobview_idx_tag_names: {small}"]);
+        // The node filter is priced from 10,000 histogram entries (SearchTextIndex: 100 priced a node at 1 %).
+        await using (var target = new Npgsql.NpgsqlCommand("select attstattarget from pg_attribute where attnum = 1 " +
+                         "and attrelid = (select oid from pg_class where relname = 'mt_doc_jobview_idx_nodes')",
+                         connection))
+            Convert.ToInt32(await target.ExecuteScalarAsync()).ShouldBe(10_000);
         var migration = await _app.Store.Storage.Database.CreateMigrationAsync();
         migration.Deltas.Where(d => d.SchemaObject.Identifier.Name == "mt_doc_jobview")
             .Select(d => d.Difference).ShouldAllBe(d => d == Weasel.Core.SchemaPatchDifference.None);
